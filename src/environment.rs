@@ -1,0 +1,221 @@
+//! The environment table: Datafordeleren's environments and their hosts, each with where we
+//! know it from. This is the only place these facts live; validation, endpoint resolution,
+//! the setup page and the docs all read [`ENVIRONMENTS`].
+
+use serde::{Deserialize, Serialize};
+
+/// Datafordeleren environments an administrator can choose ("CPR Environment").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Production,
+    Test03,
+    Test04,
+    Test06,
+}
+
+/// "CPR Sector Type": which custom entity the IT-system was granted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "lowercase")]
+pub enum SectorType {
+    Private,
+    Public,
+}
+
+/// "CPR Authentication Method".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum AuthMethod {
+    SharedSecret,
+    Certificate,
+}
+
+/// How sure we are of a value. Ordered from most to least certain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "lowercase")]
+pub enum Provenance {
+    /// Stated by Datafordeleren's or CPR's own documentation.
+    Verified,
+    /// Seen working in other integrators' public code or guides, not promised by the provider.
+    Observed,
+    /// Guessed from a naming pattern; check it before relying on it.
+    Inferred,
+    /// Given by the setup's `endpoints` overrides.
+    Override,
+}
+
+/// A value with where it comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sourced {
+    pub value: &'static str,
+    pub provenance: Provenance,
+    pub source: &'static str,
+}
+
+const fn sourced(value: &'static str, provenance: Provenance, source: &'static str) -> Sourced {
+    Sourced { value, provenance, source }
+}
+
+/// One row of the environment table.
+#[derive(Debug, Clone, Copy)]
+pub struct EnvironmentEntry {
+    pub environment: Environment,
+    /// The name administrators know from the portal and the setup guide.
+    pub label: &'static str,
+    pub key: &'static str,
+    pub portal_host: Sourced,
+    pub graphql_host: Sourced,
+    pub shared_secret_token_host: Sourced,
+    pub certificate_token_host: Sourced,
+    /// Only Test04 holds CPR test data; Test03 and Test06 have none.
+    pub has_cpr_test_data: bool,
+}
+
+use Provenance::{Inferred, Observed, Verified};
+
+const SETUP_GUIDE: &str = "ERP setup guide for Datafordeleren (portal host names)";
+const TEST_PREFIX_PATTERN: &str = "pattern test0N-<service>.datafordeler.dk seen on other test hosts";
+
+/// Every environment, in the order administrators see them.
+pub const ENVIRONMENTS: &[EnvironmentEntry] = &[
+    EnvironmentEntry {
+        environment: Environment::Production,
+        label: "Production",
+        key: "production",
+        portal_host: sourced("portal.datafordeler.dk", Observed, SETUP_GUIDE),
+        graphql_host: sourced("graphql.datafordeler.dk", Verified, "Datafordeleren's CPR GraphQL page"),
+        shared_secret_token_host: sourced("auth.datafordeler.dk", Observed, "used by many public Datafordeleren clients"),
+        certificate_token_host: sourced("auth-oces.datafordeler.dk", Observed, "working public-sector client code"),
+        has_cpr_test_data: false,
+    },
+    EnvironmentEntry {
+        environment: Environment::Test03,
+        label: "Test 03",
+        key: "test03",
+        portal_host: sourced("test03-portal.datafordeler.dk", Observed, SETUP_GUIDE),
+        graphql_host: sourced("test03-graphql.datafordeler.dk", Inferred, TEST_PREFIX_PATTERN),
+        shared_secret_token_host: sourced("test03-auth.datafordeler.dk", Inferred, TEST_PREFIX_PATTERN),
+        certificate_token_host: sourced("test03-auth-oces.datafordeler.dk", Inferred, TEST_PREFIX_PATTERN),
+        has_cpr_test_data: false,
+    },
+    EnvironmentEntry {
+        environment: Environment::Test04,
+        label: "Test 04",
+        key: "test04",
+        portal_host: sourced("test04-portal.datafordeler.dk", Observed, SETUP_GUIDE),
+        graphql_host: sourced("test04-graphql.datafordeler.dk", Inferred, TEST_PREFIX_PATTERN),
+        shared_secret_token_host: sourced("test04-auth.datafordeler.dk", Inferred, TEST_PREFIX_PATTERN),
+        certificate_token_host: sourced("test04-auth-oces.datafordeler.dk", Inferred, TEST_PREFIX_PATTERN),
+        has_cpr_test_data: true,
+    },
+    EnvironmentEntry {
+        environment: Environment::Test06,
+        label: "Test 06",
+        key: "test06",
+        portal_host: sourced("test06-portal.datafordeler.dk", Observed, SETUP_GUIDE),
+        graphql_host: sourced("test06-graphql.datafordeler.dk", Observed, "public Datafordeleren GraphQL cookbook"),
+        shared_secret_token_host: sourced("test06-auth.datafordeler.dk", Inferred, TEST_PREFIX_PATTERN),
+        certificate_token_host: sourced("test06-auth-oces.datafordeler.dk", Inferred, TEST_PREFIX_PATTERN),
+        has_cpr_test_data: false,
+    },
+];
+
+/// The Keycloak realm path of both token endpoints.
+pub const TOKEN_PATH: &str = "/realms/distribution/protocol/openid-connect/token";
+
+/// The API version used when the setup names none: the newest one whose URL Datafordeleren
+/// documents. v3 was announced for 21 May 2026 but its URL is not documented; set
+/// `apiVersion: "v3"` once it is confirmed in your environment.
+pub const DEFAULT_API_VERSION: &str = "v2";
+
+/// API versions whose URLs are documented by Datafordeleren.
+pub const DOCUMENTED_API_VERSIONS: &[&str] = &["v1", "v2"];
+
+impl Environment {
+    pub fn entry(self) -> &'static EnvironmentEntry {
+        // The table has a row for every variant (tested below); Production is a safe fallback.
+        ENVIRONMENTS
+            .iter()
+            .find(|e| e.environment == self)
+            .unwrap_or(&ENVIRONMENTS[0])
+    }
+
+    pub fn key(self) -> &'static str {
+        self.entry().key
+    }
+
+    pub fn from_key(key: &str) -> Option<Environment> {
+        ENVIRONMENTS.iter().find(|e| e.key == key).map(|e| e.environment)
+    }
+}
+
+impl SectorType {
+    pub const ALL: [SectorType; 2] = [SectorType::Private, SectorType::Public];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            SectorType::Private => "private",
+            SectorType::Public => "public",
+        }
+    }
+
+    /// The URL segment: `/CPR/custom/<segment>/<version>`.
+    pub fn path_segment(self) -> &'static str {
+        match self {
+            SectorType::Private => "PrivateSector",
+            SectorType::Public => "PublicSector",
+        }
+    }
+
+    /// The service an IT-system requests access to in Datafordeler Administration.
+    pub fn service(self) -> &'static str {
+        match self {
+            SectorType::Private => "CustomPrivateSectorPerson",
+            SectorType::Public => "CustomPublicSectorPerson",
+        }
+    }
+
+    /// The GraphQL root field / entity name.
+    pub fn entity(self) -> &'static str {
+        match self {
+            SectorType::Private => "CPRCustom_PrivateSectorPerson",
+            SectorType::Public => "CPRCustom_PublicSectorPerson",
+        }
+    }
+}
+
+impl AuthMethod {
+    pub fn key(self) -> &'static str {
+        match self {
+            AuthMethod::SharedSecret => "sharedSecret",
+            AuthMethod::Certificate => "certificate",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_environment_has_exactly_one_row() {
+        for env in [Environment::Production, Environment::Test03, Environment::Test04, Environment::Test06] {
+            assert_eq!(ENVIRONMENTS.iter().filter(|e| e.environment == env).count(), 1);
+            assert_eq!(Environment::from_key(env.key()), Some(env));
+            assert_eq!(serde_json::to_value(env).unwrap(), env.key());
+        }
+        assert_eq!(ENVIRONMENTS.iter().filter(|e| e.has_cpr_test_data).count(), 1);
+    }
+
+    #[test]
+    fn only_production_graphql_host_is_documented() {
+        for e in ENVIRONMENTS {
+            assert_eq!(e.graphql_host.provenance == Provenance::Verified, e.environment == Environment::Production);
+            assert!(e.portal_host.value.ends_with("datafordeler.dk"));
+        }
+    }
+}

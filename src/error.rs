@@ -1,0 +1,34 @@
+//! Errors the library reports to its callers. Each has a stable `code` that hosts can match on,
+//! and a message written for the person who has to fix it.
+
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CprError {
+    /// The setup cannot be used; `field` names the setting to change.
+    #[error("{message}")]
+    InvalidSetup { field: String, code: String, message: String },
+    /// An argument from the caller has the wrong shape.
+    #[error("{message}")]
+    InvalidInput { code: String, message: String },
+}
+
+impl CprError {
+    pub fn code(&self) -> &str {
+        match self {
+            CprError::InvalidSetup { code, .. } | CprError::InvalidInput { code, .. } => code,
+        }
+    }
+
+    /// The setup field to change, if the error is about one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            CprError::InvalidSetup { field, .. } if !field.is_empty() => Some(field),
+            _ => None,
+        }
+    }
+
+    pub fn invalid_input(code: &str, message: impl Into<String>) -> Self {
+        CprError::InvalidInput { code: code.to_string(), message: message.into() }
+    }
+}

@@ -1,0 +1,111 @@
+//! Reading untrusted JSON: from text with size and depth limits, and describing a value's type
+//! in words an administrator understands ("a number", "a list").
+
+use serde_json::Value;
+use thiserror::Error;
+
+/// JSON text longer than this is refused before parsing (a setup is a few KB; a CPR response
+/// for a batch is well under a megabyte).
+pub const MAX_JSON_BYTES: usize = 8 * 1024 * 1024;
+
+/// Nesting deeper than this is refused; real inputs are a handful of levels deep.
+pub const MAX_DEPTH: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum JsonInputError {
+    #[error("the JSON text is {0} bytes; the limit is {MAX_JSON_BYTES}")]
+    TooLarge(usize),
+    #[error("the JSON is nested deeper than {MAX_DEPTH} levels")]
+    TooDeep,
+    #[error("the text is not valid JSON ({0})")]
+    Malformed(String),
+}
+
+/// Parse JSON text from an untrusted source.
+pub fn parse_json_text(text: &str) -> Result<Value, JsonInputError> {
+    if text.len() > MAX_JSON_BYTES {
+        return Err(JsonInputError::TooLarge(text.len()));
+    }
+    if nesting_exceeds(text.as_bytes(), MAX_DEPTH) {
+        return Err(JsonInputError::TooDeep);
+    }
+    serde_json::from_str(text).map_err(|e| JsonInputError::Malformed(format!("line {}, column {}", e.line(), e.column())))
+}
+
+/// Cheap pre-scan so deeply nested input fails with a clear error rather than at serde's
+/// recursion limit (whose message is less helpful).
+fn nesting_exceeds(bytes: &[u8], limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// How deep a value nests (1 for a scalar).
+pub fn depth_exceeds(value: &Value, limit: usize) -> bool {
+    fn walk(v: &Value, remaining: usize) -> bool {
+        if remaining == 0 {
+            return true;
+        }
+        match v {
+            Value::Array(items) => items.iter().any(|i| walk(i, remaining - 1)),
+            Value::Object(map) => map.values().any(|i| walk(i, remaining - 1)),
+            _ => false,
+        }
+    }
+    walk(value, limit + 1)
+}
+
+/// The type of a JSON value, in words.
+pub fn describe_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "true/false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits() {
+        assert!(parse_json_text(r#"{"a":[1,{"b":"[[[["}]}"#).is_ok());
+        let deep = "[".repeat(100) + &"]".repeat(100);
+        assert_eq!(parse_json_text(&deep), Err(JsonInputError::TooDeep));
+        let deep_ok = "[".repeat(60) + &"]".repeat(60);
+        assert!(parse_json_text(&deep_ok).is_ok());
+        assert!(matches!(parse_json_text("{"), Err(JsonInputError::Malformed(_))));
+        let big = format!("\"{}\"", "x".repeat(MAX_JSON_BYTES));
+        assert!(matches!(parse_json_text(&big), Err(JsonInputError::TooLarge(_))));
+        let v: Value = serde_json::from_str(&("[".repeat(70) + &"]".repeat(70))).unwrap();
+        assert!(depth_exceeds(&v, MAX_DEPTH));
+        assert!(!depth_exceeds(&serde_json::json!({"a": [1]}), MAX_DEPTH));
+    }
+}

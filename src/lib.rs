@@ -1,0 +1,31 @@
+//! # datafordeler-cpr
+//!
+//! Look up Danish persons in the CPR register through Datafordeleren's GraphQL service.
+//!
+//! This crate is the pure core: CPR numbers, setup validation, the environment table,
+//! failure diagnosis and redaction. It has no JavaScript dependency and is tested natively;
+//! the WebAssembly boundary lives in `src/wasm/` and only converts values.
+//!
+//! ```
+//! use datafordeler_cpr::cpr::validate_cpr;
+//!
+//! let report = validate_cpr("010170-1239");
+//! assert!(report.valid);
+//! assert_eq!(report.masked.as_deref(), Some("010170-xxxx"));
+//! assert_eq!(report.birth_date.as_deref(), Some("1970-01-01"));
+//! ```
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod cpr;
+pub mod diagnosis;
+pub mod endpoints;
+pub mod environment;
+pub mod error;
+pub mod issue;
+pub mod json_input;
+pub mod redact;
+pub mod setup;
+pub mod url;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;

@@ -1,0 +1,708 @@
+//! The Identity Integration Setup: what an administrator enters, and its validation.
+//!
+//! Input arrives as arbitrary JSON (from a form, a config file, another language), so it is
+//! read field by field from a [`serde_json::Value`]: every wrong type, unknown field or
+//! unknown choice becomes an [`Issue`] naming the setting to change, never an error.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fmt;
+
+use crate::environment::{AuthMethod, Environment, SectorType, DEFAULT_API_VERSION, ENVIRONMENTS};
+use crate::issue::{Issue, Severity};
+use crate::json_input::describe_type;
+use crate::url::HttpUrl;
+
+/// Text fields longer than this are refused (a client id or secret is well under 200 chars).
+pub const MAX_TEXT_CHARS: usize = 4096;
+/// A PFX file larger than this is not a certificate.
+pub const MAX_CERTIFICATE_BYTES: usize = 256 * 1024;
+
+/// What kind of value a setup field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Switch,
+    Text,
+    Secret,
+    Choice(&'static [&'static str]),
+    Bytes,
+    Endpoints,
+}
+
+/// One setup field: its JSON key and the label administrators know from the ERP setup page.
+#[derive(Debug, Clone, Copy)]
+pub struct SetupField {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub kind: FieldKind,
+}
+
+const ENVIRONMENT_KEYS: &[&str] = &["production", "test03", "test04", "test06"];
+const SECTOR_KEYS: &[&str] = &["private", "public"];
+const AUTH_KEYS: &[&str] = &["sharedSecret", "certificate"];
+
+/// Every setup field, in the order of the setup page. The single source of the field list.
+pub const SETUP_FIELDS: &[SetupField] = &[
+    SetupField { key: "enabled", label: "Enable CPR No. Integration", kind: FieldKind::Switch },
+    SetupField { key: "legacyMode", label: "CPR Legacy Mode", kind: FieldKind::Switch },
+    SetupField { key: "environment", label: "CPR Environment", kind: FieldKind::Choice(ENVIRONMENT_KEYS) },
+    SetupField { key: "sectorType", label: "CPR Sector Type", kind: FieldKind::Choice(SECTOR_KEYS) },
+    SetupField { key: "authMethod", label: "CPR Authentication Method", kind: FieldKind::Choice(AUTH_KEYS) },
+    SetupField { key: "clientId", label: "CPR Client ID", kind: FieldKind::Text },
+    SetupField { key: "clientSecret", label: "CPR Client Secret", kind: FieldKind::Secret },
+    SetupField { key: "certificatePassword", label: "Certificate Password", kind: FieldKind::Secret },
+    SetupField { key: "certificate", label: "Upload Certificate", kind: FieldKind::Bytes },
+    SetupField { key: "debugMode", label: "CPR Debug Mode", kind: FieldKind::Switch },
+    SetupField { key: "apiVersion", label: "API Version", kind: FieldKind::Text },
+    SetupField { key: "endpoints", label: "Endpoint overrides", kind: FieldKind::Endpoints },
+];
+
+/// The keys accepted inside `endpoints`, each a full absolute URL.
+pub const ENDPOINT_OVERRIDE_KEYS: &[&str] = &[
+    "graphqlBaseUrl",
+    "graphqlUrl",
+    "schemaUrl",
+    "sharedSecretTokenUrl",
+    "certificateTokenUrl",
+    "portalUrl",
+];
+
+pub fn field(key: &str) -> Option<&'static SetupField> {
+    SETUP_FIELDS.iter().find(|f| f.key == key)
+}
+
+fn label(key: &str) -> &'static str {
+    field(key).map(|f| f.label).unwrap_or("Setup")
+}
+
+/// A secret value (client secret, certificate password). It never prints, serializes or
+/// formats as its content; only [`Secret::expose`] gives it out, for the one place that sends it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([REDACTED])")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(crate::redact::REDACTED)
+    }
+}
+
+/// Endpoint overrides, for a relay, a proxy or the local emulator. Each is a full URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointOverrides {
+    /// Replaces `https://<graphql host>`; the documented path `/CPR/custom/<Sector>/<version>` is appended.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub graphql_base_url: Option<String>,
+    /// The whole GraphQL endpoint URL (wins over `graphqlBaseUrl`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub graphql_url: Option<String>,
+    /// The schema download URL (default: the GraphQL URL + `/schema`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub schema_url: Option<String>,
+    /// Token endpoint for the shared-secret method.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub shared_secret_token_url: Option<String>,
+    /// Token endpoint for the certificate method (mutual TLS).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub certificate_token_url: Option<String>,
+    /// Datafordeler Administration portal.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub portal_url: Option<String>,
+}
+
+/// The setup as a host passes it in (the TypeScript declaration of the input).
+/// Validation does not trust this shape: see [`read_setup`].
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct SetupInput {
+    /// Enable CPR No. Integration.
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub enabled: Option<bool>,
+    /// CPR Legacy Mode: the retired REST services. Must be off for GraphQL.
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub legacy_mode: Option<bool>,
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub environment: Option<Environment>,
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub sector_type: Option<SectorType>,
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub auth_method: Option<AuthMethod>,
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub client_id: Option<String>,
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub client_secret: Option<String>,
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub certificate_password: Option<String>,
+    /// The PFX (PKCS#12) file: bytes, or base64 text.
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "Uint8Array | ArrayBuffer | number[] | string | null"))]
+    pub certificate: Option<Value>,
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub debug_mode: Option<bool>,
+    /// `v1`, `v2`, `v3`, …; default [`DEFAULT_API_VERSION`].
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub api_version: Option<String>,
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub endpoints: Option<EndpointOverrides>,
+}
+
+/// A setup whose values were read; fields with errors are `None`.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Setup {
+    pub enabled: bool,
+    pub legacy_mode: bool,
+    pub environment: Option<Environment>,
+    pub sector_type: Option<SectorType>,
+    pub auth_method: Option<AuthMethod>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub certificate_password: Option<Secret>,
+    /// Size in bytes of the uploaded PFX file, if any. The library never needs the key itself:
+    /// certificate calls are made by the host.
+    pub certificate_bytes: Option<usize>,
+    pub debug_mode: bool,
+    /// The version segment of the GraphQL URL, with the default applied.
+    pub api_version: Option<String>,
+    pub endpoints: EndpointOverrides,
+}
+
+/// The result of [`validate_setup`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub struct SetupReport {
+    /// True when there is no issue of severity `error`.
+    pub ok: bool,
+    pub issues: Vec<Issue>,
+}
+
+/// Validate a setup given as any JSON value.
+///
+/// ```
+/// use datafordeler_cpr::setup::validate_setup;
+/// use serde_json::json;
+///
+/// let report = validate_setup(&json!({
+///     "enabled": true, "environment": "test04", "sectorType": "private",
+///     "authMethod": "sharedSecret", "clientId": "my-it-system", "clientSecret": "s3cret"
+/// }));
+/// assert!(report.ok, "{:?}", report.issues);
+/// ```
+pub fn validate_setup(input: &Value) -> SetupReport {
+    let (_, issues) = read_setup(input);
+    SetupReport {
+        ok: !issues.iter().any(Issue::is_error),
+        issues,
+    }
+}
+
+/// Read a setup and collect every issue. The returned [`Setup`] holds what could be read.
+pub fn read_setup(input: &Value) -> (Setup, Vec<Issue>) {
+    let mut reader = Reader::default();
+    let Some(map) = input.as_object() else {
+        reader.error(
+            "",
+            "setup_not_object",
+            format!(
+                "The setup must be an object with fields such as environment, sectorType and authMethod; got {}.",
+                describe_type(input)
+            ),
+        );
+        return (reader.setup, reader.issues);
+    };
+    reader.unknown_fields(map);
+    reader.switches(map);
+    reader.choices(map);
+    reader.credentials(map);
+    reader.api_version(map);
+    reader.endpoints(map);
+    reader.advice();
+    (reader.setup, reader.issues)
+}
+
+#[derive(Default)]
+struct Reader {
+    setup: Setup,
+    issues: Vec<Issue>,
+}
+
+impl Reader {
+    fn push(&mut self, field: &str, code: &str, severity: Severity, message: String) {
+        self.issues.push(Issue::new(field, code, severity, message));
+    }
+    fn error(&mut self, field: &str, code: &str, message: String) {
+        self.push(field, code, Severity::Error, message);
+    }
+    fn warning(&mut self, field: &str, code: &str, message: String) {
+        self.push(field, code, Severity::Warning, message);
+    }
+
+    fn wrong_type(&mut self, key: &str, expected: &str, got: &Value) {
+        self.error(
+            key,
+            "wrong_type",
+            format!("{} must be {expected}; got {}.", label(key), describe_type(got)),
+        );
+    }
+
+    fn unknown_fields(&mut self, map: &Map<String, Value>) {
+        for key in map.keys() {
+            if field(key).is_some() {
+                continue;
+            }
+            let shown = shorten(key);
+            let suggestion = SETUP_FIELDS
+                .iter()
+                .find(|f| normalize_key(f.key) == normalize_key(key))
+                .map(|f| format!(" Did you mean \"{}\"?", f.key))
+                .unwrap_or_default();
+            self.warning(
+                key,
+                "unknown_field",
+                format!("\"{shown}\" is not a setup field and will be ignored.{suggestion}"),
+            );
+        }
+    }
+
+    /// A present, non-null value of the field, or None.
+    fn present<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+        map.get(key).filter(|v| !v.is_null())
+    }
+
+    fn switch(&mut self, map: &Map<String, Value>, key: &str) -> bool {
+        match Self::present(map, key) {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                self.wrong_type(key, "true or false", other);
+                false
+            }
+        }
+    }
+
+    fn switches(&mut self, map: &Map<String, Value>) {
+        self.setup.enabled = self.switch(map, "enabled");
+        self.setup.legacy_mode = self.switch(map, "legacyMode");
+        self.setup.debug_mode = self.switch(map, "debugMode");
+        if !self.setup.enabled && !self.issues.iter().any(|i| i.field == "enabled") {
+            self.error(
+                "enabled",
+                "integration_disabled",
+                "The CPR integration is switched off. Turn on Enable CPR No. Integration.".into(),
+            );
+        }
+        if self.setup.legacy_mode {
+            self.error(
+                "legacyMode",
+                "legacy_mode_on",
+                "CPR Legacy Mode uses the old CPR REST services, which Datafordeleren is retiring (end of 2026) \
+                 and which this library does not call. Turn off CPR Legacy Mode to use Datafordeleren's GraphQL service."
+                    .into(),
+            );
+        }
+    }
+
+    fn choice(&mut self, map: &Map<String, Value>, key: &str, allowed: &[&str]) -> Option<String> {
+        let list = allowed.join(", ");
+        match Self::present(map, key) {
+            None => {
+                self.error(key, "required", format!("Choose a {}: one of {list}.", label(key)));
+                None
+            }
+            Some(Value::String(s)) if allowed.contains(&s.as_str()) => Some(s.clone()),
+            Some(Value::String(s)) => {
+                let suggestion = allowed
+                    .iter()
+                    .find(|a| normalize_key(a) == normalize_key(s))
+                    .map(|a| format!(" Did you mean \"{a}\"?"))
+                    .unwrap_or_default();
+                self.error(
+                    key,
+                    "unknown_value",
+                    format!("\"{}\" is not a {}. Use one of {list}.{suggestion}", shorten(s), label(key)),
+                );
+                None
+            }
+            Some(other) => {
+                self.wrong_type(key, &format!("one of {list}"), other);
+                None
+            }
+        }
+    }
+
+    fn choices(&mut self, map: &Map<String, Value>) {
+        self.setup.environment = self
+            .choice(map, "environment", ENVIRONMENT_KEYS)
+            .and_then(|k| Environment::from_key(&k));
+        self.setup.sector_type = self.choice(map, "sectorType", SECTOR_KEYS).map(|k| match k.as_str() {
+            "public" => SectorType::Public,
+            _ => SectorType::Private,
+        });
+        self.setup.auth_method = self.choice(map, "authMethod", AUTH_KEYS).map(|k| match k.as_str() {
+            "certificate" => AuthMethod::Certificate,
+            _ => AuthMethod::SharedSecret,
+        });
+    }
+
+    /// A text field: type and length checked, surrounding whitespace warned about.
+    /// The value itself never appears in a message (it may be a secret).
+    fn text(&mut self, map: &Map<String, Value>, key: &str) -> Option<String> {
+        match Self::present(map, key) {
+            None => None,
+            Some(Value::String(s)) if s.chars().count() > MAX_TEXT_CHARS => {
+                self.error(
+                    key,
+                    "too_long",
+                    format!("{} is longer than {MAX_TEXT_CHARS} characters; copy the value again from Datafordeler Administration.", label(key)),
+                );
+                None
+            }
+            Some(Value::String(s)) if s.trim().is_empty() => None,
+            Some(Value::String(s)) => {
+                if s.trim() != s {
+                    self.warning(
+                        key,
+                        "surrounding_whitespace",
+                        format!(
+                            "{} starts or ends with spaces or line breaks, which Datafordeleren will treat as part of the value. \
+                             Remove them (copying from the portal sometimes adds them).",
+                            label(key)
+                        ),
+                    );
+                }
+                Some(s.clone())
+            }
+            Some(other) => {
+                self.wrong_type(key, "text", other);
+                None
+            }
+        }
+    }
+
+    fn credentials(&mut self, map: &Map<String, Value>) {
+        self.setup.client_id = self.text(map, "clientId");
+        self.setup.client_secret = self.text(map, "clientSecret").map(Secret);
+        self.setup.certificate_password = self.text(map, "certificatePassword").map(Secret);
+        self.setup.certificate_bytes = self.certificate(map);
+
+        if self.setup.client_id.is_none() && !self.has_issue("clientId") {
+            self.error(
+                "clientId",
+                "required",
+                "Enter the CPR Client ID of your IT-system's OAuth credential (Datafordeler Administration → your IT-system)."
+                    .into(),
+            );
+        }
+        match self.setup.auth_method {
+            Some(AuthMethod::SharedSecret) => {
+                if self.setup.client_secret.is_none() && !self.has_issue("clientSecret") {
+                    self.error(
+                        "clientSecret",
+                        "required",
+                        "Enter the CPR Client Secret: the shared secret shown once when it was created under OAuth Shared Secret. \
+                         If it was not saved, create a new one in Datafordeler Administration."
+                            .into(),
+                    );
+                }
+                for key in ["certificatePassword", "certificate"] {
+                    if Self::present(map, key).is_some() {
+                        self.ignored(key, "Shared Secret");
+                    }
+                }
+            }
+            Some(AuthMethod::Certificate) => {
+                if self.setup.certificate_bytes.is_none() && !self.has_issue("certificate") {
+                    self.error(
+                        "certificate",
+                        "certificate_missing",
+                        "Upload the certificate as a PFX (PKCS#12) file containing the private key: the one whose public part \
+                         you uploaded under OAuth Certificate."
+                            .into(),
+                    );
+                }
+                if self.setup.certificate_password.is_none() && !self.has_issue("certificatePassword") {
+                    self.warning(
+                        "certificatePassword",
+                        "password_missing",
+                        "No Certificate Password is set. PFX files are almost always password-protected; enter the password \
+                         unless the file really has none."
+                            .into(),
+                    );
+                }
+                if Self::present(map, "clientSecret").is_some() {
+                    self.ignored("clientSecret", "Certificate");
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn ignored(&mut self, key: &str, method: &str) {
+        self.warning(
+            key,
+            "ignored_for_method",
+            format!(
+                "{} is not used with the {method} authentication method and will be ignored. Clear it, or change CPR Authentication Method.",
+                label(key)
+            ),
+        );
+    }
+
+    fn has_issue(&self, key: &str) -> bool {
+        self.issues.iter().any(|i| i.field == key)
+    }
+
+    fn certificate(&mut self, map: &Map<String, Value>) -> Option<usize> {
+        let value = Self::present(map, "certificate")?;
+        let bytes = match value {
+            Value::Array(items) => {
+                if items.len() > MAX_CERTIFICATE_BYTES {
+                    self.certificate_too_large();
+                    return None;
+                }
+                let mut bytes = Vec::with_capacity(items.len());
+                for item in items {
+                    match item.as_u64().and_then(|n| u8::try_from(n).ok()) {
+                        Some(b) => bytes.push(b),
+                        None => {
+                            self.wrong_type("certificate", "the bytes of a PFX file", value);
+                            return None;
+                        }
+                    }
+                }
+                bytes
+            }
+            Value::String(text) => {
+                if text.trim_start().starts_with("-----BEGIN") {
+                    self.error(
+                        "certificate",
+                        "certificate_is_pem",
+                        "This is a PEM file (the public part you upload to the Datafordeleren portal). Upload Certificate \
+                         needs the PFX (PKCS#12) file with the private key."
+                            .into(),
+                    );
+                    return None;
+                }
+                if text.len() > MAX_CERTIFICATE_BYTES * 4 / 3 + 4 {
+                    self.certificate_too_large();
+                    return None;
+                }
+                match base64_decoded_prefix(text) {
+                    Some(bytes) => bytes,
+                    None => {
+                        self.wrong_type("certificate", "a PFX file (bytes, or base64 text)", value);
+                        return None;
+                    }
+                }
+            }
+            other => {
+                self.wrong_type("certificate", "a PFX file (bytes, or base64 text)", other);
+                return None;
+            }
+        };
+        if bytes.is_empty() {
+            self.error("certificate", "certificate_empty", "The uploaded certificate file is empty. Choose the PFX file again.".into());
+            return None;
+        }
+        // Every PKCS#12 file is a DER SEQUENCE, so it starts with 0x30.
+        if bytes.first() != Some(&0x30) {
+            self.error(
+                "certificate",
+                "certificate_not_pfx",
+                "The uploaded file is not a PFX (PKCS#12) certificate. Export the certificate with its private key as .pfx or .p12."
+                    .into(),
+            );
+            return None;
+        }
+        Some(bytes.len())
+    }
+
+    fn certificate_too_large(&mut self) {
+        self.error(
+            "certificate",
+            "certificate_too_large",
+            format!("The uploaded file is larger than {} KB, far more than a PFX certificate. Choose the right file.", MAX_CERTIFICATE_BYTES / 1024),
+        );
+    }
+
+    fn api_version(&mut self, map: &Map<String, Value>) {
+        let version = match Self::present(map, "apiVersion") {
+            None => Some(DEFAULT_API_VERSION.to_string()),
+            Some(Value::String(s)) if s.trim().is_empty() => Some(DEFAULT_API_VERSION.to_string()),
+            Some(Value::String(s)) => {
+                let v = s.trim();
+                let digits = v.strip_prefix('v').unwrap_or("");
+                if !digits.is_empty() && digits.len() <= 3 && digits.chars().all(|c| c.is_ascii_digit()) {
+                    Some(v.to_string())
+                } else {
+                    self.error(
+                        "apiVersion",
+                        "invalid_api_version",
+                        format!("API Version must look like v1, v2 or v3 (the last part of the GraphQL URL); got \"{}\".", shorten(s)),
+                    );
+                    None
+                }
+            }
+            Some(other) => {
+                self.wrong_type("apiVersion", "text such as \"v2\"", other);
+                None
+            }
+        };
+        self.setup.api_version = version;
+    }
+
+    fn endpoints(&mut self, map: &Map<String, Value>) {
+        let Some(value) = Self::present(map, "endpoints") else {
+            return;
+        };
+        let Some(overrides) = value.as_object() else {
+            self.wrong_type("endpoints", "an object of URLs", value);
+            return;
+        };
+        let mut result = EndpointOverrides::default();
+        for (key, value) in overrides {
+            let field_name = format!("endpoints.{}", shorten(key));
+            if !ENDPOINT_OVERRIDE_KEYS.contains(&key.as_str()) {
+                self.warning(
+                    &field_name,
+                    "unknown_field",
+                    format!(
+                        "\"{}\" is not an endpoint override and will be ignored. Known overrides: {}.",
+                        shorten(key),
+                        ENDPOINT_OVERRIDE_KEYS.join(", ")
+                    ),
+                );
+                continue;
+            }
+            let url = match value {
+                Value::Null => continue,
+                Value::String(s) if s.trim().is_empty() => continue,
+                Value::String(s) => s.trim().trim_end_matches('/').to_string(),
+                other => {
+                    self.error(&field_name, "wrong_type", format!("The {key} override must be a URL as text; got {}.", describe_type(other)));
+                    continue;
+                }
+            };
+            match HttpUrl::parse(&url) {
+                Err(e) => {
+                    self.error(&field_name, "invalid_url", format!("The {key} override {e}."));
+                    continue;
+                }
+                Ok(parsed) if !parsed.is_https() && !parsed.is_loopback() => {
+                    self.error(
+                        &field_name,
+                        "insecure_url",
+                        format!(
+                            "The {key} override uses http:// to another computer. Credentials and personal data must travel over \
+                             https://; plain http is only allowed to this computer (127.0.0.1, localhost)."
+                        ),
+                    );
+                    continue;
+                }
+                Ok(_) => {}
+            }
+            let slot = match key.as_str() {
+                "graphqlBaseUrl" => &mut result.graphql_base_url,
+                "graphqlUrl" => &mut result.graphql_url,
+                "schemaUrl" => &mut result.schema_url,
+                "sharedSecretTokenUrl" => &mut result.shared_secret_token_url,
+                "certificateTokenUrl" => &mut result.certificate_token_url,
+                _ => &mut result.portal_url,
+            };
+            *slot = Some(url);
+        }
+        self.setup.endpoints = result;
+    }
+
+    /// Advice that depends on several fields together.
+    fn advice(&mut self) {
+        if let Some(env) = self.setup.environment {
+            let entry = env.entry();
+            if !entry.has_cpr_test_data && env != Environment::Production {
+                let test_env = ENVIRONMENTS.iter().find(|e| e.has_cpr_test_data).map(|e| e.label).unwrap_or("Test 04");
+                self.warning(
+                    "environment",
+                    "no_cpr_test_data",
+                    format!(
+                        "{} has no CPR test data; lookups will find nobody. CPR test data exists only in {test_env}: choose it as CPR Environment for testing.",
+                        entry.label
+                    ),
+                );
+            }
+            if env == Environment::Production && self.setup.debug_mode {
+                self.warning(
+                    "debugMode",
+                    "debug_in_production",
+                    "CPR Debug Mode is on in Production: every lookup writes its request and response, with real persons' data, \
+                     to files. Turn it off as soon as the problem is found."
+                        .into(),
+                );
+            }
+        }
+    }
+}
+
+/// Keys compared loosely for "did you mean" suggestions.
+fn normalize_key(key: &str) -> String {
+    key.chars().filter(|c| c.is_ascii_alphanumeric()).flat_map(|c| c.to_lowercase()).collect()
+}
+
+/// Untrusted text shown in a message is cut short so a huge key cannot flood the report.
+fn shorten(text: &str) -> String {
+    const MAX: usize = 40;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(MAX).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// Decode standard base64 (padding and whitespace tolerated); None if the text is not base64.
+fn base64_decoded_prefix(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut buffer = 0u32;
+    let mut bits = 0u32;
+    for c in text.bytes() {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' | b'\r' | b'\n' | b' ' | b'\t' => continue,
+            _ => return None,
+        };
+        buffer = (buffer << 6) | u32::from(value);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
