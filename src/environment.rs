@@ -219,3 +219,48 @@ mod tests {
         }
     }
 }
+
+/// A sourced value as hosts see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub struct SourcedValue {
+    pub value: String,
+    pub provenance: Provenance,
+    pub source: String,
+}
+
+/// One environment as hosts see it (for a setup page's choices and its "where from" notes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct EnvironmentInfo {
+    pub key: Environment,
+    pub label: String,
+    pub portal_host: SourcedValue,
+    pub graphql_host: SourcedValue,
+    pub shared_secret_token_host: SourcedValue,
+    pub certificate_token_host: SourcedValue,
+    pub has_cpr_test_data: bool,
+}
+
+impl From<Sourced> for SourcedValue {
+    fn from(s: Sourced) -> Self {
+        SourcedValue { value: s.value.to_string(), provenance: s.provenance, source: s.source.to_string() }
+    }
+}
+
+/// The environment table, for hosts.
+pub fn environment_table() -> Vec<EnvironmentInfo> {
+    ENVIRONMENTS
+        .iter()
+        .map(|e| EnvironmentInfo {
+            key: e.environment,
+            label: e.label.to_string(),
+            portal_host: e.portal_host.into(),
+            graphql_host: e.graphql_host.into(),
+            shared_secret_token_host: e.shared_secret_token_host.into(),
+            certificate_token_host: e.certificate_token_host.into(),
+            has_cpr_test_data: e.has_cpr_test_data,
+        })
+        .collect()
+}

@@ -21,6 +21,17 @@ pub enum JsonInputError {
     Malformed(String),
 }
 
+impl JsonInputError {
+    /// The stable error code hosts see.
+    pub fn code(&self) -> &'static str {
+        match self {
+            JsonInputError::TooLarge(_) => "input_too_large",
+            JsonInputError::TooDeep => "input_too_deep",
+            JsonInputError::Malformed(_) => "invalid_json",
+        }
+    }
+}
+
 /// Parse JSON text from an untrusted source.
 pub fn parse_json_text(text: &str) -> Result<Value, JsonInputError> {
     if text.len() > MAX_JSON_BYTES {

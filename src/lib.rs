@@ -27,5 +27,7 @@ pub mod redact;
 pub mod setup;
 pub mod url;
 
+/// The JavaScript boundary (public only so its tests can call the exports from inside wasm).
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+#[doc(hidden)]
+pub mod wasm;

@@ -52,17 +52,32 @@ const SECRET_TEXT_NAMES: &[&str] = &[
     "client_assertion",
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct RedactOptions {
     /// Mask CPR numbers (default). Only a debug capture the caller keeps to itself may turn this off.
     pub mask_cpr: bool,
+    /// Exact values to remove wherever they appear (the setup's own secrets: a server may echo
+    /// them in free text, where no pattern can recognise them).
+    pub known_secrets: Vec<String>,
 }
 
 impl Default for RedactOptions {
     fn default() -> Self {
-        RedactOptions { mask_cpr: true }
+        RedactOptions { mask_cpr: true, known_secrets: Vec::new() }
     }
 }
+
+impl std::fmt::Debug for RedactOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedactOptions")
+            .field("mask_cpr", &self.mask_cpr)
+            .field("known_secrets", &format_args!("[{} redacted]", self.known_secrets.len()))
+            .finish()
+    }
+}
+
+/// Secrets shorter than this are not searched for as plain text: they would match ordinary words.
+const MIN_KNOWN_SECRET_CHARS: usize = 4;
 
 /// A deep copy of `value` that is safe for logs.
 ///
@@ -79,10 +94,10 @@ impl Default for RedactOptions {
 /// assert_eq!(safe["note"], "lookup of 010170-xxxx failed");
 /// ```
 pub fn redact(value: &Value) -> Value {
-    redact_with(value, RedactOptions::default())
+    redact_with(value, &RedactOptions::default())
 }
 
-pub fn redact_with(value: &Value, options: RedactOptions) -> Value {
+pub fn redact_with(value: &Value, options: &RedactOptions) -> Value {
     match value {
         Value::String(s) => Value::String(redact_text_with(s, options)),
         Value::Array(items) => Value::Array(items.iter().map(|v| redact_with(v, options)).collect()),
@@ -114,11 +129,16 @@ fn is_secret_key(key: &str) -> bool {
 
 /// Redact secrets and mask CPR numbers in free text (a body, a message, a header value).
 pub fn redact_text(text: &str) -> String {
-    redact_text_with(text, RedactOptions::default())
+    redact_text_with(text, &RedactOptions::default())
 }
 
-pub fn redact_text_with(text: &str, options: RedactOptions) -> String {
+pub fn redact_text_with(text: &str, options: &RedactOptions) -> String {
     let mut out = redact_bearer(text);
+    for secret in &options.known_secrets {
+        if secret.chars().count() >= MIN_KNOWN_SECRET_CHARS && out.contains(secret.as_str()) {
+            out = out.replace(secret.as_str(), REDACTED);
+        }
+    }
     for name in SECRET_TEXT_NAMES {
         out = redact_form_field(&out, name);
         out = redact_json_field(&out, name);
@@ -357,7 +377,17 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(redact_text(input), want, "{input}");
         }
-        assert_eq!(redact_text_with("0101701239", RedactOptions { mask_cpr: false }), "0101701239");
+        let keep = RedactOptions { mask_cpr: false, ..Default::default() };
+        assert_eq!(redact_text_with("0101701239", &keep), "0101701239");
+    }
+
+    #[test]
+    fn known_secrets_are_removed_from_free_text() {
+        let options = RedactOptions { known_secrets: vec!["Hunter2-xyz".into(), "abc".into()], ..Default::default() };
+        let v = redact_with(&json!({"msg": "bad secret Hunter2-xyz given", "other": "abc stays"}), &options);
+        assert_eq!(v["msg"], "bad secret [REDACTED] given");
+        assert_eq!(v["other"], "abc stays", "too short to search for safely");
+        assert!(!format!("{options:?}").contains("Hunter2"));
     }
 
     #[test]

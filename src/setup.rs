@@ -67,6 +67,41 @@ pub const ENDPOINT_OVERRIDE_KEYS: &[&str] = &[
     "portalUrl",
 ];
 
+/// A setup field as hosts see it (a setup page builds its form from this list).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub struct SetupFieldInfo {
+    pub key: String,
+    pub label: String,
+    /// `switch`, `text`, `secret`, `choice`, `bytes` or `endpoints`.
+    pub kind: String,
+    /// The allowed values of a `choice`.
+    pub choices: Vec<String>,
+}
+
+/// The setup field list, for hosts.
+pub fn setup_field_table() -> Vec<SetupFieldInfo> {
+    SETUP_FIELDS
+        .iter()
+        .map(|f| {
+            let (kind, choices): (&str, &[&str]) = match f.kind {
+                FieldKind::Switch => ("switch", &[]),
+                FieldKind::Text => ("text", &[]),
+                FieldKind::Secret => ("secret", &[]),
+                FieldKind::Choice(values) => ("choice", values),
+                FieldKind::Bytes => ("bytes", &[]),
+                FieldKind::Endpoints => ("endpoints", &[]),
+            };
+            SetupFieldInfo {
+                key: f.key.to_string(),
+                label: f.label.to_string(),
+                kind: kind.to_string(),
+                choices: choices.iter().map(|c| c.to_string()).collect(),
+            }
+        })
+        .collect()
+}
+
 pub fn field(key: &str) -> Option<&'static SetupField> {
     SETUP_FIELDS.iter().find(|f| f.key == key)
 }
@@ -338,11 +373,8 @@ impl Reader {
                     .find(|a| normalize_key(a) == normalize_key(s))
                     .map(|a| format!(" Did you mean \"{a}\"?"))
                     .unwrap_or_default();
-                self.error(
-                    key,
-                    "unknown_value",
-                    format!("\"{}\" is not a {}. Use one of {list}.{suggestion}", shorten(s), label(key)),
-                );
+                // The value is not repeated: administrators paste secrets into wrong fields.
+                self.error(key, "unknown_value", format!("This is not a known {}. Use one of {list}.{suggestion}", label(key)));
                 None
             }
             Some(other) => {
@@ -560,7 +592,7 @@ impl Reader {
                     self.error(
                         "apiVersion",
                         "invalid_api_version",
-                        format!("API Version must look like v1, v2 or v3 (the last part of the GraphQL URL); got \"{}\".", shorten(s)),
+                        "API Version must look like v1, v2 or v3 (the last part of the GraphQL URL).".to_string(),
                     );
                     None
                 }

@@ -1,0 +1,67 @@
+// The demo application: the Datafordeleren emulator and the setup page on 127.0.0.1.
+// Used by `npm start` (scripts/start.mjs) and by the page's browser tests.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startStaticServer } from './serve.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+async function startLocalEmulator(maxLifetimeSeconds) {
+  const emulatorModule = join(root, 'tests', 'emulator', 'server.mjs');
+  if (!existsSync(emulatorModule)) return null;
+  const { startEmulator } = await import(pathToFileURL(emulatorModule).href);
+  return startEmulator({ port: 0, httpsPort: 0, maxLifetimeSeconds });
+}
+
+/** The page's "Local emulator" environment: a real environment name plus endpoint overrides. */
+function localEnvironment(emulator) {
+  if (!emulator) return null;
+  const clients = emulator.credentials.sharedSecretClients ?? [];
+  const client = clients.find((c) => c.sectorType === 'private') ?? clients[0] ?? {};
+  return {
+    label: 'Local emulator',
+    environment: emulator.environment ?? 'test04',
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    endpoints: {
+      graphqlBaseUrl: emulator.urls.graphqlBaseUrl,
+      sharedSecretTokenUrl: emulator.urls.tokenUrl,
+      certificateTokenUrl: emulator.urls.certificateTokenUrl,
+      portalUrl: `${emulator.urls.origin}/`,
+    },
+  };
+}
+
+/**
+ * Start the emulator and the page server.
+ * @returns {Promise<{ pageUrl: string, emulator: object | null, stop: () => Promise<void> }>}
+ */
+export async function startApp({ port = 0, maxLifetimeSeconds = 3600 } = {}) {
+  const emulator = await startLocalEmulator(maxLifetimeSeconds);
+  const config = { localEnvironment: localEnvironment(emulator) };
+  const routes = {
+    '/config.json': (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(config));
+    },
+  };
+  let server;
+  try {
+    server = await startStaticServer({ root, port, routes });
+  } catch (error) {
+    if (error.code !== 'EADDRINUSE') throw error;
+    server = await startStaticServer({ root, port: 0, routes });
+  }
+  let stopped = false;
+  return {
+    pageUrl: `${server.url}/`,
+    emulator,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.close();
+      await emulator?.stop();
+    },
+  };
+}

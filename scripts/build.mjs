@@ -1,0 +1,54 @@
+// Build the npm package in pkg/: compile the crate once to wasm32, bind it twice (browsers and
+// bundlers: `web`; Node: `nodejs`), then shrink each module with binaryen's wasm-opt.
+//
+// Usage: node scripts/build.mjs [--debug]
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync, statSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const debug = process.argv.includes('--debug');
+const profile = debug ? 'debug' : 'release';
+
+function run(cmd, args, options = {}) {
+  execFileSync(cmd, args, { cwd: root, stdio: 'inherit', ...options });
+}
+
+function buildWasm({ crateFeatures = [], outName, targets }) {
+  const cargoArgs = ['build', '--lib', '--target', 'wasm32-unknown-unknown'];
+  if (!debug) cargoArgs.push('--release');
+  if (crateFeatures.length) cargoArgs.push('--features', crateFeatures.join(','));
+  run('cargo', cargoArgs);
+  const wasm = join(root, 'target', 'wasm32-unknown-unknown', profile, 'datafordeler_cpr.wasm');
+  for (const [target, dir, moduleType] of targets) {
+    const outDir = join(root, 'pkg', dir);
+    rmSync(outDir, { recursive: true, force: true });
+    mkdirSync(outDir, { recursive: true });
+    run('wasm-bindgen', [wasm, '--out-dir', outDir, '--out-name', outName, '--target', target]);
+    // The package is ESM; the Node binding is CommonJS and says so for its own folder.
+    writeFileSync(join(outDir, 'package.json'), JSON.stringify({ type: moduleType }) + '\n');
+    if (!debug) optimize(join(outDir, `${outName}_bg.wasm`));
+  }
+}
+
+// Debian's binaryen is too old for the wasm features rustc emits; the npm package is current.
+function optimize(file) {
+  const wasmOpt = join(root, 'node_modules', 'binaryen', 'bin', 'wasm-opt');
+  if (!existsSync(wasmOpt)) throw new Error('wasm-opt missing: run the bootstrap (npm ci) first');
+  const before = statSync(file).size;
+  run(process.execPath, [
+    wasmOpt, file, '-o', file, '-Oz',
+    '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+    '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
+  ]);
+  console.log(`wasm-opt ${file.slice(root.length + 1)}: ${before} -> ${statSync(file).size} bytes`);
+}
+
+buildWasm({
+  outName: 'datafordeler_cpr',
+  targets: [
+    ['web', 'web', 'module'],
+    ['nodejs', 'node', 'commonjs'],
+  ],
+});

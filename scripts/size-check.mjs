@@ -1,0 +1,41 @@
+// The size budget of the core package, checked in `npm test` (sizes are deterministic, unlike
+// times). Budget: the core module's .wasm plus its JS glue at most 150 KB gzipped, per build.
+import { readFileSync, existsSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CORE_BUDGET_GZIP_BYTES = 150 * 1024;
+const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', 'pkg');
+
+/** Raw and gzipped sizes of one build's files. */
+export function measure(build, files) {
+  const rows = files.map((name) => {
+    const path = join(pkg, build, name);
+    if (!existsSync(path)) throw new Error(`${path} is missing: run npm run build first`);
+    const bytes = readFileSync(path);
+    return { build, file: name, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+  });
+  return { rows, gzip: rows.reduce((sum, r) => sum + r.gzip, 0), raw: rows.reduce((sum, r) => sum + r.raw, 0) };
+}
+
+export function coreSizes() {
+  return {
+    web: measure('web', ['datafordeler_cpr_bg.wasm', 'datafordeler_cpr.js']),
+    node: measure('node', ['datafordeler_cpr_bg.wasm', 'datafordeler_cpr.js']),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  let failed = false;
+  for (const [build, size] of Object.entries(coreSizes())) {
+    const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+    const verdict = size.gzip <= CORE_BUDGET_GZIP_BYTES ? 'within' : 'OVER';
+    console.log(`${build}: ${kb(size.raw)} raw, ${kb(size.gzip)} gzipped (${verdict} the ${kb(CORE_BUDGET_GZIP_BYTES)} budget)`);
+    if (size.gzip > CORE_BUDGET_GZIP_BYTES) failed = true;
+  }
+  if (failed) {
+    console.error('size budget exceeded: see docs/PERFORMANCE.md for how to find what grew');
+    process.exit(1);
+  }
+}

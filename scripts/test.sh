@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Every test of the project (run by `npm test` after the bootstrap and the build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "Rust core, native"
+cargo test
+
+step "wasm boundary in Node (wasm-bindgen-test)"
+cargo test --target wasm32-unknown-unknown --tests
+
+step "wasm boundary in headless Chromium (wasm-bindgen-test)"
+WASM_BINDGEN_USE_BROWSER=1 cargo test --target wasm32-unknown-unknown --tests
+
+step "TypeScript declarations"
+node node_modules/typescript/bin/tsc -p tests/types/tsconfig.json
+
+step "Size budget"
+node scripts/size-check.mjs
+
+step "JavaScript tests: package in Node, web build in Chromium, emulator"
+shopt -s nullglob
+node --test --test-concurrency=1 tests/js/*.test.mjs tests/emulator/*.test.mjs

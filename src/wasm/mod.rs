@@ -1,0 +1,7 @@
+//! The JavaScript boundary. It converts values between JS and Rust and calls the core; it
+//! decides nothing. Every export takes untrusted JS values, so conversion is fallible and
+//! bounded (depth, size), and every failure becomes a JS `Error` with a stable `code`:
+//! no input can reach a panic.
+
+mod convert;
+pub mod exports;

@@ -1,0 +1,104 @@
+//! The JS boundary, exercised from inside wasm: in Node and (with WASM_BINDGEN_USE_BROWSER=1)
+//! in headless Chromium. Inputs are real JS values, including hostile ones.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Object, Reflect, Uint8Array, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+use datafordeler_cpr::wasm::exports as api;
+use tsify::Ts;
+
+// Call the exports the way JS does: with plain JS values in, JS values out.
+fn validate_cpr(v: JsValue) -> JsValue {
+    api::validate_cpr(v).into()
+}
+fn validate_setup(v: JsValue) -> JsValue {
+    api::validate_setup(Ts::new_unchecked(v)).into()
+}
+fn resolve_endpoints(v: JsValue) -> Result<JsValue, JsValue> {
+    api::resolve_endpoints(Ts::new_unchecked(v)).map(Into::into)
+}
+fn diagnose(v: JsValue) -> Result<JsValue, JsValue> {
+    api::diagnose(Ts::new_unchecked(v)).map(Into::into)
+}
+fn redact(v: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    api::redact(v, options)
+}
+
+fn get(value: &JsValue, path: &str) -> JsValue {
+    path.split('.').fold(value.clone(), |v, key| Reflect::get(&v, &key.into()).unwrap_or(JsValue::UNDEFINED))
+}
+
+fn json(text: &str) -> JsValue {
+    JSON::parse(text).unwrap()
+}
+
+fn codes(report: &JsValue) -> Vec<String> {
+    let issues: Array = get(report, "issues").dyn_into().unwrap();
+    issues.iter().map(|i| get(&i, "code").as_string().unwrap()).collect()
+}
+
+#[wasm_bindgen_test]
+fn validate_cpr_accepts_text_and_refuses_everything_else_without_throwing() {
+    let ok = validate_cpr(JsValue::from_str("010170-1239"));
+    assert_eq!(get(&ok, "valid"), JsValue::TRUE);
+    assert_eq!(get(&ok, "masked").as_string().as_deref(), Some("010170-xxxx"));
+    for hostile in [JsValue::NULL, JsValue::UNDEFINED, JsValue::from_f64(101701239.0), Object::new().into(), Array::new().into()] {
+        let report = validate_cpr(hostile);
+        assert_eq!(get(&report, "valid"), JsValue::FALSE);
+        assert_eq!(codes(&report), ["not_text"]);
+    }
+    let huge = "1".repeat(1 << 20);
+    assert_eq!(codes(&validate_cpr(JsValue::from_str(&huge))), ["too_long"]);
+}
+
+#[wasm_bindgen_test]
+fn validate_setup_turns_any_value_into_issues() {
+    let good = json(r#"{"enabled":true,"environment":"test04","sectorType":"private","authMethod":"sharedSecret","clientId":"c","clientSecret":"s"}"#);
+    assert_eq!(get(&validate_setup(good), "ok"), JsValue::TRUE);
+    let cases: Vec<(JsValue, &str)> = vec![
+        (JsValue::NULL, "setup_not_object"),
+        (JsValue::from_f64(3.0), "setup_not_object"),
+        (JsValue::from_str("{not json"), "invalid_json"),
+        (json(r#"{"enabled":"yes"}"#), "wrong_type"),
+        (json(r#"{"enabled":true,"environment":"staging"}"#), "unknown_value"),
+    ];
+    for (input, code) in cases {
+        let report = validate_setup(input);
+        assert_eq!(get(&report, "ok"), JsValue::FALSE);
+        assert!(codes(&report).iter().any(|c| c == code), "{code}: {:?}", codes(&report));
+    }
+    // A cycle is refused as too deep, not a stack overflow.
+    let cyclic = Object::new();
+    Reflect::set(&cyclic, &"self".into(), &cyclic).unwrap();
+    assert_eq!(codes(&validate_setup(cyclic.into())), ["input_too_deep"]);
+    // The PFX arrives as bytes.
+    let setup = json(r#"{"enabled":true,"environment":"test04","sectorType":"private","authMethod":"certificate","clientId":"c","certificatePassword":"p"}"#);
+    Reflect::set(&setup, &"certificate".into(), &Uint8Array::from(&[0x30u8, 0x82, 1, 2][..])).unwrap();
+    assert_eq!(get(&validate_setup(setup.clone()), "ok"), JsValue::TRUE);
+    Reflect::set(&setup, &"certificate".into(), &Uint8Array::from(&b"-----BEGIN"[..])).unwrap();
+    assert_eq!(codes(&validate_setup(setup)), ["certificate_not_pfx"]);
+}
+
+#[wasm_bindgen_test]
+fn errors_are_js_errors_with_a_code() {
+    let error = resolve_endpoints(JsValue::from_str("[]")).unwrap_err();
+    assert!(error.is_instance_of::<js_sys::Error>());
+    assert_eq!(get(&error, "name").as_string().as_deref(), Some("CprError"));
+    assert_eq!(get(&error, "code").as_string().as_deref(), Some("setup_not_object"));
+    let error = diagnose(json(r#"{"stage":"nowhere"}"#)).unwrap_err();
+    assert_eq!(get(&error, "code").as_string().as_deref(), Some("invalid_failure"));
+}
+
+#[wasm_bindgen_test]
+fn diagnose_and_redact_round_trip_js_values() {
+    let d = diagnose(json(r#"{"stage":"token","status":401,"body":"{\"error\":\"invalid_client\"}"}"#)).unwrap();
+    assert_eq!(get(&d, "code").as_string().as_deref(), Some("token_invalid_client"));
+    let safe = redact(json(r#"{"headers":{"Authorization":"Bearer abc"},"cpr":"0101701239"}"#), JsValue::UNDEFINED).unwrap();
+    assert_eq!(get(&safe, "headers.Authorization").as_string().as_deref(), Some("[REDACTED]"));
+    assert_eq!(get(&safe, "cpr").as_string().as_deref(), Some("010170-xxxx"));
+    let kept = redact(json(r#"{"cpr":"0101701239"}"#), json(r#"{"maskCpr":false}"#)).unwrap();
+    assert_eq!(get(&kept, "cpr").as_string().as_deref(), Some("0101701239"));
+}
+
