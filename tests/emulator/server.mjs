@@ -299,7 +299,7 @@ export async function startEmulator(options = {}) {
     const sendRaw = (status, headers, body) => {
       if (res.headersSent || res.destroyed) return;
       entry.status = status;
-      res.writeHead(status, headers);
+      res.writeHead(status, { 'Content-Length': Buffer.byteLength(body), ...headers });
       res.end(body);
     };
     const sendJson = (status, body, headers = {}, type = 'application/json; charset=utf-8') =>
@@ -397,7 +397,7 @@ export async function startEmulator(options = {}) {
     const { entry, sendJson, sendRaw } = ctx;
     const [, sector, version, schemaSuffix] = SECTOR_PATH.exec(path);
     entry.sector = sector;
-    entry.version = version;
+    entry.version = maskPath(version);
     const problem = (status, title, detail, extra = {}, headers = {}) => {
       entry.error = detail;
       return sendJson(status, { type: 'about:blank', title, status, detail, ...extra }, headers, 'application/problem+json');
