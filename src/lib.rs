@@ -21,9 +21,12 @@ pub mod diagnosis;
 pub mod endpoints;
 pub mod environment;
 pub mod error;
+pub mod fields;
 pub mod issue;
 pub mod json_input;
+pub mod query;
 pub mod redact;
+pub mod schema;
 pub mod setup;
 pub mod url;
 

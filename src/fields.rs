@@ -1,0 +1,326 @@
+//! The person field list: every field the library selects from the CPR custom entities, its
+//! field group and its selection rules. This table is the only place these names live; the
+//! query builder, the schema drift report and the tests all read [`PERSON_FIELDS`].
+//!
+//! Rules a field can carry:
+//! - **required**: the service rejects a query without it (`beskyttelser`, on every person,
+//!   nested ones too). A schema without it is an error, never a silent drop.
+//! - **public only**: outside what CPR discloses to private companies (history columns,
+//!   supplementary addresses, relations), so it is never selected for the private sector.
+//! - **group**: the caller chooses groups ([`FieldGroup`]); a field without its own group
+//!   belongs to its parent's.
+
+use serde::{Deserialize, Serialize};
+
+use crate::environment::SectorType;
+
+/// A group of person fields a caller can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum FieldGroup {
+    /// Person status, status date, birth date and the CPR numbers (needed to match answers to numbers).
+    Status,
+    /// Name and address protections. Always selected: the service requires them.
+    Protections,
+    /// The current name.
+    Name,
+    /// The current address, with c/o name and move-in date.
+    Address,
+    /// Emigration date, country and foreign address.
+    Emigration,
+    /// Disappearance date.
+    Disappearance,
+    /// Contact address.
+    ContactAddress,
+    /// Guardianship, with the guardian's name and address.
+    Guardianship,
+    /// End dates of earlier names and addresses (public sector only).
+    History,
+    /// Children and parents, each with their own protections (public sector only).
+    Relations,
+}
+
+impl FieldGroup {
+    pub const ALL: [FieldGroup; 10] = [
+        FieldGroup::Status,
+        FieldGroup::Protections,
+        FieldGroup::Name,
+        FieldGroup::Address,
+        FieldGroup::Emigration,
+        FieldGroup::Disappearance,
+        FieldGroup::ContactAddress,
+        FieldGroup::Guardianship,
+        FieldGroup::History,
+        FieldGroup::Relations,
+    ];
+
+    /// Groups selected when the caller names none: everything a customer record can use.
+    /// Relations are left out because they are data about other persons.
+    pub const DEFAULT: [FieldGroup; 9] = [
+        FieldGroup::Status,
+        FieldGroup::Protections,
+        FieldGroup::Name,
+        FieldGroup::Address,
+        FieldGroup::Emigration,
+        FieldGroup::Disappearance,
+        FieldGroup::ContactAddress,
+        FieldGroup::Guardianship,
+        FieldGroup::History,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            FieldGroup::Status => "status",
+            FieldGroup::Protections => "protections",
+            FieldGroup::Name => "name",
+            FieldGroup::Address => "address",
+            FieldGroup::Emigration => "emigration",
+            FieldGroup::Disappearance => "disappearance",
+            FieldGroup::ContactAddress => "contactAddress",
+            FieldGroup::Guardianship => "guardianship",
+            FieldGroup::History => "history",
+            FieldGroup::Relations => "relations",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<FieldGroup> {
+        FieldGroup::ALL.iter().copied().find(|g| g.key() == key)
+    }
+
+    /// Whether CPR discloses this group to the sector at all.
+    pub fn available_to(self, sector: SectorType) -> bool {
+        !(sector == SectorType::Private && matches!(self, FieldGroup::History | FieldGroup::Relations))
+    }
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+/// A set of field groups. It always holds [`FieldGroup::Protections`] (the service requires
+/// them) and [`FieldGroup::Status`] (the CPR numbers match answers to the numbers asked for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GroupSet(u16);
+
+impl GroupSet {
+    pub fn of(groups: &[FieldGroup]) -> GroupSet {
+        let always = FieldGroup::Protections.bit() | FieldGroup::Status.bit();
+        GroupSet(groups.iter().fold(always, |acc, g| acc | g.bit()))
+    }
+
+    pub fn default_set() -> GroupSet {
+        GroupSet::of(&FieldGroup::DEFAULT)
+    }
+
+    pub fn all() -> GroupSet {
+        GroupSet::of(&FieldGroup::ALL)
+    }
+
+    pub fn contains(self, group: FieldGroup) -> bool {
+        self.0 & group.bit() != 0
+    }
+
+    pub fn groups(self) -> impl Iterator<Item = FieldGroup> {
+        FieldGroup::ALL.into_iter().filter(move |g| self.contains(*g))
+    }
+}
+
+/// One field of the selection table.
+#[derive(Debug)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    /// `None`: the parent's group.
+    pub group: Option<FieldGroup>,
+    pub required: bool,
+    pub public_only: bool,
+    /// Sub-fields; empty for a scalar.
+    pub children: &'static [FieldSpec],
+}
+
+const fn leaf(name: &'static str) -> FieldSpec {
+    FieldSpec { name, group: None, required: false, public_only: false, children: &[] }
+}
+
+const fn public_leaf(name: &'static str) -> FieldSpec {
+    FieldSpec { name, group: None, required: false, public_only: true, children: &[] }
+}
+
+const fn history_leaf(name: &'static str) -> FieldSpec {
+    FieldSpec { name, group: Some(FieldGroup::History), required: false, public_only: true, children: &[] }
+}
+
+const fn object(name: &'static str, children: &'static [FieldSpec]) -> FieldSpec {
+    FieldSpec { name, group: None, required: false, public_only: false, children }
+}
+
+const fn grouped(name: &'static str, group: FieldGroup, children: &'static [FieldSpec]) -> FieldSpec {
+    FieldSpec { name, group: Some(group), required: false, public_only: false, children }
+}
+
+const PROTECTION_FIELDS: &[FieldSpec] = &[leaf("beskyttelsestype"), leaf("status"), leaf("virkningfra"), leaf("virkningtil")];
+
+/// `beskyttelser`: required on the person and on every nested person.
+const PROTECTIONS: FieldSpec = FieldSpec {
+    name: "beskyttelser",
+    group: Some(FieldGroup::Protections),
+    required: true,
+    public_only: false,
+    children: PROTECTION_FIELDS,
+};
+
+const NAME_PARTS: &[FieldSpec] = &[leaf("adresseringsnavn"), leaf("fornavne"), leaf("mellemnavn"), leaf("efternavn")];
+
+const NAME_ROW: &[FieldSpec] = &[
+    leaf("adresseringsnavn"),
+    leaf("fornavne"),
+    leaf("mellemnavn"),
+    leaf("efternavn"),
+    leaf("status"),
+    leaf("virkningfra"),
+    history_leaf("virkningtil"),
+];
+
+const FIVE_LINES: &[FieldSpec] =
+    &[leaf("adresselinie1"), leaf("adresselinie2"), leaf("adresselinie3"), leaf("adresselinie4"), leaf("adresselinie5")];
+
+const CPR_ADDRESS: &[FieldSpec] = &[
+    leaf("vejadresseringsnavn"),
+    public_leaf("vejnavn"),
+    leaf("husnummer"),
+    leaf("etage"),
+    leaf("sidedoer"),
+    leaf("bynavn"),
+    leaf("postnummer"),
+    leaf("postdistrikt"),
+    leaf("cprkommunekode"),
+    leaf("cprkommunenavn"),
+];
+
+const ADDRESS_ROW: &[FieldSpec] = &[
+    leaf("conavn"),
+    leaf("status"),
+    leaf("virkningfra"),
+    history_leaf("virkningtil"),
+    object("cprAdresse", CPR_ADDRESS),
+    FieldSpec { name: "supplerendeAdresse", group: None, required: false, public_only: true, children: FIVE_LINES },
+];
+
+const COUNTRY: &[FieldSpec] = &[leaf("kode"), leaf("navn"), leaf("landekode")];
+
+const NESTED_PERSON: &[FieldSpec] = &[leaf("personnummer"), PROTECTIONS, object("navn", NAME_PARTS)];
+
+/// The fields selected on the person (the root field's node type).
+pub const PERSON_FIELDS: &[FieldSpec] = &[
+    grouped("status", FieldGroup::Status, &[]),
+    grouped("statusdato", FieldGroup::Status, &[]),
+    grouped("foedselsdato", FieldGroup::Status, &[]),
+    grouped("personnumre", FieldGroup::Status, &[leaf("personnummer"), leaf("status")]),
+    PROTECTIONS,
+    grouped("navne", FieldGroup::Name, NAME_ROW),
+    grouped("adresseoplysninger", FieldGroup::Address, ADDRESS_ROW),
+    grouped(
+        "udrejseIndrejser",
+        FieldGroup::Emigration,
+        &[
+            leaf("status"),
+            leaf("udrejsedato"),
+            public_leaf("indrejsedato"),
+            object("cprlandUdrejse", COUNTRY),
+            object("udlandsadresse", FIVE_LINES),
+        ],
+    ),
+    grouped(
+        "forsvindinger",
+        FieldGroup::Disappearance,
+        &[leaf("status"), leaf("forsvindingsdato"), public_leaf("genfindingsdato")],
+    ),
+    grouped(
+        "kontaktadresse",
+        FieldGroup::ContactAddress,
+        &[
+            leaf("status"),
+            leaf("virkningfra"),
+            leaf("adresselinie1"),
+            leaf("adresselinie2"),
+            leaf("adresselinie3"),
+            leaf("adresselinie4"),
+            leaf("adresselinie5"),
+        ],
+    ),
+    grouped(
+        "vaergemaal",
+        FieldGroup::Guardianship,
+        &[
+            leaf("status"),
+            leaf("virkningfra"),
+            leaf("vaergenavn"),
+            leaf("vaergeadresselinie1"),
+            leaf("vaergeadresselinie2"),
+            leaf("vaergeadresselinie3"),
+        ],
+    ),
+    FieldSpec {
+        name: "boern",
+        group: Some(FieldGroup::Relations),
+        required: false,
+        public_only: true,
+        children: &[leaf("virkningfra"), object("barn", NESTED_PERSON)],
+    },
+    FieldSpec {
+        name: "foraeldreoplysninger",
+        group: Some(FieldGroup::Relations),
+        required: false,
+        public_only: true,
+        children: &[leaf("virkningfra"), leaf("foraelderrolle"), object("foraelder", NESTED_PERSON)],
+    },
+];
+
+impl FieldSpec {
+    pub fn is_scalar(&self) -> bool {
+        self.children.is_empty()
+    }
+
+    /// Whether the field applies to a sector and a set of groups, given its parent's group.
+    pub fn wanted(&self, parent_group: FieldGroup, sector: SectorType, groups: GroupSet) -> bool {
+        let group = self.group.unwrap_or(parent_group);
+        !(self.public_only && sector == SectorType::Private) && group.available_to(sector) && groups.contains(group)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn walk(fields: &[FieldSpec], f: &mut dyn FnMut(&FieldSpec)) {
+        for field in fields {
+            f(field);
+            walk(field.children, f);
+        }
+    }
+
+    #[test]
+    fn protections_are_required_wherever_a_person_appears() {
+        let mut required = Vec::new();
+        walk(PERSON_FIELDS, &mut |f| {
+            if f.required {
+                required.push(f.name);
+            }
+        });
+        // The person and the two nested persons (child, parent).
+        assert_eq!(required, ["beskyttelser", "beskyttelser", "beskyttelser"]);
+        assert!(GroupSet::of(&[]).contains(FieldGroup::Protections));
+        assert!(GroupSet::of(&[FieldGroup::Name]).contains(FieldGroup::Status));
+    }
+
+    #[test]
+    fn group_keys_round_trip() {
+        for g in FieldGroup::ALL {
+            assert_eq!(FieldGroup::from_key(g.key()), Some(g));
+            assert_eq!(serde_json::to_value(g).unwrap(), g.key());
+        }
+        assert!(!FieldGroup::History.available_to(SectorType::Private));
+        assert!(FieldGroup::History.available_to(SectorType::Public));
+        assert!(!GroupSet::default_set().contains(FieldGroup::Relations));
+    }
+}

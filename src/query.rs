@@ -1,0 +1,576 @@
+//! Building the requests: the person lookup query and the schema download.
+//!
+//! Rules every lookup query keeps, whatever the schema:
+//! - CPR numbers travel only in variables, as 10 digits, after validation; the query text is
+//!   the same for every number (and so can be logged and cached);
+//! - `beskyttelser` is selected on the person and on nested persons, because the service
+//!   rejects queries without it;
+//! - no aliases, because the service rejects them.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::cpr::{validate_cpr, CprNumber};
+use crate::endpoints::ResolvedEndpoints;
+use crate::environment::SectorType;
+use crate::error::CprError;
+use crate::fields::{FieldGroup, GroupSet};
+use crate::issue::{Issue, Severity};
+use crate::json_input::describe_type;
+use crate::schema::{Dialect, FilterOperator, Selected};
+
+/// The operation name of every lookup query.
+pub const OPERATION_NAME: &str = "CprPersonLookup";
+/// Numbers per request when the caller sets no `maxBatch`.
+pub const DEFAULT_MAX_BATCH: usize = 50;
+/// The highest `maxBatch` accepted: Datafordeleren's assumed page size.
+pub const MAX_BATCH_LIMIT: usize = 1000;
+
+/// The input of `buildLookupQuery`, as a host passes it (the TypeScript declaration).
+/// It is read leniently from JSON by [`build_lookup_query_json`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct LookupQueryInput {
+    pub sector_type: SectorType,
+    /// CPR numbers as text, `DDMMYYSSSS` or `DDMMYY-SSSS`.
+    pub cpr_numbers: Vec<String>,
+    /// SDL of a fetched schema; default: the library's modelled schema for the sector.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub schema: Option<String>,
+    /// Field groups to select; default: everything but relations.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub fields: Option<Vec<FieldGroup>>,
+    /// Most numbers in one request (default 50, at most 1000).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub max_batch: Option<u32>,
+}
+
+/// A GraphQL request ready to send as the JSON body `{ operationName, query, variables }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct LookupQuery {
+    pub operation_name: String,
+    pub query: String,
+    /// `{ cprNumbers: [...] }`, or `{ cprNumber: "..." }` for a schema whose filter only has `eq`.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, string | string[]>"))]
+    pub variables: Map<String, Value>,
+    /// Fields left out because the schema lacks them, and other things worth knowing.
+    pub warnings: Vec<Issue>,
+}
+
+impl LookupQuery {
+    /// The request body as JSON text.
+    pub fn body(&self) -> String {
+        let body = serde_json::json!({
+            "operationName": self.operation_name,
+            "query": self.query,
+            "variables": self.variables,
+        });
+        body.to_string()
+    }
+}
+
+/// Options of [`build_lookup_query`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryOptions<'a> {
+    /// SDL of a fetched schema; `None`: the embedded schema of the sector.
+    pub schema: Option<&'a str>,
+    /// `None`: [`FieldGroup::DEFAULT`].
+    pub fields: Option<&'a [FieldGroup]>,
+    pub max_batch: usize,
+}
+
+impl Default for QueryOptions<'_> {
+    fn default() -> Self {
+        QueryOptions { schema: None, fields: None, max_batch: DEFAULT_MAX_BATCH }
+    }
+}
+
+/// A query text rendered for one dialect and one group set, with the warnings of adapting it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub query: String,
+    pub warnings: Vec<Issue>,
+}
+
+/// Build the lookup query for already validated numbers.
+///
+/// ```
+/// use datafordeler_cpr::cpr::CprNumber;
+/// use datafordeler_cpr::environment::SectorType;
+/// use datafordeler_cpr::query::{build_lookup_query, QueryOptions};
+///
+/// let numbers = [CprNumber::parse("070761-0123").unwrap()];
+/// let q = build_lookup_query(SectorType::Private, &numbers, &QueryOptions::default()).unwrap();
+/// assert_eq!(q.operation_name, "CprPersonLookup");
+/// assert_eq!(q.variables["cprNumbers"], serde_json::json!(["0707610123"]));
+/// assert!(q.query.contains("input: {personnummer: {personnummer: {in: $cprNumbers}}}"));
+/// assert!(!q.query.contains("0707610123"));
+/// ```
+pub fn build_lookup_query(sector: SectorType, numbers: &[CprNumber], options: &QueryOptions) -> Result<LookupQuery, CprError> {
+    let max_batch = options.max_batch.clamp(1, MAX_BATCH_LIMIT);
+    if numbers.is_empty() {
+        return Err(CprError::invalid_input("no_cpr_numbers", "Give at least one CPR number in cprNumbers."));
+    }
+    let mut warnings = Vec::new();
+    let mut unique: Vec<&CprNumber> = Vec::with_capacity(numbers.len());
+    for (i, number) in numbers.iter().enumerate() {
+        if unique.contains(&number) {
+            warnings.push(Issue::new(
+                "cprNumbers",
+                "duplicate_cpr_number",
+                Severity::Info,
+                format!("CPR number {} ({}) appears more than once; it is looked up once.", i + 1, number.masked()),
+            ));
+        } else {
+            unique.push(number);
+        }
+    }
+    if unique.len() > max_batch {
+        return Err(batch_too_large(unique.len(), max_batch));
+    }
+    let dialect: DialectRef = match options.schema {
+        None => DialectRef::Embedded(Dialect::embedded(sector)?),
+        Some(sdl) => DialectRef::Given(Dialect::cached(sdl, sector)?),
+    };
+    let dialect = dialect.get();
+    if dialect.filter.operator == FilterOperator::Eq && unique.len() > 1 {
+        return Err(CprError::invalid_input(
+            "batch_not_supported",
+            format!(
+                "This schema's personnummer filter takes one number per request (eq), and {} were given. \
+                 Build one query per number.",
+                unique.len()
+            ),
+        ));
+    }
+    let requested = options.fields.unwrap_or(&FieldGroup::DEFAULT);
+    for group in requested {
+        if !group.available_to(sector) && options.fields.is_some() {
+            warnings.push(Issue::new(
+                "fields",
+                "group_not_available",
+                Severity::Warning,
+                format!("CPR does not disclose {} to the {} sector; the group is left out.", group.key(), sector.key()),
+            ));
+        }
+    }
+    let rendered = rendered(dialect, GroupSet::of(requested))?;
+    let mut all_warnings = dialect.warnings.clone();
+    all_warnings.extend(rendered.warnings.iter().cloned());
+    all_warnings.extend(warnings);
+    let mut variables = Map::new();
+    match dialect.filter.operator {
+        FilterOperator::In => {
+            variables.insert(
+                dialect.filter.variable().to_string(),
+                Value::Array(unique.iter().map(|n| Value::String(n.normalized())).collect()),
+            );
+        }
+        FilterOperator::Eq => {
+            if let Some(first) = unique.first() {
+                variables.insert(dialect.filter.variable().to_string(), Value::String(first.normalized()));
+            }
+        }
+    }
+    Ok(LookupQuery { operation_name: OPERATION_NAME.to_string(), query: rendered.query.clone(), variables, warnings: all_warnings })
+}
+
+enum DialectRef {
+    Embedded(&'static Dialect),
+    Given(Arc<Dialect>),
+}
+
+impl DialectRef {
+    fn get(&self) -> &Dialect {
+        match self {
+            DialectRef::Embedded(d) => d,
+            DialectRef::Given(d) => d,
+        }
+    }
+}
+
+fn rendered(dialect: &Dialect, groups: GroupSet) -> Result<Arc<Rendered>, CprError> {
+    if let Ok(cache) = dialect.rendered.lock() {
+        if let Some((_, r)) = cache.iter().find(|(g, _)| *g == groups) {
+            return r.clone();
+        }
+    }
+    let result = render(dialect, groups).map(Arc::new);
+    if let Ok(mut cache) = dialect.rendered.lock() {
+        // A handful of group sets in practice; the bound only guards against a runaway caller.
+        if cache.len() < 64 {
+            cache.push((groups, result.clone()));
+        }
+    }
+    result
+}
+
+fn render(dialect: &Dialect, groups: GroupSet) -> Result<Rendered, CprError> {
+    let selection = dialect.select(groups);
+    if let Some(error) = selection.report.issues.iter().find(|i| i.is_error()) {
+        return Err(CprError::invalid_input(&error.code, error.message.clone()));
+    }
+    let filter = &dialect.filter;
+    let mut q = String::with_capacity(2048);
+    let _ = writeln!(q, "query {OPERATION_NAME}(${}: {}) {{", filter.variable(), filter.variable_type);
+    let _ = writeln!(q, "  {}({}) {{", dialect.root_field, filter.text);
+    let depth = if dialect.nodes {
+        q.push_str("    nodes {\n");
+        3
+    } else {
+        2
+    };
+    write_fields(&mut q, &selection.fields, depth);
+    if dialect.nodes {
+        q.push_str("    }\n");
+    }
+    q.push_str("  }\n}\n");
+    Ok(Rendered { query: q, warnings: selection.report.issues })
+}
+
+fn write_fields(out: &mut String, fields: &[Selected], depth: usize) {
+    for field in fields {
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+        out.push_str(field.name);
+        if field.children.is_empty() {
+            out.push('\n');
+        } else {
+            out.push_str(" {\n");
+            write_fields(out, &field.children, depth + 1);
+            for _ in 0..depth {
+                out.push_str("  ");
+            }
+            out.push_str("}\n");
+        }
+    }
+}
+
+fn batch_too_large(count: usize, max_batch: usize) -> CprError {
+    CprError::invalid_input(
+        "batch_too_large",
+        format!("{count} CPR numbers were given; one request takes at most {max_batch} (maxBatch). Split them into smaller batches."),
+    )
+}
+
+/// Read `sectorType` from an options object.
+pub(crate) fn read_sector(options: &Value, function: &str) -> Result<SectorType, CprError> {
+    let invalid = |got: String| {
+        CprError::invalid_input(
+            "invalid_sector_type",
+            format!("{function} needs sectorType \"private\" or \"public\" (CPR Sector Type); got {got}."),
+        )
+    };
+    let Some(map) = options.as_object() else {
+        return Err(CprError::invalid_input(
+            "invalid_options",
+            format!("{function} needs an options object such as {{ sectorType: \"private\" }}; got {}.", describe_type(options)),
+        ));
+    };
+    match map.get("sectorType") {
+        Some(Value::String(s)) if s == "private" => Ok(SectorType::Private),
+        Some(Value::String(s)) if s == "public" => Ok(SectorType::Public),
+        Some(Value::String(_)) => Err(invalid("another value".into())),
+        None | Some(Value::Null) => Err(invalid("nothing".into())),
+        Some(other) => Err(invalid(describe_type(other).into())),
+    }
+}
+
+/// [`build_lookup_query`] for untrusted input: `{ sectorType, cprNumbers, schema?, fields?, maxBatch? }`.
+///
+/// ```
+/// use datafordeler_cpr::query::build_lookup_query_json;
+/// use serde_json::json;
+/// let err = build_lookup_query_json(&json!({"sectorType": "public", "cprNumbers": ["320170-1239"]})).unwrap_err();
+/// assert_eq!(err.code(), "invalid_cpr_number");
+/// assert!(err.to_string().contains("320170-xxxx"));
+/// assert!(!err.to_string().contains("1239"));
+/// ```
+pub fn build_lookup_query_json(input: &Value) -> Result<LookupQuery, CprError> {
+    let sector = read_sector(input, "buildLookupQuery")?;
+    let map = input.as_object().ok_or_else(|| CprError::invalid_input("invalid_options", "buildLookupQuery needs an object."))?;
+    let max_batch = match map.get("maxBatch") {
+        None | Some(Value::Null) => DEFAULT_MAX_BATCH,
+        Some(v) => match v.as_u64().filter(|n| (1..=MAX_BATCH_LIMIT as u64).contains(n)) {
+            Some(n) => n as usize,
+            None => {
+                return Err(CprError::invalid_input(
+                    "invalid_max_batch",
+                    format!("maxBatch must be a whole number from 1 to {MAX_BATCH_LIMIT}."),
+                ))
+            }
+        },
+    };
+    let schema = match map.get("schema") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(other) => {
+            return Err(CprError::invalid_input(
+                "invalid_schema",
+                format!("schema must be the SDL text of a fetched CPR schema; got {}.", describe_type(other)),
+            ))
+        }
+    };
+    let fields = match map.get("fields") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => {
+            if items.len() > FieldGroup::ALL.len() * 4 {
+                return Err(CprError::invalid_input("invalid_fields", "fields lists more groups than there are."));
+            }
+            let mut groups = Vec::with_capacity(items.len());
+            for item in items {
+                match item.as_str().and_then(FieldGroup::from_key) {
+                    Some(g) => groups.push(g),
+                    None => return Err(unknown_group(item)),
+                }
+            }
+            Some(groups)
+        }
+        Some(other) => {
+            return Err(CprError::invalid_input(
+                "invalid_fields",
+                format!("fields must be a list of field groups such as [\"name\", \"address\"]; got {}.", describe_type(other)),
+            ))
+        }
+    };
+    let numbers = read_numbers(map.get("cprNumbers"), max_batch)?;
+    build_lookup_query(sector, &numbers, &QueryOptions { schema, fields: fields.as_deref(), max_batch })
+}
+
+fn unknown_group(item: &Value) -> CprError {
+    let known: Vec<&str> = FieldGroup::ALL.iter().map(|g| g.key()).collect();
+    let what = match item {
+        Value::String(_) => "an unknown group".to_string(),
+        other => describe_type(other).to_string(),
+    };
+    CprError::invalid_input("invalid_fields", format!("fields holds {what}; the groups are {}.", known.join(", ")))
+}
+
+/// Read and validate the numbers. Only masked forms ever appear in messages.
+pub(crate) fn read_numbers(value: Option<&Value>, max_batch: usize) -> Result<Vec<CprNumber>, CprError> {
+    let items: Vec<&Value> = match value {
+        None | Some(Value::Null) => {
+            return Err(CprError::invalid_input("no_cpr_numbers", "Give the CPR numbers to look up in cprNumbers, as a list of text."))
+        }
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(single @ Value::String(_)) => vec![single],
+        Some(other) => {
+            return Err(CprError::invalid_input(
+                "invalid_cpr_numbers",
+                format!("cprNumbers must be a list of CPR numbers as text; got {}.", describe_type(other)),
+            ))
+        }
+    };
+    if items.is_empty() {
+        return Err(CprError::invalid_input("no_cpr_numbers", "cprNumbers is empty; give at least one CPR number."));
+    }
+    // Checked before validating, so a huge list costs nothing.
+    if items.len() > max_batch {
+        return Err(batch_too_large(items.len(), max_batch));
+    }
+    let count = items.len();
+    let mut numbers = Vec::with_capacity(count);
+    for (i, item) in items.into_iter().enumerate() {
+        let position = if count == 1 { "The CPR number".to_string() } else { format!("CPR number {} of {count}", i + 1) };
+        let Some(text) = item.as_str() else {
+            let hint = if item.is_number() { " (as a number it would lose its leading zeros)" } else { "" };
+            return Err(CprError::invalid_input(
+                "invalid_cpr_number",
+                format!("{position} must be text such as \"DDMMYY-SSSS\"; got {}{hint}.", describe_type(item)),
+            ));
+        };
+        match CprNumber::parse(text) {
+            Ok(n) => numbers.push(n),
+            Err(report) => {
+                let report = if report.issues.is_empty() { Box::new(validate_cpr(text)) } else { report };
+                let why = report.issues.iter().find(|i| i.is_error()).map(|i| i.message.as_str()).unwrap_or("it is not a CPR number.");
+                let shown = report.masked.as_deref().map(|m| format!(" ({m})")).unwrap_or_default();
+                return Err(CprError::invalid_input("invalid_cpr_number", format!("{position}{shown} is not valid: {why}")));
+            }
+        }
+    }
+    Ok(numbers)
+}
+
+/// The request that downloads the CPR schema ("Fetch CPR Schema"). The host adds the bearer token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: BTreeMap<String, String>,
+    pub sector_type: SectorType,
+}
+
+/// The schema download for resolved endpoints: `GET <graphql url>/schema` unless overridden.
+///
+/// ```
+/// use datafordeler_cpr::endpoints::resolve_endpoints;
+/// use datafordeler_cpr::query::build_schema_request;
+/// let e = resolve_endpoints(&serde_json::json!({"environment": "production", "sectorType": "private", "authMethod": "sharedSecret"})).unwrap();
+/// let r = build_schema_request(&e);
+/// assert_eq!(r.method, "GET");
+/// assert_eq!(r.url, "https://graphql.datafordeler.dk/CPR/custom/PrivateSector/v2/schema");
+/// ```
+pub fn build_schema_request(endpoints: &ResolvedEndpoints) -> SchemaRequest {
+    let mut headers = BTreeMap::new();
+    // SDL is text; some GraphQL servers choose the format by Accept.
+    headers.insert("accept".to_string(), "application/graphql, text/plain;q=0.9, */*;q=0.1".to_string());
+    SchemaRequest { method: "GET".to_string(), url: endpoints.schema_url.clone(), headers, sector_type: endpoints.sector_type }
+}
+
+/// [`build_schema_request`] for a setup given as JSON.
+pub fn build_schema_request_json(setup: &Value) -> Result<SchemaRequest, CprError> {
+    crate::endpoints::resolve_endpoints(setup).map(|e| build_schema_request(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{PRIVATE_SECTOR_SDL, PUBLIC_SECTOR_SDL};
+    use serde_json::json;
+
+    fn numbers(texts: &[&str]) -> Vec<CprNumber> {
+        texts.iter().map(|t| CprNumber::parse(t).unwrap()).collect()
+    }
+
+    #[test]
+    fn default_queries_for_both_sectors() {
+        let n = numbers(&["0707610123", "1203750168"]);
+        for sector in SectorType::ALL {
+            let q = build_lookup_query(sector, &n, &QueryOptions::default()).unwrap();
+            assert!(q.warnings.is_empty(), "{:?}", q.warnings);
+            assert!(q.query.starts_with("query CprPersonLookup($cprNumbers: [String!]!) {\n"));
+            assert!(q.query.contains(&format!("  {}(input: {{personnummer: {{personnummer: {{in: $cprNumbers}}}}}}) {{\n    nodes {{\n", sector.entity())));
+            assert_eq!(q.variables, json!({"cprNumbers": ["0707610123", "1203750168"]}).as_object().unwrap().clone());
+            assert!(q.query.contains("      beskyttelser {\n        beskyttelsestype\n"));
+            assert!(!q.query.contains("0707610123"));
+            // No aliases: a colon appears only in the variable definition and the filter argument.
+            let colons = q.query.matches(':').count();
+            assert_eq!(colons, 1 + 4, "{}", q.query);
+            let history_columns = if sector == SectorType::Public { 3 } else { 1 };
+            assert_eq!(q.query.matches("virkningtil").count(), history_columns);
+            let public_only = ["supplerendeAdresse", "vejnavn", "genfindingsdato", "indrejsedato"];
+            for field in public_only {
+                assert_eq!(q.query.contains(field), sector == SectorType::Public, "{field} {sector:?}");
+            }
+            assert!(!q.query.contains("boern"));
+        }
+    }
+
+    #[test]
+    fn relations_select_nested_protections() {
+        let n = numbers(&["1908801179"]);
+        let fields = [FieldGroup::Relations];
+        let q = build_lookup_query(SectorType::Public, &n, &QueryOptions { fields: Some(&fields), ..Default::default() }).unwrap();
+        assert!(q.warnings.is_empty());
+        assert_eq!(q.query.matches("beskyttelser {").count(), 3, "{}", q.query);
+        assert!(q.query.contains("      boern {\n        virkningfra\n        barn {\n          personnummer\n          beskyttelser {\n"));
+        assert!(!q.query.contains("navne {"));
+        let q = build_lookup_query(SectorType::Private, &n, &QueryOptions { fields: Some(&fields), ..Default::default() }).unwrap();
+        assert_eq!(q.warnings.iter().map(|w| w.code.as_str()).collect::<Vec<_>>(), ["group_not_available"]);
+        assert!(!q.query.contains("boern"));
+    }
+
+    #[test]
+    fn a_given_schema_changes_the_query() {
+        let n = numbers(&["0707610123"]);
+        let sdl = PRIVATE_SECTOR_SDL.replace("  mellemnavn: String\n", "").replace(
+            "CPRCustom_PrivateSectorPerson(input: CPRCustom_PrivateSectorPersonInput!)",
+            "CPRCustom_PrivateSectorPerson(where: CPRCustom_PrivateSectorPersonInput)",
+        );
+        let q = build_lookup_query(SectorType::Private, &n, &QueryOptions { schema: Some(&sdl), ..Default::default() }).unwrap();
+        assert!(q.query.contains("CPRCustom_PrivateSectorPerson(where: {personnummer: {personnummer: {in: $cprNumbers}}})"));
+        assert!(!q.query.contains("mellemnavn"));
+        assert_eq!(q.warnings.len(), 1);
+        assert_eq!((q.warnings[0].code.as_str(), q.warnings[0].field.as_str()), ("field_missing", "navne.mellemnavn"));
+        // Cached: the same text gives the same answer.
+        let again = build_lookup_query(SectorType::Private, &n, &QueryOptions { schema: Some(&sdl), ..Default::default() }).unwrap();
+        assert_eq!(again, q);
+
+        let no_protections = PUBLIC_SECTOR_SDL.replace("  beskyttelser: [Beskyttelse!]!\n  navne:", "  navne:");
+        let err = build_lookup_query(SectorType::Public, &n, &QueryOptions { schema: Some(&no_protections), ..Default::default() })
+            .unwrap_err();
+        assert_eq!(err.code(), "required_field_missing");
+
+        let eq_only = PUBLIC_SECTOR_SDL.replace("  in: [String!]\n", "");
+        let q = build_lookup_query(SectorType::Public, &n, &QueryOptions { schema: Some(&eq_only), ..Default::default() }).unwrap();
+        assert!(q.query.starts_with("query CprPersonLookup($cprNumber: String!)"));
+        assert_eq!(q.variables["cprNumber"], "0707610123");
+        assert_eq!(q.warnings[0].code, "filter_eq_only");
+        let two = numbers(&["0707610123", "1203750168"]);
+        let err = build_lookup_query(SectorType::Public, &two, &QueryOptions { schema: Some(&eq_only), ..Default::default() })
+            .unwrap_err();
+        assert_eq!(err.code(), "batch_not_supported");
+    }
+
+    #[test]
+    fn json_input_errors_are_precise() {
+        let cases = [
+            (json!(null), "invalid_options"),
+            (json!({"cprNumbers": ["0707610123"]}), "invalid_sector_type"),
+            (json!({"sectorType": "Private", "cprNumbers": ["0707610123"]}), "invalid_sector_type"),
+            (json!({"sectorType": "private"}), "no_cpr_numbers"),
+            (json!({"sectorType": "private", "cprNumbers": []}), "no_cpr_numbers"),
+            (json!({"sectorType": "private", "cprNumbers": {"a": 1}}), "invalid_cpr_numbers"),
+            (json!({"sectorType": "private", "cprNumbers": [707610123]}), "invalid_cpr_number"),
+            (json!({"sectorType": "private", "cprNumbers": ["0707610123", "x"]}), "invalid_cpr_number"),
+            (json!({"sectorType": "private", "cprNumbers": ["0707610123"], "maxBatch": 0}), "invalid_max_batch"),
+            (json!({"sectorType": "private", "cprNumbers": ["0707610123"], "maxBatch": 1.5}), "invalid_max_batch"),
+            (json!({"sectorType": "private", "cprNumbers": ["0707610123"], "fields": ["nmae"]}), "invalid_fields"),
+            (json!({"sectorType": "private", "cprNumbers": ["0707610123"], "fields": "name"}), "invalid_fields"),
+            (json!({"sectorType": "private", "cprNumbers": ["0707610123"], "schema": 5}), "invalid_schema"),
+            (json!({"sectorType": "private", "cprNumbers": ["0707610123"], "schema": "type Query {"}), "schema_syntax"),
+            (json!({"sectorType": "private", "cprNumbers": ["0707610123", "1203750168"], "maxBatch": 1}), "batch_too_large"),
+        ];
+        for (input, code) in cases {
+            assert_eq!(build_lookup_query_json(&input).unwrap_err().code(), code, "{input}");
+        }
+        let huge: Vec<String> = (0..100_000).map(|_| "0707610123".to_string()).collect();
+        let err = build_lookup_query_json(&json!({"sectorType": "private", "cprNumbers": huge})).unwrap_err();
+        assert_eq!(err.code(), "batch_too_large");
+        let err = build_lookup_query_json(&json!({"sectorType": "private", "cprNumbers": ["0707610123", "3102901235"]})).unwrap_err();
+        assert_eq!(err.to_string(), "CPR number 2 of 2 (310290-xxxx) is not valid: Digits 1-2 must be a day that exists in the birth month. Check the number against the source.");
+    }
+
+    #[test]
+    fn json_input_normalizes_and_deduplicates() {
+        let q = build_lookup_query_json(&json!({
+            "sectorType": "public", "cprNumbers": ["070761-0123", "0707610123", " 120375 0168 "], "fields": ["name"]
+        }))
+        .unwrap();
+        assert_eq!(q.variables["cprNumbers"], json!(["0707610123", "1203750168"]));
+        assert_eq!(q.warnings.iter().map(|w| w.code.as_str()).collect::<Vec<_>>(), ["duplicate_cpr_number"]);
+        assert!(q.warnings[0].message.contains("070761-xxxx"));
+        assert!(q.query.contains("navne {") && !q.query.contains("adresseoplysninger"));
+        let single = build_lookup_query_json(&json!({"sectorType": "private", "cprNumbers": "0707610123"})).unwrap();
+        assert_eq!(single.variables["cprNumbers"], json!(["0707610123"]));
+        let body: Value = serde_json::from_str(&single.body()).unwrap();
+        assert_eq!(body["operationName"], "CprPersonLookup");
+        assert_eq!(body["variables"]["cprNumbers"][0], "0707610123");
+    }
+
+    #[test]
+    fn schema_request() {
+        let r = build_schema_request_json(&json!({
+            "environment": "test04", "sectorType": "public", "authMethod": "certificate",
+            "endpoints": {"graphqlBaseUrl": "http://127.0.0.1:8787"}
+        }))
+        .unwrap();
+        assert_eq!(r.url, "http://127.0.0.1:8787/CPR/custom/PublicSector/v2/schema");
+        assert_eq!(r.sector_type, SectorType::Public);
+        assert!(r.headers["accept"].starts_with("application/graphql"));
+    }
+}

@@ -1,0 +1,974 @@
+//! The CPR schema: reading SDL, deriving the *dialect* queries must speak, and the drift report.
+//!
+//! Datafordeleren documents little of the CPR custom entities: the root field, its filter
+//! argument (`input` or `where`, `in` or `eq`) and the field names may differ between API
+//! versions and sectors. So queries are built from a schema, never from fixed guesses: the
+//! modelled SDL files committed under `schema/` are the default per sector, and a schema fetched
+//! from the service ("Fetch CPR Schema") replaces them. [`check_schema`] says how a schema
+//! differs from what the library selects.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use apollo_parser::{cst, Parser};
+use serde::{Deserialize, Serialize};
+
+use crate::environment::SectorType;
+use crate::error::CprError;
+use crate::fields::{FieldGroup, FieldSpec, GroupSet, PERSON_FIELDS};
+use crate::issue::{Issue, Severity};
+
+/// The modelled public-sector SDL, the default dialect for `sectorType: "public"`.
+pub const PUBLIC_SECTOR_SDL: &str = include_str!("../schema/cpr-public-sector.graphql");
+/// The modelled private-sector SDL, the default dialect for `sectorType: "private"`.
+pub const PRIVATE_SECTOR_SDL: &str = include_str!("../schema/cpr-private-sector.graphql");
+
+/// SDL text longer than this is refused (Datafordeleren's largest published schemas are well under it).
+pub const MAX_SDL_BYTES: usize = 4 * 1024 * 1024;
+const SDL_TOKEN_LIMIT: usize = 1_000_000;
+const SDL_RECURSION_LIMIT: usize = 64;
+/// How deep the search for the CPR number filter goes into the argument's input types.
+const MAX_FILTER_DEPTH: usize = 4;
+
+/// The embedded SDL of a sector.
+pub fn default_sdl(sector: SectorType) -> &'static str {
+    match sector {
+        SectorType::Private => PRIVATE_SECTOR_SDL,
+        SectorType::Public => PUBLIC_SECTOR_SDL,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The schema model: just what dialect derivation and selection need.
+// ---------------------------------------------------------------------------------------------
+
+/// A field's or argument's type, reduced to its innermost named type and its wrappers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeRef {
+    pub name: String,
+    /// Some list wrapper is present (`[T]`, `[T!]!`, …).
+    pub list: bool,
+    /// The outermost wrapper is non-null.
+    pub non_null: bool,
+}
+
+#[derive(Debug, Clone)]
+struct InputValue {
+    name: String,
+    ty: TypeRef,
+    has_default: bool,
+}
+
+impl InputValue {
+    fn is_required(&self) -> bool {
+        self.ty.non_null && !self.has_default
+    }
+}
+
+#[derive(Debug, Clone)]
+struct FieldDef {
+    name: String,
+    ty: TypeRef,
+    args: Vec<InputValue>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Object,
+    Input,
+    Leaf,
+    Union,
+}
+
+#[derive(Debug, Clone)]
+struct TypeDef {
+    kind: Kind,
+    fields: Vec<FieldDef>,
+    input_fields: Vec<InputValue>,
+}
+
+/// A parsed schema: its types and the name of the query type.
+#[derive(Debug, Clone)]
+pub struct SchemaModel {
+    query_type: String,
+    types: HashMap<String, TypeDef>,
+}
+
+const BUILT_IN_SCALARS: [&str; 5] = ["String", "Int", "Float", "Boolean", "ID"];
+
+impl SchemaModel {
+    /// Parse SDL text. Syntax errors, JSON instead of SDL and oversized text are errors.
+    pub fn parse(sdl: &str) -> Result<SchemaModel, CprError> {
+        if sdl.len() > MAX_SDL_BYTES {
+            return Err(CprError::invalid_input(
+                "schema_too_large",
+                format!("The schema text is {} bytes; the limit is {MAX_SDL_BYTES}. Pass the CPR schema only.", sdl.len()),
+            ));
+        }
+        let trimmed = sdl.trim_start();
+        if trimmed.is_empty() {
+            return Err(CprError::invalid_input("schema_empty", "The schema text is empty. Pass the SDL text of the CPR schema."));
+        }
+        if trimmed.starts_with('{') || trimmed.starts_with('[') {
+            return Err(CprError::invalid_input(
+                "schema_not_sdl",
+                "The schema is JSON, not SDL text. Pass the schema in GraphQL SDL (type Query { ... }), as the /schema endpoint returns it.",
+            ));
+        }
+        let tree = Parser::new(sdl).recursion_limit(SDL_RECURSION_LIMIT).token_limit(SDL_TOKEN_LIMIT).parse();
+        if let Some(error) = tree.errors().next() {
+            let (line, column) = line_column(sdl, error.index());
+            let what = if error.is_limit() { "is too large or too deeply nested" } else { "is not valid GraphQL SDL" };
+            return Err(CprError::invalid_input(
+                "schema_syntax",
+                format!("The schema {what}: {} at line {line}, column {column}.", error.message()),
+            ));
+        }
+        let mut model = SchemaModel { query_type: "Query".to_string(), types: HashMap::new() };
+        for definition in tree.document().definitions() {
+            model.add(definition);
+        }
+        Ok(model)
+    }
+
+    fn add(&mut self, definition: cst::Definition) {
+        use cst::Definition as D;
+        match definition {
+            D::SchemaDefinition(s) => {
+                for root in s.root_operation_type_definitions() {
+                    let is_query = root.operation_type().is_some_and(|o| o.query_token().is_some());
+                    if let (true, Some(name)) = (is_query, root.named_type().and_then(|n| n.name())) {
+                        self.query_type = name.text().to_string();
+                    }
+                }
+            }
+            D::ObjectTypeDefinition(t) => self.add_fields(t.name(), Kind::Object, t.fields_definition()),
+            D::ObjectTypeExtension(t) => self.add_fields(t.name(), Kind::Object, t.fields_definition()),
+            D::InterfaceTypeDefinition(t) => self.add_fields(t.name(), Kind::Object, t.fields_definition()),
+            D::InterfaceTypeExtension(t) => self.add_fields(t.name(), Kind::Object, t.fields_definition()),
+            D::InputObjectTypeDefinition(t) => self.add_input_fields(t.name(), t.input_fields_definition()),
+            D::InputObjectTypeExtension(t) => self.add_input_fields(t.name(), t.input_fields_definition()),
+            D::ScalarTypeDefinition(t) => self.add_kind(t.name(), Kind::Leaf),
+            D::EnumTypeDefinition(t) => self.add_kind(t.name(), Kind::Leaf),
+            D::UnionTypeDefinition(t) => self.add_kind(t.name(), Kind::Union),
+            _ => {}
+        }
+    }
+
+    fn entry(&mut self, name: Option<cst::Name>, kind: Kind) -> Option<&mut TypeDef> {
+        let name = name?.text().to_string();
+        Some(self.types.entry(name).or_insert_with(|| TypeDef { kind, fields: Vec::new(), input_fields: Vec::new() }))
+    }
+
+    fn add_kind(&mut self, name: Option<cst::Name>, kind: Kind) {
+        self.entry(name, kind);
+    }
+
+    fn add_fields(&mut self, name: Option<cst::Name>, kind: Kind, fields: Option<cst::FieldsDefinition>) {
+        let Some(entry) = self.entry(name, kind) else { return };
+        for field in fields.iter().flat_map(|f| f.field_definitions()) {
+            let (Some(name), Some(ty)) = (field.name(), field.ty().and_then(|t| type_ref(&t))) else { continue };
+            let args = field.arguments_definition().map(|a| input_values(a.input_value_definitions())).unwrap_or_default();
+            entry.fields.push(FieldDef { name: name.text().to_string(), ty, args });
+        }
+    }
+
+    fn add_input_fields(&mut self, name: Option<cst::Name>, fields: Option<cst::InputFieldsDefinition>) {
+        let Some(entry) = self.entry(name, Kind::Input) else { return };
+        if let Some(fields) = fields {
+            entry.input_fields.extend(input_values(fields.input_value_definitions()));
+        }
+    }
+
+    fn field(&self, type_name: &str, field: &str) -> Option<&FieldDef> {
+        self.types.get(type_name)?.fields.iter().find(|f| f.name == field)
+    }
+
+    fn fields(&self, type_name: &str) -> &[FieldDef] {
+        self.types.get(type_name).map(|t| t.fields.as_slice()).unwrap_or(&[])
+    }
+
+    fn input_fields(&self, type_name: &str) -> &[InputValue] {
+        self.types.get(type_name).map(|t| t.input_fields.as_slice()).unwrap_or(&[])
+    }
+
+    /// Whether values of the type are scalars. Undeclared names count as scalars: a fetched
+    /// schema may leave out custom scalar declarations (`LocalDate`, `DafDateTime`).
+    fn is_leaf(&self, type_name: &str) -> bool {
+        BUILT_IN_SCALARS.contains(&type_name) || self.types.get(type_name).map_or(true, |t| t.kind == Kind::Leaf)
+    }
+
+    fn is_object(&self, type_name: &str) -> bool {
+        self.types.get(type_name).is_some_and(|t| t.kind == Kind::Object)
+    }
+}
+
+fn type_ref(ty: &cst::Type) -> Option<TypeRef> {
+    match ty {
+        cst::Type::NamedType(n) => Some(TypeRef { name: n.name()?.text().to_string(), list: false, non_null: false }),
+        cst::Type::ListType(l) => {
+            let inner = type_ref(&l.ty()?)?;
+            Some(TypeRef { list: true, non_null: false, ..inner })
+        }
+        cst::Type::NonNullType(nn) => {
+            let inner = match (nn.named_type(), nn.list_type()) {
+                (Some(n), _) => type_ref(&cst::Type::NamedType(n))?,
+                (None, Some(l)) => type_ref(&cst::Type::ListType(l))?,
+                (None, None) => return None,
+            };
+            Some(TypeRef { non_null: true, ..inner })
+        }
+    }
+}
+
+fn input_values(values: cst::CstChildren<cst::InputValueDefinition>) -> Vec<InputValue> {
+    values
+        .filter_map(|v| {
+            Some(InputValue {
+                name: v.name()?.text().to_string(),
+                ty: type_ref(&v.ty()?)?,
+                has_default: v.default_value().is_some(),
+            })
+        })
+        .collect()
+}
+
+fn line_column(text: &str, index: usize) -> (usize, usize) {
+    let before = text.get(..index.min(text.len())).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The dialect
+// ---------------------------------------------------------------------------------------------
+
+/// How the filter compares CPR numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "lowercase")]
+pub enum FilterOperator {
+    /// A list of numbers: batches in one request.
+    In,
+    /// One number per request.
+    Eq,
+}
+
+/// Where the CPR numbers go in the root field's arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct FilterForm {
+    /// The root field's argument, e.g. `input` or `where`.
+    pub argument: String,
+    /// Input fields from the argument down to the comparison, e.g. `["personnummer", "personnummer"]`.
+    pub path: Vec<String>,
+    pub operator: FilterOperator,
+    /// The GraphQL type of the query variable, e.g. `[String!]!`.
+    pub variable_type: String,
+    /// The argument as it appears in the query, e.g. `input: {personnummer: {personnummer: {in: $cprNumbers}}}`.
+    pub text: String,
+}
+
+impl FilterForm {
+    /// The name of the query variable that carries the CPR numbers.
+    pub fn variable(&self) -> &'static str {
+        match self.operator {
+            FilterOperator::In => "cprNumbers",
+            FilterOperator::Eq => "cprNumber",
+        }
+    }
+}
+
+/// What queries for one sector must look like under one schema.
+#[derive(Debug)]
+pub struct Dialect {
+    pub sector: SectorType,
+    pub root_field: String,
+    /// The root field returns a connection with `nodes` (otherwise a plain list of persons).
+    pub nodes: bool,
+    pub person_type: String,
+    pub filter: FilterForm,
+    /// Warnings found while deriving the dialect (a renamed root field, `eq` only).
+    pub warnings: Vec<Issue>,
+    model: SchemaModel,
+    /// Query texts already rendered, per group set: the text does not depend on the numbers.
+    pub(crate) rendered: Mutex<Vec<(GroupSet, Result<Arc<crate::query::Rendered>, CprError>)>>,
+}
+
+impl Dialect {
+    /// Derive the dialect from SDL text.
+    ///
+    /// ```
+    /// use datafordeler_cpr::environment::SectorType;
+    /// use datafordeler_cpr::schema::{Dialect, FilterOperator, PUBLIC_SECTOR_SDL};
+    /// let d = Dialect::from_sdl(PUBLIC_SECTOR_SDL, SectorType::Public).unwrap();
+    /// assert_eq!(d.root_field, "CPRCustom_PublicSectorPerson");
+    /// assert_eq!(d.filter.argument, "input");
+    /// assert_eq!(d.filter.operator, FilterOperator::In);
+    /// ```
+    pub fn from_sdl(sdl: &str, sector: SectorType) -> Result<Dialect, CprError> {
+        let model = SchemaModel::parse(sdl)?;
+        let (dialect, issues) = derive(model, sector);
+        match dialect {
+            Some(d) => Ok(d),
+            None => Err(first_error(&issues)),
+        }
+    }
+
+    /// The built-in dialect of a sector (from the committed SDL), derived once.
+    pub fn embedded(sector: SectorType) -> Result<&'static Dialect, CprError> {
+        static PRIVATE: OnceLock<Result<Dialect, CprError>> = OnceLock::new();
+        static PUBLIC: OnceLock<Result<Dialect, CprError>> = OnceLock::new();
+        let cell = match sector {
+            SectorType::Private => &PRIVATE,
+            SectorType::Public => &PUBLIC,
+        };
+        cell.get_or_init(|| Dialect::from_sdl(default_sdl(sector), sector)).as_ref().map_err(Clone::clone)
+    }
+
+    /// The dialect of a caller's SDL, kept for the next call with the same text: a host
+    /// passes the same fetched schema with every lookup, and parsing it costs far more than a lookup.
+    pub fn cached(sdl: &str, sector: SectorType) -> Result<Arc<Dialect>, CprError> {
+        const KEEP: usize = 2;
+        static CACHE: Mutex<Vec<(SectorType, String, Arc<Dialect>)>> = Mutex::new(Vec::new());
+        if let Ok(cache) = CACHE.lock() {
+            if let Some((_, _, d)) = cache.iter().find(|(s, text, _)| *s == sector && text == sdl) {
+                return Ok(Arc::clone(d));
+            }
+        }
+        let dialect = Arc::new(Dialect::from_sdl(sdl, sector)?);
+        if let Ok(mut cache) = CACHE.lock() {
+            if cache.len() >= KEEP {
+                cache.remove(0);
+            }
+            cache.push((sector, sdl.to_string(), Arc::clone(&dialect)));
+        }
+        Ok(dialect)
+    }
+
+    /// Adapt the selection table to this schema for the given groups.
+    pub fn select(&self, groups: GroupSet) -> Selection {
+        let mut selection = Selection::default();
+        adapt(&self.model, &self.person_type, PERSON_FIELDS, FieldGroup::Status, self.sector, groups, "", &mut selection.fields, &mut selection.report);
+        selection
+    }
+}
+
+/// One selected field, with its selected sub-fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selected {
+    pub name: &'static str,
+    pub children: Vec<Selected>,
+}
+
+/// The person fields a query selects under one schema, and what had to be left out.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub fields: Vec<Selected>,
+    pub report: SelectionReport,
+}
+
+/// What adapting the selection table to a schema found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SelectionReport {
+    /// Optional fields the schema lacks (dropped, each with a warning).
+    pub missing: Vec<String>,
+    /// Required fields the schema lacks (each an error).
+    pub missing_required: Vec<String>,
+    /// Schema fields on the types the library reads that it does not select.
+    pub unused: Vec<String>,
+    pub issues: Vec<Issue>,
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn adapt(
+    model: &SchemaModel,
+    type_name: &str,
+    specs: &'static [FieldSpec],
+    parent_group: FieldGroup,
+    sector: SectorType,
+    groups: GroupSet,
+    prefix: &str,
+    out: &mut Vec<Selected>,
+    report: &mut SelectionReport,
+) {
+    for spec in specs {
+        if !spec.wanted(parent_group, sector, groups) {
+            continue;
+        }
+        let path = join(prefix, spec.name);
+        let group = spec.group.unwrap_or(parent_group);
+        let Some(field) = model.field(type_name, spec.name) else {
+            if spec.required {
+                report.issues.push(Issue::new(
+                    &path,
+                    "required_field_missing",
+                    Severity::Error,
+                    format!(
+                        "The schema has no field {path} on {type_name}, and the service rejects queries without it. \
+                         The schema is not one the library can query; check API Version and the drift report."
+                    ),
+                ));
+                report.missing_required.push(path);
+            } else {
+                report.issues.push(Issue::new(
+                    &path,
+                    "field_missing",
+                    Severity::Warning,
+                    format!("The schema has no field {path} on {type_name}; it is left out of the query, so that value stays empty."),
+                ));
+                report.missing.push(path);
+            }
+            continue;
+        };
+        let schema_is_leaf = model.is_leaf(&field.ty.name);
+        if spec.is_scalar() != schema_is_leaf || (!schema_is_leaf && !model.is_object(&field.ty.name)) {
+            let (severity, code) = if spec.required {
+                (Severity::Error, "required_field_missing")
+            } else {
+                (Severity::Warning, "field_type_changed")
+            };
+            let expected = if spec.is_scalar() { "a scalar" } else { "an object" };
+            report.issues.push(Issue::new(
+                &path,
+                code,
+                severity,
+                format!("{path} is no longer {expected} in the schema (its type is {}); it is left out of the query.", field.ty.name),
+            ));
+            if spec.required {
+                report.missing_required.push(path);
+            } else {
+                report.missing.push(path);
+            }
+            continue;
+        }
+        if spec.is_scalar() {
+            out.push(Selected { name: spec.name, children: Vec::new() });
+            continue;
+        }
+        let mut children = Vec::new();
+        let required_before = report.missing_required.len();
+        adapt(model, &field.ty.name, spec.children, group, sector, groups, &path, &mut children, report);
+        for extra in model.fields(&field.ty.name) {
+            if !spec.children.iter().any(|c| c.name == extra.name) {
+                report.unused.push(join(&path, &extra.name));
+            }
+        }
+        if children.is_empty() {
+            if report.missing_required.len() == required_before {
+                let (severity, code) = if spec.required {
+                    (Severity::Error, "required_field_missing")
+                } else {
+                    (Severity::Warning, "field_missing")
+                };
+                report.issues.push(Issue::new(
+                    &path,
+                    code,
+                    severity,
+                    format!("None of the sub-fields the library reads exist on {path} in the schema; it is left out of the query."),
+                ));
+                if spec.required {
+                    report.missing_required.push(path);
+                } else {
+                    report.missing.push(path);
+                }
+            }
+            continue;
+        }
+        out.push(Selected { name: spec.name, children });
+    }
+}
+
+fn first_error(issues: &[Issue]) -> CprError {
+    match issues.iter().find(|i| i.is_error()) {
+        Some(issue) => CprError::invalid_input(&issue.code, issue.message.clone()),
+        None => CprError::invalid_input("schema_unusable", "The schema cannot be used for CPR lookups."),
+    }
+}
+
+/// Derive the dialect; `None` when an error issue makes the schema unusable.
+fn derive(model: SchemaModel, sector: SectorType) -> (Option<Dialect>, Vec<Issue>) {
+    let mut issues = Vec::new();
+    let error = |code: &str, message: String| Issue::new("", code, Severity::Error, message);
+    let query_type = model.query_type.clone();
+    if !model.types.contains_key(&query_type) {
+        issues.push(error("query_type_missing", format!("The schema has no query type ({query_type}). Pass the CPR schema's SDL.")));
+        return (None, issues);
+    }
+    let Some(root) = find_root(&model, sector, &mut issues) else {
+        return (None, issues);
+    };
+    // Connection with `nodes`, or a plain list of persons.
+    let (nodes, person_type) = match model.field(&root.ty.name, "nodes") {
+        Some(nodes) if !root.ty.list && model.is_object(&nodes.ty.name) => (true, nodes.ty.name.clone()),
+        _ if root.ty.list && model.is_object(&root.ty.name) => (false, root.ty.name.clone()),
+        _ => {
+            issues.push(error(
+                "nodes_missing",
+                format!(
+                    "{} returns {}, which has no `nodes` list of persons. The library cannot read this schema's answers.",
+                    root.name, root.ty.name
+                ),
+            ));
+            return (None, issues);
+        }
+    };
+    let Some(filter) = find_filter(&model, root, &mut issues) else {
+        return (None, issues);
+    };
+    if issues.iter().any(Issue::is_error) {
+        return (None, issues);
+    }
+    let warnings = issues.clone();
+    let root_field = root.name.clone();
+    let dialect = Dialect { sector, root_field, nodes, person_type, filter, warnings, model, rendered: Mutex::new(Vec::new()) };
+    (Some(dialect), issues)
+}
+
+fn find_root<'m>(model: &'m SchemaModel, sector: SectorType, issues: &mut Vec<Issue>) -> Option<&'m FieldDef> {
+    let query_type = &model.query_type;
+    if let Some(root) = model.field(query_type, sector.entity()) {
+        return Some(root);
+    }
+    let other = match sector {
+        SectorType::Private => SectorType::Public,
+        SectorType::Public => SectorType::Private,
+    };
+    let family = format!("{}Person", other.path_segment()).to_lowercase();
+    let own_family = format!("{}Person", sector.path_segment()).to_lowercase();
+    let candidates: Vec<&FieldDef> =
+        model.fields(query_type).iter().filter(|f| f.name.to_lowercase().contains(&own_family)).collect();
+    if let [only] = candidates.as_slice() {
+        issues.push(Issue::new(
+            &only.name,
+            "root_field_renamed",
+            Severity::Warning,
+            format!("The schema has no {} but has {}; the library queries that instead.", sector.entity(), only.name),
+        ));
+        return Some(only);
+    }
+    if model.fields(query_type).iter().any(|f| f.name.to_lowercase().contains(&family)) {
+        issues.push(Issue::new(
+            "",
+            "wrong_sector_schema",
+            Severity::Error,
+            format!(
+                "This schema is for the {} sector entity ({}), but CPR Sector Type is {}. Fetch the schema for the right \
+                 sector, or change CPR Sector Type to match the service your IT-system was granted.",
+                other.key(),
+                other.entity(),
+                sector.key()
+            ),
+        ));
+    } else {
+        issues.push(Issue::new(
+            "",
+            "root_field_missing",
+            Severity::Error,
+            format!(
+                "The schema's query type has no field {}. Check that this is the CPR schema for the {} sector and the right API Version.",
+                sector.entity(),
+                sector.key()
+            ),
+        ));
+    }
+    None
+}
+
+struct FilterCandidate {
+    argument: String,
+    path: Vec<String>,
+    operator: FilterOperator,
+    element_type: String,
+}
+
+fn find_filter(model: &SchemaModel, root: &FieldDef, issues: &mut Vec<Issue>) -> Option<FilterForm> {
+    let mut best: Option<FilterCandidate> = None;
+    for arg in &root.args {
+        let mut path = Vec::new();
+        let mut visited = BTreeSet::new();
+        let mut found = Vec::new();
+        search(model, &arg.name, &arg.ty, &mut path, &mut visited, &mut found);
+        for (path, operator, element_type) in found {
+            let candidate = FilterCandidate { argument: arg.name.clone(), path, operator, element_type };
+            if best.as_ref().map_or(true, |b| rank(&candidate) < rank(b)) {
+                best = Some(candidate);
+            }
+        }
+    }
+    let Some(found) = best else {
+        issues.push(Issue::new(
+            &root.name,
+            "filter_not_found",
+            Severity::Error,
+            format!(
+                "No argument of {} filters on personnummer with `in` or `eq`. The library cannot look persons up with this schema; \
+                 check API Version and the drift report.",
+                root.name
+            ),
+        ));
+        return None;
+    };
+    // Anything else the schema requires must be something the library fills in.
+    for arg in &root.args {
+        if arg.name != found.argument && arg.is_required() {
+            issues.push(Issue::new(
+                &format!("{}({})", root.name, arg.name),
+                "required_argument_unknown",
+                Severity::Error,
+                format!("{} requires the argument {}, which the library does not know how to fill.", root.name, arg.name),
+            ));
+        }
+    }
+    let mut type_name = root.args.iter().find(|a| a.name == found.argument).map(|a| a.ty.name.clone()).unwrap_or_default();
+    let mut where_ = found.argument.clone();
+    for step in &found.path {
+        for input in model.input_fields(&type_name) {
+            if &input.name != step && input.is_required() {
+                issues.push(Issue::new(
+                    &format!("{where_}.{}", input.name),
+                    "required_argument_unknown",
+                    Severity::Error,
+                    format!("The filter input {type_name} requires {}, which the library does not know how to fill.", input.name),
+                ));
+            }
+        }
+        type_name = model.input_fields(&type_name).iter().find(|i| &i.name == step).map(|i| i.ty.name.clone()).unwrap_or_default();
+        where_ = format!("{where_}.{step}");
+    }
+    if found.operator == FilterOperator::Eq {
+        issues.push(Issue::new(
+            &where_,
+            "filter_eq_only",
+            Severity::Warning,
+            format!("The schema's personnummer filter only has `eq`: each request looks up one number ({where_})."),
+        ));
+    }
+    let (op, variable_type) = match found.operator {
+        FilterOperator::In => ("in", format!("[{}!]!", found.element_type)),
+        FilterOperator::Eq => ("eq", format!("{}!", found.element_type)),
+    };
+    let variable = match found.operator {
+        FilterOperator::In => "cprNumbers",
+        FilterOperator::Eq => "cprNumber",
+    };
+    let mut value = format!("{{{op}: ${variable}}}");
+    for step in found.path.iter().rev() {
+        value = format!("{{{step}: {value}}}");
+    }
+    Some(FilterForm {
+        text: format!("{}: {value}", found.argument),
+        argument: found.argument,
+        path: found.path,
+        operator: found.operator,
+        variable_type,
+    })
+}
+
+/// Lower is better: batching (`in`) first, then the shortest path, then the documented names.
+fn rank(c: &FilterCandidate) -> (u8, usize, u8) {
+    let op = match c.operator {
+        FilterOperator::In => 0,
+        FilterOperator::Eq => 1,
+    };
+    let name = match c.argument.as_str() {
+        "input" => 0,
+        "where" => 1,
+        _ => 2,
+    };
+    (op, c.path.len(), name)
+}
+
+/// Depth-first search from an input value for a comparison on a field named `personnummer`.
+fn search(
+    model: &SchemaModel,
+    name: &str,
+    ty: &TypeRef,
+    path: &mut Vec<String>,
+    visited: &mut BTreeSet<String>,
+    found: &mut Vec<(Vec<String>, FilterOperator, String)>,
+) {
+    if ty.list || path.len() > MAX_FILTER_DEPTH || !visited.insert(ty.name.clone()) {
+        return;
+    }
+    let fields = model.input_fields(&ty.name);
+    if name.eq_ignore_ascii_case("personnummer") {
+        let op_in = fields.iter().find(|f| f.name == "in" && f.ty.list);
+        let op_eq = fields.iter().find(|f| f.name == "eq" && !f.ty.list);
+        if let Some(op) = op_in {
+            found.push((path.clone(), FilterOperator::In, op.ty.name.clone()));
+        } else if let Some(op) = op_eq {
+            found.push((path.clone(), FilterOperator::Eq, op.ty.name.clone()));
+        }
+    }
+    for field in fields {
+        if matches!(field.name.as_str(), "and" | "or" | "not") {
+            continue;
+        }
+        path.push(field.name.clone());
+        search(model, &field.name, &field.ty, path, visited, found);
+        path.pop();
+    }
+    visited.remove(&ty.name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The drift report
+// ---------------------------------------------------------------------------------------------
+
+/// Options of [`check_schema_json`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaCheckOptions {
+    pub sector_type: SectorType,
+}
+
+/// How a schema differs from what the library selects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct DriftReport {
+    /// True when lookups can be made with this schema (no issue of severity `error`).
+    pub ok: bool,
+    pub sector_type: SectorType,
+    /// The root field queried, when found.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub root_field: Option<String>,
+    /// The person type (the root field's nodes).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub person_type: Option<String>,
+    /// The argument form found for the CPR number filter.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub filter: Option<FilterForm>,
+    /// Fields the library selects that the schema lacks (optional ones; left out of queries).
+    pub missing_fields: Vec<String>,
+    /// Required fields the schema lacks (lookups fail without them).
+    pub missing_required: Vec<String>,
+    /// Fields the schema offers on the types the library reads, which it does not select.
+    pub unused_fields: Vec<String>,
+    pub issues: Vec<Issue>,
+}
+
+/// Compare a schema with what the library selects, for every field group the sector may see.
+///
+/// Never fails: an unreadable schema is a report with an error issue.
+///
+/// ```
+/// use datafordeler_cpr::environment::SectorType;
+/// use datafordeler_cpr::schema::{check_schema, PRIVATE_SECTOR_SDL};
+/// let report = check_schema(PRIVATE_SECTOR_SDL, SectorType::Private);
+/// assert!(report.ok);
+/// assert!(report.missing_fields.is_empty());
+/// assert_eq!(report.filter.unwrap().text, "input: {personnummer: {personnummer: {in: $cprNumbers}}}");
+///
+/// let renamed = PRIVATE_SECTOR_SDL.replace("beskyttelser:", "protections:");
+/// let report = check_schema(&renamed, SectorType::Private);
+/// assert!(!report.ok);
+/// assert_eq!(report.missing_required, ["beskyttelser"]);
+/// ```
+pub fn check_schema(sdl: &str, sector: SectorType) -> DriftReport {
+    let mut report = DriftReport {
+        ok: false,
+        sector_type: sector,
+        root_field: None,
+        person_type: None,
+        filter: None,
+        missing_fields: Vec::new(),
+        missing_required: Vec::new(),
+        unused_fields: Vec::new(),
+        issues: Vec::new(),
+    };
+    let model = match SchemaModel::parse(sdl) {
+        Ok(model) => model,
+        Err(e) => {
+            report.issues.push(Issue::new("", e.code(), Severity::Error, e.to_string()));
+            return report;
+        }
+    };
+    let (dialect, issues) = derive(model, sector);
+    report.issues = issues;
+    if let Some(dialect) = dialect {
+        let selection = dialect.select(GroupSet::all());
+        report.root_field = Some(dialect.root_field.clone());
+        report.person_type = Some(dialect.person_type.clone());
+        report.filter = Some(dialect.filter.clone());
+        report.unused_fields = dialect
+            .model
+            .fields(&dialect.person_type)
+            .iter()
+            .filter(|f| !PERSON_FIELDS.iter().any(|s| s.name == f.name))
+            .map(|f| f.name.clone())
+            .chain(selection.report.unused)
+            .collect();
+        report.missing_fields = selection.report.missing;
+        report.missing_required = selection.report.missing_required;
+        report.issues.extend(selection.report.issues);
+    }
+    report.ok = !report.issues.iter().any(Issue::is_error);
+    report
+}
+
+/// [`check_schema`] for untrusted input: SDL text and `{ sectorType }`.
+pub fn check_schema_json(sdl: &serde_json::Value, options: &serde_json::Value) -> Result<DriftReport, CprError> {
+    let sector = crate::query::read_sector(options, "checkSchema")?;
+    let Some(text) = sdl.as_str() else {
+        return Err(CprError::invalid_input(
+            "invalid_schema",
+            format!("checkSchema needs the schema as SDL text; got {}.", crate::json_input::describe_type(sdl)),
+        ));
+    };
+    Ok(check_schema(text, sector))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(issues: &[Issue]) -> Vec<&str> {
+        issues.iter().map(|i| i.code.as_str()).collect()
+    }
+
+    #[test]
+    fn embedded_schemas_match_the_selection_table_exactly() {
+        for sector in SectorType::ALL {
+            let report = check_schema(default_sdl(sector), sector);
+            assert!(report.ok, "{sector:?}: {:?}", report.issues);
+            assert!(report.issues.is_empty(), "{sector:?}: {:?}", report.issues);
+            assert!(report.missing_fields.is_empty());
+            assert_eq!(report.root_field.as_deref(), Some(sector.entity()));
+            let filter = report.filter.unwrap();
+            assert_eq!(filter.argument, "input");
+            assert_eq!(filter.path, ["personnummer", "personnummer"]);
+            assert_eq!(filter.operator, FilterOperator::In);
+            assert_eq!(filter.variable_type, "[String!]!");
+            assert!(Dialect::embedded(sector).is_ok());
+        }
+        // The public schema has fields the library does not read; they are listed, not errors.
+        let public = check_schema(PUBLIC_SECTOR_SDL, SectorType::Public);
+        for unused in ["id", "koen", "civilstande", "statsborgerskaber", "personnumre.virkningfra", "adresseoplysninger.cprAdresse.daradresse"] {
+            assert!(public.unused_fields.iter().any(|f| f == unused), "{unused}: {:?}", public.unused_fields);
+        }
+    }
+
+    #[test]
+    fn where_style_and_eq_filters_are_found() {
+        let sdl = r#"
+            schema { query: Root }
+            type Root { CPRCustom_PrivateSectorPerson(first: Int, where: PersonFilter): Conn }
+            input PersonFilter { and: [PersonFilter!] or: [PersonFilter!] personnummer: StringOperationFilterInput foedselsdato: StringOperationFilterInput }
+            input StringOperationFilterInput { eq: String neq: String in: [String] }
+            type Conn { nodes: [P!]! }
+            type P { beskyttelser: [B!]! status: String }
+            type B { beskyttelsestype: String }
+        "#;
+        let d = Dialect::from_sdl(sdl, SectorType::Private).unwrap();
+        assert_eq!(d.filter.text, "where: {personnummer: {in: $cprNumbers}}");
+        assert_eq!(d.filter.variable_type, "[String!]!");
+        assert!(d.warnings.is_empty());
+
+        let eq_only = sdl.replace("in: [String]", "");
+        let d = Dialect::from_sdl(&eq_only, SectorType::Private).unwrap();
+        assert_eq!(d.filter.text, "where: {personnummer: {eq: $cprNumber}}");
+        assert_eq!(d.filter.variable_type, "String!");
+        assert_eq!(codes(&d.warnings), ["filter_eq_only"]);
+    }
+
+    #[test]
+    fn unusable_schemas_say_why() {
+        let cases = [
+            ("", "schema_empty"),
+            ("{\"data\": {\"__schema\": {}}}", "schema_not_sdl"),
+            ("type Query { x: }", "schema_syntax"),
+            ("type Foo { x: String }", "query_type_missing"),
+            ("type Query { other: String }", "root_field_missing"),
+            (&PUBLIC_SECTOR_SDL.replace("input: CPRCustom_PublicSectorPersonInput!", "id: ID"), "filter_not_found"),
+        ];
+        for (sdl, code) in cases {
+            let r = check_schema(sdl, SectorType::Public);
+            assert!(!r.ok, "{code}");
+            assert_eq!(codes(&r.issues).first().copied(), Some(code), "{code}: {:?}", r.issues);
+            assert_eq!(Dialect::from_sdl(sdl, SectorType::Public).unwrap_err().code(), code);
+        }
+        let r = check_schema(PUBLIC_SECTOR_SDL, SectorType::Private);
+        assert_eq!(codes(&r.issues), ["wrong_sector_schema"]);
+        let big = "#".repeat(MAX_SDL_BYTES + 1);
+        assert_eq!(codes(&check_schema(&big, SectorType::Public).issues), ["schema_too_large"]);
+        let deep = format!("type Query {{ x(a: {}1{}): Int }}", "[".repeat(500), "]".repeat(500));
+        assert_eq!(codes(&check_schema(&deep, SectorType::Public).issues), ["schema_syntax"]);
+    }
+
+    #[test]
+    fn required_extra_arguments_are_errors() {
+        let sdl = PRIVATE_SECTOR_SDL.replace(
+            "CPRCustom_PrivateSectorPerson(input: CPRCustom_PrivateSectorPersonInput!)",
+            "CPRCustom_PrivateSectorPerson(input: CPRCustom_PrivateSectorPersonInput!, purpose: String!)",
+        );
+        let r = check_schema(&sdl, SectorType::Private);
+        assert_eq!(codes(&r.issues), ["required_argument_unknown"]);
+        let sdl = PRIVATE_SECTOR_SDL.replace("personnummer: PersonnummerFilterInput!", "personnummer: PersonnummerFilterInput!\n  reason: String!");
+        let r = check_schema(&sdl, SectorType::Private);
+        assert_eq!(codes(&r.issues), ["required_argument_unknown"]);
+        assert_eq!(r.issues[0].field, "input.reason");
+    }
+
+    #[test]
+    fn renamed_and_missing_fields_are_reported() {
+        let sdl = PRIVATE_SECTOR_SDL
+            .replace("  mellemnavn: String\n", "  mellemnavne: String\n")
+            .replace("type Forsvinding {\n  status: String\n  forsvindingsdato: String\n}", "type Forsvinding {\n  id: ID\n}")
+            .replace("  etage: String\n", "  etage: Etage\n")
+            .replace("CPRCustom_PrivateSectorPerson(", "CPRCustom_PrivateSectorPerson_v3(");
+        let sdl = format!("{sdl}\ntype Etage {{ kode: String }}");
+        let r = check_schema(&sdl, SectorType::Private);
+        assert!(r.ok, "{:?}", r.issues);
+        assert_eq!(r.root_field.as_deref(), Some("CPRCustom_PrivateSectorPerson_v3"));
+        assert_eq!(
+            codes(&r.issues),
+            ["root_field_renamed", "field_missing", "field_type_changed", "field_missing", "field_missing", "field_missing"]
+        );
+        assert_eq!(
+            r.missing_fields,
+            [
+                "navne.mellemnavn",
+                "adresseoplysninger.cprAdresse.etage",
+                "forsvindinger.status",
+                "forsvindinger.forsvindingsdato",
+                "forsvindinger"
+            ]
+        );
+        assert!(r.unused_fields.contains(&"navne.mellemnavne".to_string()));
+        assert!(r.missing_required.is_empty());
+    }
+
+    #[test]
+    fn nested_persons_need_their_protections_too() {
+        let sdl = PUBLIC_SECTOR_SDL.replace(
+            "  personnummer: String\n  beskyttelser: [Beskyttelse!]!\n  navn: Navn\n}",
+            "  personnummer: String\n  navn: Navn\n}",
+        );
+        let r = check_schema(&sdl, SectorType::Public);
+        assert!(!r.ok);
+        assert_eq!(r.missing_required, ["boern.barn.beskyttelser", "foraeldreoplysninger.foraelder.beskyttelser"]);
+    }
+
+    #[test]
+    fn line_and_column_of_syntax_errors() {
+        let e = SchemaModel::parse("type Query {\n  a: String\n  b: \n}").unwrap_err();
+        assert_eq!(e.code(), "schema_syntax");
+        assert!(e.to_string().contains("line 4"), "{e}");
+    }
+}
