@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { FIXTURES, fixtureTableRows, NOT_FOUND, TABLE_HEADER } from './fixtures.mjs';
+import { birthDate, birthYear, FIXTURES, fixtureTableRows, maskCpr, NOT_FOUND, passesMod11, TABLE_HEADER } from './fixtures.mjs';
 import { startEmulator } from './server.mjs';
 import { getToken, graphql, json, nodesByCpr, PRIVATE_QUERY, PUBLIC_QUERY } from './helpers.mjs';
 
@@ -94,5 +94,28 @@ describe('README fixture table', () => {
     const documented = new Set(rows.map((r) => r[0]));
     for (const cpr of FIXTURES.keys()) assert.ok(documented.has(cpr), cpr);
     for (const { cpr } of NOT_FOUND) assert.ok(documented.has(cpr), cpr);
+  });
+});
+
+describe('CPR rules in fixtures.mjs', () => {
+  it('apply the century rule for every digit 7 and every year', () => {
+    for (let d7 = 0; d7 <= 9; d7++) {
+      for (let yy = 0; yy <= 99; yy++) {
+        const cpr = `0101${String(yy).padStart(2, '0')}${d7}123`;
+        assert.equal(birthYear(cpr), independentBirthYear(cpr), cpr);
+      }
+    }
+    assert.equal(birthDate('2902004123'), '2000-02-29', 'leap year 2000');
+    assert.equal(birthDate('2902003123'), null, '1900 was no leap year');
+    assert.equal(birthDate('3104801234'), null);
+    assert.equal(birthDate('12345'), null);
+  });
+
+  it('compute modulus 11 and mask numbers as DDMMYY-xxxx', () => {
+    for (const cpr of [...FIXTURES.keys(), '0101204318', '0101801234', '1111111118', '0000000000']) {
+      assert.equal(passesMod11(cpr), independentMod11(cpr), cpr);
+    }
+    assert.equal(maskCpr('0707610123'), '070761-xxxx');
+    assert.equal(maskCpr('070761-0123'), 'invalid');
   });
 });

@@ -111,6 +111,7 @@ export async function startEmulator(options = {}) {
   checkAllowlist(config.allowlist);
   checkStringList(config.corsOrigins, 'corsOrigins');
   if (!(config.tokenLifetimeSeconds > 0)) throw new TypeError('tokenLifetimeSeconds must be positive');
+  if (!['ec', 'rsa'].includes(config.keyType)) throw new TypeError("keyType must be 'ec' or 'rsa'");
   if (!SECTORS[config.certificateSectorType]) throw new TypeError('certificateSectorType must be PrivateSector or PublicSector');
   const { environment, versions } = config;
   for (const sector of Object.keys(SECTORS)) sectorSchema(sector); // fail early on a broken SDL
@@ -178,7 +179,7 @@ export async function startEmulator(options = {}) {
   const stopped = new Promise((resolve) => { resolveStopped = resolve; });
 
   // ---- servers -------------------------------------------------------------------------------
-  const httpServer = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => handle(req, res, false));
+  const httpServer = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => guarded(req, res, false));
   const httpsServer = https.createServer({
     key: pki.server.keyPem,
     cert: pki.server.certPem,
@@ -187,7 +188,7 @@ export async function startEmulator(options = {}) {
     rejectUnauthorized: true,
     requestTimeout: 30_000,
     headersTimeout: 10_000,
-  }, (req, res) => handle(req, res, true));
+  }, (req, res) => guarded(req, res, true));
   for (const server of [httpServer, httpsServer]) {
     server.on('connection', (socket) => {
       sockets.add(socket);
@@ -273,13 +274,20 @@ export async function startEmulator(options = {}) {
   }
 
   // ---- request handling ----------------------------------------------------------------------
+  // A bug in a handler must cost one connection, never the process (unhandled rejections exit).
+  function guarded(req, res, tls) {
+    handle(req, res, tls).catch(() => res.destroy());
+  }
+
   async function handle(req, res, tls) {
     const url = new URL(req.url ?? '/', origin);
     const path = url.pathname;
     const purpose = classify(path, tls);
     const corsOk = setCors(req, res);
 
-    if (purpose === 'control') return handleControl(req, res, url);
+    if (purpose === 'control') {
+      return handleControl(req, res, url).catch(() => { if (!res.headersSent) res.destroy(); });
+    }
 
     const entry = pushLog({
       method: req.method,
@@ -530,6 +538,13 @@ export async function startEmulator(options = {}) {
   }
 
   // ---- lifetime ------------------------------------------------------------------------------
+  // If the process exits without stop() (a test forgot it, an uncaught error), still delete the
+  // private keys.
+  const removeDir = () => {
+    process.off('exit', removeDir);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', removeDir);
   const lifetimeTimer = config.maxLifetimeSeconds > 0
     ? setTimeout(() => api.stop(), config.maxLifetimeSeconds * 1000)
     : null;
@@ -591,8 +606,9 @@ export async function startEmulator(options = {}) {
         waits.clear();
         const closed = [httpServer, httpsServer].map((s) => new Promise((resolve) => s.close(() => resolve())));
         for (const socket of sockets) socket.destroy();
+        // The keys are in memory by now: remove the files at once, not after the close callbacks.
+        removeDir();
         await Promise.all(closed);
-        rmSync(dir, { recursive: true, force: true });
         resolveStopped();
       })();
       return stopping;
