@@ -89,6 +89,9 @@ export class FaultRules {
   }
 }
 
+/** Default detail of the intermittent DAF-AUTH-0005 fault. */
+export const TRANSIENT_AUTH_DETAIL = 'Authorization failed';
+
 const problem = (status, title, detail, extra = {}) => JSON.stringify({ type: 'about:blank', title, status, detail, ...extra });
 
 // Looks like the start of a real answer for the purpose, then stops mid-string.
@@ -126,9 +129,11 @@ export async function applyFault(rule, req, res, ctx) {
     case 'http429': custom(429, 'Too Many Requests', retryAfter); return 'done';
     case 'http403': custom(403, 'Forbidden'); return 'done';
     case 'ipNotVerified':
-      // Same shape as the permanent allowlist rejection; only the emulator's log tells them apart.
+      // The sporadic gateway failure: the same code as the allowlist rejection, but WITHOUT its
+      // "IP address is not verified" detail; that difference is how a client tells a transient
+      // DAF-AUTH-0005 (retry) from a permanent one (fix the allowlist).
       ctx.sendRaw(401, { 'Content-Type': 'application/problem+json' }, problem(401, 'Unauthorized',
-        rule.detail ?? 'IP address is not verified', { errorCode: 'DAF-AUTH-0005' }));
+        rule.detail ?? TRANSIENT_AUTH_DETAIL, { errorCode: 'DAF-AUTH-0005' }));
       return 'done';
     case 'delay':
       entry.delayMs = rule.delayMs;

@@ -83,7 +83,7 @@ describe('fault modes', () => {
     assert.ok(json(res).data.CPRCustom_PrivateSectorPerson.nodes.length > 1000);
   });
 
-  it('ipNotVerified every other request: 401 problem+json DAF-AUTH-0005, then 200, ...', async () => {
+  it('ipNotVerified every other request: 401 problem+json DAF-AUTH-0005 (transient detail), then 200, ...', async () => {
     emu.faults.add({ mode: 'ipNotVerified', every: 2, count: 2, purpose: 'graphql' });
     const statuses = [];
     for (let i = 0; i < 5; i++) {
@@ -94,10 +94,13 @@ describe('fault modes', () => {
         const body = json(res);
         assert.equal(body.errorCode, 'DAF-AUTH-0005');
         assert.equal(body.status, 401);
-        assert.equal(body.detail, 'IP address is not verified');
+        assert.equal(body.detail, 'Authorization failed');
+        assert.doesNotMatch(body.detail, /ip address/i, 'must not read as the permanent allowlist rejection');
       }
     }
     assert.deepEqual(statuses, [401, 200, 401, 200, 200], 'count 2 retires the rule');
+    assert.deepEqual(emu.log.filter((e) => e.purpose === 'graphql').slice(-5).map((e) => e.fault),
+      ['ipNotVerified', null, 'ipNotVerified', null, null]);
   });
 
   it('connectionReset: the socket dies without a response', async () => {

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestPki } from './certs.mjs';
-import { applyFault, FaultRules } from './faults.mjs';
+import { applyFault, FaultRules, TRANSIENT_AUTH_DETAIL } from './faults.mjs';
 import { MESSAGES, runGraphQL, sectorSchema, SECTORS } from './graphql.mjs';
 import { TokenIssuer } from './tokens.mjs';
 
@@ -38,6 +38,7 @@ export const ERRORS = Object.freeze({
   ...MESSAGES,
   ipNotVerified: 'IP address is not verified',
   ipNotVerifiedCode: 'DAF-AUTH-0005',
+  transientAuthDetail: TRANSIENT_AUTH_DETAIL,
   notAuthorizedCode: 'DAF-AUTH-0001',
   notAuthorized: (sector, environment) => `Access denied: the client is not authorized for CPR/custom/${sector} in environment ${environment}`,
   invalidClient: 'Invalid client or Invalid client credentials',
@@ -152,6 +153,8 @@ export async function startEmulator(options = {}) {
   };
   const credentials = {
     ...sharedClients,
+    // The same shared-secret clients as a list, private sector first.
+    sharedSecretClients: Object.values(sharedClients),
     certificate: certificateClient,
     // Signed by the emulator's CA (TLS accepts it) but registered to no client: HTTP 401.
     unregisteredCertificate: certificateFields(pki.unregistered),
