@@ -17,8 +17,7 @@ async function startLocalEmulator(maxLifetimeSeconds) {
 /** The page's "Local emulator" environment: a real environment name plus endpoint overrides. */
 function localEnvironment(emulator) {
   if (!emulator) return null;
-  const clients = emulator.credentials.sharedSecretClients ?? [];
-  const client = clients.find((c) => c.sectorType === 'private') ?? clients[0] ?? {};
+  const client = emulator.credentials.privateSector;
   return {
     label: 'Local emulator',
     environment: emulator.environment ?? 'test04',
@@ -28,7 +27,6 @@ function localEnvironment(emulator) {
       graphqlBaseUrl: emulator.urls.graphqlBaseUrl,
       sharedSecretTokenUrl: emulator.urls.tokenUrl,
       certificateTokenUrl: emulator.urls.certificateTokenUrl,
-      portalUrl: `${emulator.urls.origin}/`,
     },
   };
 }

@@ -16,6 +16,7 @@
 //! ```
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod client;
 pub mod cpr;
 pub mod diagnosis;
 pub mod endpoints;

@@ -1,0 +1,162 @@
+//! Debug captures: what the setup guide's "CPR Debug Mode" writes out — each operation's
+//! requests and responses as JSON, with timings and the diagnosis. Everything in a capture has
+//! passed redaction: secrets and tokens always, CPR numbers unless the caller keeps them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::cell::RefCell;
+
+use super::transport::{HttpRequest, HttpResponse, Purpose, TransportError};
+use crate::diagnosis::Diagnosis;
+use crate::redact::{redact_text_with, redact_with, RedactOptions};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub struct CapturedRequest {
+    pub method: String,
+    pub url: String,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, string>"))]
+    pub headers: Value,
+    /// JSON bodies as JSON, others as text; redacted.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
+    pub body: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub struct CapturedResponse {
+    pub status: u16,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, string>"))]
+    pub headers: Value,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
+    pub body: Value,
+}
+
+/// One request and what came of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct Exchange {
+    pub purpose: Purpose,
+    pub attempt: u32,
+    pub request: CapturedRequest,
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub response: Option<CapturedResponse>,
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub transport_error: Option<String>,
+    pub duration_ms: f64,
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub diagnosis: Option<Diagnosis>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct Timings {
+    /// Host clock (ms) when the operation started.
+    pub started_at_ms: f64,
+    pub total_ms: f64,
+}
+
+/// Everything one operation sent and received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct DebugCapture {
+    /// `lookup`, `testConnection`, `fetchSchema`, …
+    pub operation: String,
+    /// The last GraphQL or schema request (the one the setup guide's debug files show).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub request: Option<CapturedRequest>,
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub response: Option<CapturedResponse>,
+    pub timings: Timings,
+    /// The operation's outcome when it failed.
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub diagnosis: Option<Diagnosis>,
+    /// Every request of the operation, token requests and retries included.
+    pub exchanges: Vec<Exchange>,
+    /// Whether CPR numbers in this capture are masked.
+    pub cpr_masked: bool,
+}
+
+/// Collects one operation's exchanges when debug mode is on; does nothing otherwise.
+pub struct Recorder {
+    enabled: bool,
+    redaction: RedactOptions,
+    started_at_ms: f64,
+    exchanges: RefCell<Vec<Exchange>>,
+}
+
+impl Recorder {
+    pub fn new(enabled: bool, redaction: RedactOptions, started_at_ms: f64) -> Self {
+        Recorder { enabled, redaction, started_at_ms, exchanges: RefCell::new(Vec::new()) }
+    }
+
+    pub fn record(
+        &self,
+        request: &HttpRequest,
+        attempt: u32,
+        outcome: Result<&HttpResponse, &TransportError>,
+        duration_ms: f64,
+        diagnosis: Option<&Diagnosis>,
+    ) {
+        if !self.enabled {
+            return;
+        }
+        let (response, transport_error) = match outcome {
+            Ok(r) => (
+                Some(CapturedResponse { status: r.status, headers: self.headers(&r.headers), body: self.body(Some(&r.body)) }),
+                None,
+            ),
+            Err(e) => (None, Some(redact_text_with(&e.message, &self.redaction))),
+        };
+        self.exchanges.borrow_mut().push(Exchange {
+            purpose: request.purpose,
+            attempt,
+            request: CapturedRequest {
+                method: request.method.to_string(),
+                url: redact_text_with(&request.url, &self.redaction),
+                headers: self.headers(&request.headers),
+                body: self.body(request.body.as_deref()),
+            },
+            response,
+            transport_error,
+            duration_ms,
+            diagnosis: diagnosis.cloned(),
+        });
+    }
+
+    /// The capture of the whole operation, or None when debug mode is off.
+    pub fn finish(&self, operation: &str, now_ms: f64, diagnosis: Option<&Diagnosis>) -> Option<DebugCapture> {
+        if !self.enabled {
+            return None;
+        }
+        let exchanges = self.exchanges.borrow().clone();
+        let last = exchanges.iter().rev().find(|e| e.purpose != Purpose::Token).or(exchanges.last());
+        Some(DebugCapture {
+            operation: operation.to_string(),
+            request: last.map(|e| e.request.clone()),
+            response: last.and_then(|e| e.response.clone()),
+            timings: Timings { started_at_ms: self.started_at_ms, total_ms: now_ms - self.started_at_ms },
+            diagnosis: diagnosis.cloned(),
+            exchanges,
+            cpr_masked: self.redaction.mask_cpr,
+        })
+    }
+
+    fn headers(&self, headers: &[(String, String)]) -> Value {
+        let map: Map<String, Value> = headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), Value::String(v.clone()))).collect();
+        redact_with(&Value::Object(map), &self.redaction)
+    }
+
+    fn body(&self, body: Option<&str>) -> Value {
+        match body {
+            None => Value::Null,
+            Some(text) => match serde_json::from_str::<Value>(text) {
+                Ok(json) => redact_with(&json, &self.redaction),
+                Err(_) => Value::String(redact_text_with(text, &self.redaction)),
+            },
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! The lookup client: tokens, GraphQL calls with retries, schema fetch and the connection test,
+//! over the [`Host`] trait. The same code runs natively (tests), in Node and in browsers.
+
+pub mod debug;
+pub mod retry;
+pub mod token;
+pub mod transport;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::cell::RefCell;
+use thiserror::Error;
+
+use crate::diagnosis::{diagnose, Diagnosis, Failure};
+use crate::endpoints::{resolve, ResolvedEndpoints};
+use crate::environment::AuthMethod;
+use crate::error::CprError;
+use crate::issue::Issue;
+use crate::redact::RedactOptions;
+use crate::setup::{read_setup, Secret, Setup};
+use debug::{DebugCapture, Recorder};
+use retry::RetryPolicy;
+use token::{refresh_at, Next, Token, TokenCache, TokenResponse};
+pub use transport::{Host, HttpRequest, HttpResponse, Purpose, TransportError};
+
+/// Why an operation failed.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum ClientError {
+    /// A call failed; the diagnosis says why and what to change.
+    #[error("{}: {}", .0.title, .0.cause)]
+    Failed(Box<Diagnosis>),
+    /// The setup or an argument cannot be used.
+    #[error("{0}")]
+    Invalid(CprError),
+}
+
+impl ClientError {
+    pub fn code(&self) -> &str {
+        match self {
+            ClientError::Failed(d) => &d.code,
+            ClientError::Invalid(e) => e.code(),
+        }
+    }
+    pub fn diagnosis(&self) -> Option<&Diagnosis> {
+        match self {
+            ClientError::Failed(d) => Some(d),
+            ClientError::Invalid(_) => None,
+        }
+    }
+    fn from_code(code: &str) -> ClientError {
+        ClientError::Failed(Box::new(Diagnosis::from_code(code)))
+    }
+}
+
+impl From<CprError> for ClientError {
+    fn from(e: CprError) -> Self {
+        ClientError::Invalid(e)
+    }
+}
+
+/// Tuning of a client; every field has a sensible default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
+pub struct ClientOptions {
+    /// Per-request timeout.
+    pub timeout_ms: u32,
+    /// Attempts per request, the first included (retries only for retryable failures).
+    pub max_attempts: u32,
+    pub retry_base_delay_ms: u32,
+    pub retry_max_delay_ms: u32,
+    /// Responses larger than this are refused.
+    pub max_response_bytes: u32,
+    /// Fetch a new token this long before the old one expires.
+    pub token_refresh_margin_seconds: f64,
+    /// Keep CPR numbers readable in debug captures (they are masked by default). Secrets are
+    /// redacted regardless.
+    pub debug_keep_cpr_numbers: bool,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        let retry = RetryPolicy::default();
+        ClientOptions {
+            timeout_ms: 20_000,
+            max_attempts: retry.max_attempts,
+            retry_base_delay_ms: retry.base_delay_ms,
+            retry_max_delay_ms: retry.max_delay_ms,
+            max_response_bytes: 4 * 1024 * 1024,
+            token_refresh_margin_seconds: 60.0,
+            debug_keep_cpr_numbers: false,
+        }
+    }
+}
+
+/// The client's state: one per setup, shared by all its operations.
+pub struct Client {
+    pub setup: Setup,
+    pub endpoints: ResolvedEndpoints,
+    pub options: ClientOptions,
+    retry: RetryPolicy,
+    tokens: TokenCache<ClientError>,
+    /// A schema fetched from the service; queries follow it once present.
+    live_schema: RefCell<Option<String>>,
+}
+
+/// Setup problems that do not stop a client from being created: its operations refuse instead,
+/// each with the explanation.
+const REFUSED_AT_OPERATION: [&str; 2] = ["legacy_mode_on", "integration_disabled"];
+
+impl Client {
+    /// Create a client; fails when the setup has errors (other than legacy mode or a disabled
+    /// integration, which make every operation refuse with an explanation).
+    pub fn new(setup: &Value, options: ClientOptions) -> Result<Client, CprError> {
+        let (setup, issues) = read_setup(setup);
+        if let Some(issue) = issues.iter().find(|i| i.is_error() && !REFUSED_AT_OPERATION.contains(&i.code.as_str())) {
+            return Err(CprError::InvalidSetup { field: issue.field.clone(), code: issue.code.clone(), message: issue.message.clone() });
+        }
+        let endpoints = resolve(&setup)?;
+        let retry = RetryPolicy {
+            max_attempts: options.max_attempts.clamp(1, 10),
+            base_delay_ms: options.retry_base_delay_ms,
+            max_delay_ms: options.retry_max_delay_ms.max(options.retry_base_delay_ms),
+            ..RetryPolicy::default()
+        };
+        Ok(Client { setup, endpoints, options, retry, tokens: TokenCache::default(), live_schema: RefCell::new(None) })
+    }
+
+    /// The explanation why operations are refused, if they are.
+    pub fn refusal(&self) -> Option<CprError> {
+        if self.setup.legacy_mode {
+            return Some(CprError::InvalidSetup {
+                field: "legacyMode".into(),
+                code: "legacy_mode_on".into(),
+                message: "CPR Legacy Mode is on: lookups would go to the retired CPR REST services, which this library does not call. \
+                          Turn off CPR Legacy Mode to use Datafordeleren's GraphQL service."
+                    .into(),
+            });
+        }
+        if !self.setup.enabled {
+            return Some(CprError::InvalidSetup {
+                field: "enabled".into(),
+                code: "integration_disabled".into(),
+                message: "The CPR integration is switched off. Turn on Enable CPR No. Integration.".into(),
+            });
+        }
+        None
+    }
+
+    /// Start an operation: refuse if the setup says so, and begin a debug recording.
+    pub fn begin<H: Host>(&self, host: &H) -> Result<Recorder, ClientError> {
+        if let Some(refusal) = self.refusal() {
+            return Err(refusal.into());
+        }
+        Ok(Recorder::new(self.setup.debug_mode, self.redaction(), host.now_ms()))
+    }
+
+    /// What debug captures and errors hide: always the setup's own secrets; CPR numbers unless kept.
+    pub fn redaction(&self) -> RedactOptions {
+        let known_secrets = [&self.setup.client_secret, &self.setup.certificate_password]
+            .into_iter()
+            .flatten()
+            .map(|s| s.expose().to_string())
+            .collect();
+        RedactOptions { mask_cpr: !self.options.debug_keep_cpr_numbers, known_secrets }
+    }
+
+    pub fn live_schema(&self) -> Option<String> {
+        self.live_schema.borrow().clone()
+    }
+
+    /// A bearer token: cached, or fetched once for everyone waiting.
+    pub async fn token<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<Secret, ClientError> {
+        let mut seen = None;
+        loop {
+            match self.tokens.next(host.now_ms(), seen) {
+                Next::Use(token) => return Ok(token),
+                Next::Fail(error) => return Err(error),
+                Next::Wait(generation) => {
+                    self.tokens.changed(generation).await;
+                    seen = Some(generation);
+                }
+                Next::Fetch(guard) => {
+                    // Boxed: a token request is itself sent through `send`.
+                    let outcome = Box::pin(self.request_token(host, recorder)).await;
+                    guard.finish(outcome.clone());
+                    return outcome.map(|t| t.value);
+                }
+            }
+        }
+    }
+
+    async fn request_token<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<Token, ClientError> {
+        let client_id = self.setup.client_id.clone().unwrap_or_default();
+        let mut form = vec![("grant_type", "client_credentials".to_string()), ("client_id", client_id)];
+        if self.endpoints.auth_method == AuthMethod::SharedSecret {
+            // The certificate method sends no secret: the certificate in the TLS handshake is the credential.
+            form.push(("client_secret", self.setup.client_secret.as_ref().map(|s| s.expose().to_string()).unwrap_or_default()));
+        }
+        let body = form_encode(&form);
+        let url = self.endpoints.token_url.clone();
+        let response = self
+            .send(host, recorder, Purpose::Token, false, |_| HttpRequest {
+                url: url.clone(),
+                method: "POST",
+                headers: vec![
+                    ("content-type".into(), "application/x-www-form-urlencoded".into()),
+                    ("accept".into(), "application/json".into()),
+                ],
+                body: Some(body.clone()),
+                purpose: Purpose::Token,
+            })
+            .await?;
+        let parsed: TokenResponse = serde_json::from_str(&response.body).map_err(|_| ClientError::from_code("malformed_response"))?;
+        let value = parsed.access_token.filter(|t| !t.is_empty()).ok_or_else(|| ClientError::from_code("malformed_response"))?;
+        let _ = parsed.token_type;
+        Ok(Token {
+            value: Secret::new(value),
+            refresh_at_ms: refresh_at(host.now_ms(), parsed.expires_in, self.options.token_refresh_margin_seconds),
+        })
+    }
+
+    /// Send a request with retries for retryable failures; for authenticated calls, fetch a new
+    /// token and try once more when the service says the token is invalid.
+    pub async fn send<H: Host>(
+        &self,
+        host: &H,
+        recorder: &Recorder,
+        purpose: Purpose,
+        authenticated: bool,
+        build: impl Fn(Option<&Secret>) -> HttpRequest,
+    ) -> Result<HttpResponse, ClientError> {
+        let mut attempt = 0u32;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            if host.is_cancelled() {
+                return Err(ClientError::from_code("cancelled"));
+            }
+            let token = match authenticated {
+                true => Some(self.token(host, recorder).await?),
+                false => None,
+            };
+            let request = build(token.as_ref());
+            let started = host.now_ms();
+            let outcome = host
+                .send(&request, self.options.timeout_ms, self.options.max_response_bytes as usize)
+                .await;
+            let duration = host.now_ms() - started;
+            let failure = match &outcome {
+                Ok(response) if response.body.len() > self.options.max_response_bytes as usize => {
+                    Some(Failure { stage: Some(purpose.stage()), transport_error: Some("response too large".into()), ..Failure::default() })
+                }
+                Ok(response) if (200..300).contains(&response.status) => None,
+                Ok(response) => Some(Failure {
+                    stage: Some(purpose.stage()),
+                    status: Some(response.status),
+                    headers: response.headers.clone(),
+                    body: Some(response.body.clone()),
+                    transport_error: None,
+                }),
+                Err(error) => Some(Failure { stage: Some(purpose.stage()), transport_error: Some(error.message.clone()), ..Failure::default() }),
+            };
+            let diagnosis = failure.as_ref().map(diagnose);
+            recorder.record(&request, attempt, outcome.as_ref(), duration, diagnosis.as_ref());
+            let Some(mut diagnosis) = diagnosis else {
+                return outcome.map_err(|_| ClientError::from_code("network_error"));
+            };
+            if diagnosis.code == "invalid_token" && !refreshed {
+                if let Some(token) = &token {
+                    self.tokens.invalidate(token);
+                }
+                refreshed = true;
+                attempt -= 1;
+                continue;
+            }
+            if host.is_cancelled() {
+                return Err(ClientError::from_code("cancelled"));
+            }
+            match self.retry.delay_ms(attempt, &diagnosis, host.random()) {
+                Some(ms) => host.sleep(ms).await,
+                None => {
+                    if let Some(detail) = diagnosis.detail.take() {
+                        diagnosis.detail = Some(crate::redact::redact_text_with(&detail, &self.redaction()));
+                    }
+                    return Err(ClientError::Failed(Box::new(diagnosis)));
+                }
+            }
+        }
+    }
+
+    /// A GraphQL request with a bearer token.
+    pub async fn graphql<H: Host>(&self, host: &H, recorder: &Recorder, body: String) -> Result<HttpResponse, ClientError> {
+        let url = self.endpoints.graphql_url.clone();
+        self.send(host, recorder, Purpose::Graphql, true, |token| HttpRequest {
+            url: url.clone(),
+            method: "POST",
+            headers: authorized(token, "application/json", "application/graphql-response+json, application/json"),
+            body: Some(body.clone()),
+            purpose: Purpose::Graphql,
+        })
+        .await
+    }
+
+    /// "Fetch CPR Schema": download the SDL; later queries follow it.
+    pub async fn fetch_schema<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<String, ClientError> {
+        let request = crate::query::build_schema_request(&self.endpoints);
+        let response = self
+            .send(host, recorder, Purpose::Schema, true, |token| {
+                let mut headers: Vec<(String, String)> = request.headers.clone().into_iter().collect();
+                headers.extend(authorized(token, "", "").into_iter().filter(|(k, _)| k == "authorization"));
+                HttpRequest { url: request.url.clone(), method: "GET", headers, body: None, purpose: Purpose::Schema }
+            })
+            .await?;
+        let sdl = response.body;
+        // A schema that does not parse is reported, not adopted.
+        crate::schema::Dialect::from_sdl(&sdl, self.endpoints.sector_type)?;
+        *self.live_schema.borrow_mut() = Some(sdl.clone());
+        Ok(sdl)
+    }
+
+    /// Every issue the setup has (for the connection test's first step).
+    pub fn setup_issues(setup: &Value) -> Vec<Issue> {
+        read_setup(setup).1
+    }
+}
+
+fn authorized(token: Option<&Secret>, content_type: &str, accept: &str) -> Vec<(String, String)> {
+    let mut headers = Vec::with_capacity(3);
+    if let Some(token) = token {
+        headers.push(("authorization".to_string(), format!("Bearer {}", token.expose())));
+    }
+    if !content_type.is_empty() {
+        headers.push(("content-type".to_string(), content_type.to_string()));
+    }
+    if !accept.is_empty() {
+        headers.push(("accept".to_string(), accept.to_string()));
+    }
+    headers
+}
+
+/// `application/x-www-form-urlencoded`.
+pub fn form_encode(fields: &[(&str, String)]) -> String {
+    fn encode(text: &str, out: &mut String) {
+        for b in text.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => out.push(char::from(b)),
+                b' ' => out.push('+'),
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+    }
+    let mut out = String::new();
+    for (i, (name, value)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        encode(name, &mut out);
+        out.push('=');
+        encode(value, &mut out);
+    }
+    out
+}
+
+/// A finished operation's debug capture, if debug mode is on.
+pub fn capture<H: Host>(recorder: &Recorder, host: &H, operation: &str, error: Option<&ClientError>) -> Option<DebugCapture> {
+    recorder.finish(operation, host.now_ms(), error.and_then(ClientError::diagnosis))
+}
+
+#[cfg(test)]
+mod tests;

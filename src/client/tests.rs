@@ -1,0 +1,288 @@
+//! The client over a scripted host: tokens, single flight, refresh, retries, cancellation and
+//! debug captures, without a network or a clock.
+
+use super::*;
+use futures::executor::block_on;
+use futures::future::join_all;
+use serde_json::json;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+const SECRET: &str = "Canary-Secret-0042";
+
+/// Yield once so that concurrent operations interleave as they do on a JS event loop.
+struct YieldOnce(bool);
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+type Answer = Result<HttpResponse, TransportError>;
+
+#[derive(Default)]
+struct FakeHost {
+    clock: Cell<f64>,
+    cancelled: Cell<bool>,
+    /// Scripted answers per purpose; when a script runs out, the default answer is used.
+    scripts: RefCell<Vec<(Purpose, VecDeque<Answer>)>>,
+    sent: RefCell<Vec<HttpRequest>>,
+    sleeps: RefCell<Vec<u32>>,
+    token_counter: Cell<u32>,
+}
+
+fn ok(body: &str) -> Answer {
+    Ok(HttpResponse { status: 200, headers: vec![], body: body.to_string() })
+}
+fn status(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {
+    Ok(HttpResponse { status, headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), body: body.to_string() })
+}
+
+impl FakeHost {
+    fn script(&self, purpose: Purpose, answers: Vec<Answer>) {
+        self.scripts.borrow_mut().push((purpose, answers.into()));
+    }
+    fn count(&self, purpose: Purpose) -> usize {
+        self.sent.borrow().iter().filter(|r| r.purpose == purpose).count()
+    }
+    fn default_answer(&self, request: &HttpRequest) -> Answer {
+        match request.purpose {
+            Purpose::Token => {
+                self.token_counter.set(self.token_counter.get() + 1);
+                ok(&json!({"access_token": format!("token-{}", self.token_counter.get()), "expires_in": 300, "token_type": "Bearer"}).to_string())
+            }
+            Purpose::Graphql => ok(r#"{"data":{"CPRCustom_PrivateSectorPerson":{"nodes":[]}}}"#),
+            Purpose::Schema => ok(crate::schema::default_sdl(crate::environment::SectorType::Private)),
+        }
+    }
+}
+
+impl Host for FakeHost {
+    async fn send(&self, request: &HttpRequest, _timeout_ms: u32, _max: usize) -> Answer {
+        YieldOnce(false).await;
+        self.sent.borrow_mut().push(request.clone());
+        let scripted = self
+            .scripts
+            .borrow_mut()
+            .iter_mut()
+            .find(|(p, answers)| *p == request.purpose && !answers.is_empty())
+            .and_then(|(_, answers)| answers.pop_front());
+        scripted.unwrap_or_else(|| self.default_answer(request))
+    }
+    fn now_ms(&self) -> f64 {
+        self.clock.get()
+    }
+    async fn sleep(&self, ms: u32) {
+        self.sleeps.borrow_mut().push(ms);
+        self.clock.set(self.clock.get() + f64::from(ms));
+    }
+    fn random(&self) -> f64 {
+        0.5
+    }
+    fn is_cancelled(&self) -> bool {
+        self.cancelled.get()
+    }
+}
+
+fn setup(extra: Value) -> Value {
+    let mut s = json!({
+        "enabled": true, "environment": "test04", "sectorType": "private", "authMethod": "sharedSecret",
+        "clientId": "erp-client", "clientSecret": SECRET,
+        "endpoints": {"graphqlBaseUrl": "http://127.0.0.1:1", "sharedSecretTokenUrl": "http://127.0.0.1:1/token"}
+    });
+    if let (Some(base), Some(extra)) = (s.as_object_mut(), extra.as_object()) {
+        for (k, v) in extra {
+            base.insert(k.clone(), v.clone());
+        }
+    }
+    s
+}
+
+fn client(extra: Value) -> Client {
+    Client::new(&setup(extra), ClientOptions::default()).unwrap()
+}
+
+fn graphql(client: &Client, host: &FakeHost) -> Result<HttpResponse, ClientError> {
+    let recorder = client.begin(host).unwrap();
+    block_on(client.graphql(host, &recorder, "{}".into()))
+}
+
+#[test]
+fn the_token_request_is_a_client_credentials_form() {
+    let (c, host) = (client(json!({})), FakeHost::default());
+    graphql(&c, &host).unwrap();
+    let sent = host.sent.borrow();
+    let token = &sent[0];
+    assert_eq!((token.purpose, token.method, token.url.as_str()), (Purpose::Token, "POST", "http://127.0.0.1:1/token"));
+    assert_eq!(token.body.as_deref(), Some("grant_type=client_credentials&client_id=erp-client&client_secret=Canary-Secret-0042"));
+    let call = &sent[1];
+    assert!(call.headers.contains(&("authorization".into(), "Bearer token-1".into())));
+    assert_eq!(call.url, "http://127.0.0.1:1/CPR/custom/PrivateSector/v2");
+}
+
+#[test]
+fn the_certificate_method_sends_no_secret() {
+    let c = Client::new(
+        &json!({"enabled": true, "environment": "test04", "sectorType": "public", "authMethod": "certificate",
+                "clientId": "cert-client", "certificate": "MIIB", "certificatePassword": "pw"}),
+        ClientOptions::default(),
+    )
+    .unwrap();
+    let host = FakeHost::default();
+    graphql(&c, &host).unwrap();
+    let sent = host.sent.borrow();
+    assert_eq!(sent[0].body.as_deref(), Some("grant_type=client_credentials&client_id=cert-client"));
+    assert_eq!(sent[0].url, "https://test04-auth-oces.datafordeler.dk/realms/distribution/protocol/openid-connect/token");
+}
+
+#[test]
+fn tokens_are_cached_until_shortly_before_expiry() {
+    let (c, host) = (client(json!({})), FakeHost::default());
+    graphql(&c, &host).unwrap();
+    graphql(&c, &host).unwrap();
+    assert_eq!(host.count(Purpose::Token), 1);
+    host.clock.set(239_000.0); // 300 s lifetime, 60 s margin
+    graphql(&c, &host).unwrap();
+    assert_eq!(host.count(Purpose::Token), 1);
+    host.clock.set(240_000.0);
+    graphql(&c, &host).unwrap();
+    assert_eq!(host.count(Purpose::Token), 2);
+}
+
+#[test]
+fn one_token_request_for_a_hundred_concurrent_lookups() {
+    let (c, host) = (client(json!({})), FakeHost::default());
+    let recorder = c.begin(&host).unwrap();
+    let results = block_on(join_all((0..100).map(|_| c.graphql(&host, &recorder, "{}".into()))));
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(host.count(Purpose::Token), 1);
+    assert_eq!(host.count(Purpose::Graphql), 100);
+}
+
+#[test]
+fn concurrent_waiters_share_a_failed_token_request() {
+    let (c, host) = (client(json!({})), FakeHost::default());
+    host.script(Purpose::Token, vec![status(401, &[], r#"{"error":"invalid_client"}"#)]);
+    let recorder = c.begin(&host).unwrap();
+    let results = block_on(join_all((0..20).map(|_| c.graphql(&host, &recorder, "{}".into()))));
+    assert!(results.iter().all(|r| r.as_ref().err().map(ClientError::code) == Some("token_invalid_client")));
+    assert_eq!(host.count(Purpose::Token), 1, "no retry of a 401 and no stampede");
+    // A later operation tries again.
+    graphql(&c, &host).unwrap();
+    assert_eq!(host.count(Purpose::Token), 2);
+}
+
+#[test]
+fn an_invalid_token_is_replaced_once() {
+    let (c, host) = (client(json!({})), FakeHost::default());
+    let invalid = || status(401, &[("WWW-Authenticate", "Bearer error=\"invalid_token\"")], "");
+    host.script(Purpose::Graphql, vec![invalid()]);
+    assert!(graphql(&c, &host).is_ok());
+    assert_eq!((host.count(Purpose::Token), host.count(Purpose::Graphql)), (2, 2));
+    let last = host.sent.borrow().last().cloned().unwrap();
+    assert!(last.headers.contains(&("authorization".into(), "Bearer token-2".into())));
+
+    host.script(Purpose::Graphql, vec![invalid(), invalid()]);
+    assert_eq!(graphql(&c, &host).unwrap_err().code(), "invalid_token");
+    assert_eq!(host.count(Purpose::Token), 3, "only one refresh per request");
+}
+
+#[test]
+fn retryable_failures_back_off_and_honour_retry_after() {
+    let (c, host) = (client(json!({})), FakeHost::default());
+    host.script(
+        Purpose::Graphql,
+        vec![status(503, &[("Retry-After", "2")], ""), status(500, &[], ""), Err(TransportError::new("read ECONNRESET"))],
+    );
+    assert!(graphql(&c, &host).is_ok());
+    assert_eq!(host.count(Purpose::Graphql), 4);
+    assert_eq!(*host.sleeps.borrow(), vec![2_000, 300, 600], "Retry-After, then equal jitter 200·2^n");
+}
+
+#[test]
+fn retries_stop_at_the_maximum_and_never_for_client_errors() {
+    let (c, host) = (client(json!({})), FakeHost::default());
+    host.script(Purpose::Graphql, (0..10).map(|_| status(502, &[], "")).collect());
+    assert_eq!(graphql(&c, &host).unwrap_err().code(), "server_error");
+    assert_eq!(host.count(Purpose::Graphql), 4);
+    for (code, answer) in [
+        ("query_rejected", status(400, &[], "")),
+        ("not_entitled", status(403, &[], "")),
+        ("ip_not_allowlisted", status(401, &[("content-type", "application/problem+json")], r#"{"errorCode":"DAF-AUTH-0005","detail":"IP address is not verified"}"#)),
+    ] {
+        let (c, host) = (client(json!({})), FakeHost::default());
+        host.script(Purpose::Graphql, vec![answer]);
+        assert_eq!(graphql(&c, &host).unwrap_err().code(), code);
+        assert_eq!(host.count(Purpose::Graphql), 1, "{code} is not retried");
+    }
+}
+
+#[test]
+fn cancellation_stops_before_the_next_attempt() {
+    let (c, host) = (client(json!({})), FakeHost::default());
+    host.cancelled.set(true);
+    assert_eq!(graphql(&c, &host).unwrap_err().code(), "cancelled");
+    assert!(host.sent.borrow().is_empty());
+}
+
+#[test]
+fn legacy_mode_and_disabled_integration_refuse_with_an_explanation() {
+    let host = FakeHost::default();
+    let c = client(json!({"legacyMode": true}));
+    let error = c.begin(&host).err().unwrap();
+    assert_eq!(error.code(), "legacy_mode_on");
+    assert!(error.to_string().contains("Turn off CPR Legacy Mode"));
+    assert_eq!(client(json!({"enabled": false})).begin(&host).err().unwrap().code(), "integration_disabled");
+    let bad = Client::new(&setup(json!({"clientId": 5})), ClientOptions::default()).err().unwrap();
+    assert_eq!(bad.code(), "wrong_type");
+}
+
+#[test]
+fn debug_captures_are_redacted() {
+    let (c, host) = (client(json!({"debugMode": true})), FakeHost::default());
+    host.script(Purpose::Graphql, vec![status(500, &[], &format!("oops {SECRET} for 0101701239"))]);
+    let recorder = c.begin(&host).unwrap();
+    let body = json!({"query": "q", "variables": {"cprNumbers": ["0101701239"]}}).to_string();
+    block_on(c.graphql(&host, &recorder, body)).unwrap();
+    let capture = capture(&recorder, &host, "lookup", None).unwrap();
+    let text = serde_json::to_string(&capture).unwrap();
+    for leaked in [SECRET, "token-1", "0101701239"] {
+        assert!(!text.contains(leaked), "{leaked} in {text}");
+    }
+    assert!(text.contains("010170-xxxx"));
+    assert_eq!(capture.exchanges.len(), 3, "token, failed call, retried call");
+    assert_eq!(capture.request.as_ref().map(|r| r.body["variables"]["cprNumbers"][0].clone()), Some(json!("010170-xxxx")));
+    assert!(c.begin(&host).is_ok() && client(json!({})).redaction().known_secrets.len() == 1);
+}
+
+#[test]
+fn a_fetched_schema_is_adopted_only_when_it_parses() {
+    let (c, host) = (client(json!({})), FakeHost::default());
+    let recorder = c.begin(&host).unwrap();
+    let sdl = block_on(c.fetch_schema(&host, &recorder)).unwrap();
+    assert!(sdl.contains("CPRCustom_PrivateSectorPerson"));
+    assert_eq!(c.live_schema().as_deref(), Some(sdl.as_str()));
+    let schema_request = host.sent.borrow().iter().find(|r| r.purpose == Purpose::Schema).cloned().unwrap();
+    assert_eq!((schema_request.method, schema_request.url.as_str()), ("GET", "http://127.0.0.1:1/CPR/custom/PrivateSector/v2/schema"));
+    assert!(schema_request.headers.iter().any(|(k, v)| k == "authorization" && v == "Bearer token-1"));
+
+    let (c, host) = (client(json!({})), FakeHost::default());
+    host.script(Purpose::Schema, vec![ok("this is not { graphql")]);
+    assert!(block_on(c.fetch_schema(&host, &c.begin(&host).unwrap())).is_err());
+    assert_eq!(c.live_schema(), None);
+}
+
+#[test]
+fn form_encoding() {
+    assert_eq!(form_encode(&[("a", "x y&z=1/ø".into())]), "a=x+y%26z%3D1%2F%C3%B8");
+}

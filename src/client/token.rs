@@ -1,0 +1,149 @@
+//! Access tokens: requested with OAuth client credentials, cached until shortly before they
+//! expire, and shared by every lookup waiting for one (one request in flight at a time).
+
+use serde::Deserialize;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use crate::setup::Secret;
+
+/// Used when a token response carries no usable `expires_in` (the real lifetime is not documented).
+pub const FALLBACK_LIFETIME_SECONDS: f64 = 300.0;
+
+/// A token, with when it stops being used.
+#[derive(Clone, Debug)]
+pub struct Token {
+    pub value: Secret,
+    /// Time (host clock, ms) after which a new token is fetched.
+    pub refresh_at_ms: f64,
+}
+
+/// The parts of an OAuth token response the client needs.
+#[derive(Deserialize)]
+pub struct TokenResponse {
+    pub access_token: Option<String>,
+    pub expires_in: Option<f64>,
+    pub token_type: Option<String>,
+}
+
+enum State<E> {
+    Empty,
+    Fetching,
+    Ready(Token),
+    /// The outcome of the last fetch, for the callers that waited for it.
+    Failed(E),
+}
+
+/// Single-flight token cache for one single-threaded client.
+pub struct TokenCache<E: Clone> {
+    state: RefCell<State<E>>,
+    /// Bumped whenever a fetch ends, so waiters know to look again.
+    generation: Cell<u64>,
+    waiters: RefCell<Vec<Waker>>,
+}
+
+/// What a caller should do next.
+pub enum Next<'a, E: Clone> {
+    Use(Secret),
+    Fetch(FetchGuard<'a, E>),
+    Wait(u64),
+    Fail(E),
+}
+
+/// Held by the one caller that fetches. If it is dropped without [`FetchGuard::finish`] (the
+/// fetching operation was dropped), the slot is freed so other callers do not wait forever.
+pub struct FetchGuard<'a, E: Clone> {
+    cache: &'a TokenCache<E>,
+    finished: bool,
+}
+
+impl<E: Clone> FetchGuard<'_, E> {
+    /// Record the fetch's outcome and wake the waiters.
+    pub fn finish(mut self, outcome: Result<Token, E>) {
+        self.finished = true;
+        *self.cache.state.borrow_mut() = match outcome {
+            Ok(token) => State::Ready(token),
+            Err(error) => State::Failed(error),
+        };
+        self.cache.bump();
+    }
+}
+
+impl<E: Clone> Drop for FetchGuard<'_, E> {
+    fn drop(&mut self) {
+        if !self.finished {
+            *self.cache.state.borrow_mut() = State::Empty;
+            self.cache.bump();
+        }
+    }
+}
+
+impl<E: Clone> Default for TokenCache<E> {
+    fn default() -> Self {
+        TokenCache { state: RefCell::new(State::Empty), generation: Cell::new(0), waiters: RefCell::new(Vec::new()) }
+    }
+}
+
+impl<E: Clone> TokenCache<E> {
+    /// Decide what to do at `now_ms`. `seen` is the generation a waiter last saw (None for a new caller).
+    pub fn next(&self, now_ms: f64, seen: Option<u64>) -> Next<'_, E> {
+        let mut state = self.state.borrow_mut();
+        match &*state {
+            State::Ready(token) if now_ms < token.refresh_at_ms => Next::Use(token.value.clone()),
+            State::Fetching => Next::Wait(self.generation.get()),
+            State::Failed(error) if seen.is_some_and(|g| g < self.generation.get()) => Next::Fail(error.clone()),
+            _ => {
+                *state = State::Fetching;
+                Next::Fetch(FetchGuard { cache: self, finished: false })
+            }
+        }
+    }
+
+    /// Forget the token (the service said it is invalid).
+    pub fn invalidate(&self, token: &Secret) {
+        let mut state = self.state.borrow_mut();
+        if matches!(&*state, State::Ready(t) if &t.value == token) {
+            *state = State::Empty;
+        }
+    }
+
+    fn bump(&self) {
+        self.generation.set(self.generation.get() + 1);
+        let waiters: Vec<Waker> = self.waiters.borrow_mut().drain(..).collect();
+        for waker in waiters {
+            waker.wake();
+        }
+    }
+
+    /// Resolves once the fetch in flight at generation `seen` has ended.
+    pub fn changed(&self, seen: u64) -> Changed<'_, E> {
+        Changed { cache: self, seen }
+    }
+}
+
+pub struct Changed<'a, E: Clone> {
+    cache: &'a TokenCache<E>,
+    seen: u64,
+}
+
+impl<E: Clone> Future for Changed<'_, E> {
+    type Output = u64;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u64> {
+        let now = self.cache.generation.get();
+        if now != self.seen {
+            Poll::Ready(now)
+        } else {
+            self.cache.waiters.borrow_mut().push(cx.waker().clone());
+            Poll::Pending
+        }
+    }
+}
+
+/// When to stop using a token: `expires_in` minus a safety margin, never less than half its life.
+pub fn refresh_at(now_ms: f64, expires_in_seconds: Option<f64>, margin_seconds: f64) -> f64 {
+    let lifetime = expires_in_seconds.filter(|s| s.is_finite() && *s > 0.0).unwrap_or(FALLBACK_LIFETIME_SECONDS);
+    let usable = (lifetime - margin_seconds).max(lifetime / 2.0);
+    now_ms + usable * 1000.0
+}
