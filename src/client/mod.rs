@@ -1,6 +1,7 @@
 //! The lookup client: tokens, GraphQL calls with retries, schema fetch and the connection test,
 //! over the [`Host`] trait. The same code runs natively (tests), in Node and in browsers.
 
+pub mod connection;
 pub mod debug;
 pub mod retry;
 pub mod token;
@@ -96,6 +97,8 @@ impl Default for ClientOptions {
 /// The client's state: one per setup, shared by all its operations.
 pub struct Client {
     pub setup: Setup,
+    /// The setup's validation issues (warnings included), for the connection test.
+    pub setup_issues: Vec<Issue>,
     pub endpoints: ResolvedEndpoints,
     pub options: ClientOptions,
     retry: RetryPolicy,
@@ -123,7 +126,7 @@ impl Client {
             max_delay_ms: options.retry_max_delay_ms.max(options.retry_base_delay_ms),
             ..RetryPolicy::default()
         };
-        Ok(Client { setup, endpoints, options, retry, tokens: TokenCache::default(), live_schema: RefCell::new(None) })
+        Ok(Client { setup, setup_issues: issues, endpoints, options, retry, tokens: TokenCache::default(), live_schema: RefCell::new(None) })
     }
 
     /// The explanation why operations are refused, if they are.
@@ -319,10 +322,6 @@ impl Client {
         Ok(sdl)
     }
 
-    /// Every issue the setup has (for the connection test's first step).
-    pub fn setup_issues(setup: &Value) -> Vec<Issue> {
-        read_setup(setup).1
-    }
 }
 
 fn authorized(token: Option<&Secret>, content_type: &str, accept: &str) -> Vec<(String, String)> {

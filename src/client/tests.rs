@@ -286,3 +286,66 @@ fn a_fetched_schema_is_adopted_only_when_it_parses() {
 fn form_encoding() {
     assert_eq!(form_encode(&[("a", "x y&z=1/ø".into())]), "a=x+y%26z%3D1%2F%C3%B8");
 }
+
+mod connection_test {
+    use super::*;
+    use crate::client::connection::{StepName, StepStatus};
+
+    fn run(c: &Client, host: &FakeHost) -> crate::client::connection::ConnectionReport {
+        block_on(c.test_connection(host, &c.begin(host).unwrap()))
+    }
+
+    fn statuses(report: &crate::client::connection::ConnectionReport) -> Vec<(StepName, StepStatus)> {
+        report.steps.iter().map(|s| (s.step, s.status)).collect()
+    }
+
+    #[test]
+    fn all_steps_pass_and_the_probe_looks_nobody_up() {
+        let (c, host) = (client(json!({})), FakeHost::default());
+        let report = run(&c, &host);
+        assert!(report.ok, "{report:?}");
+        assert_eq!(report.steps.len(), 5);
+        let probe = host.sent.borrow().iter().find(|r| r.purpose == Purpose::Graphql).cloned().unwrap();
+        let body: Value = serde_json::from_str(probe.body.as_deref().unwrap()).unwrap();
+        assert_eq!(body["variables"]["cprNumbers"], json!([]));
+        assert_eq!(body["operationName"], "CprConnectionTest");
+    }
+
+    #[test]
+    fn a_rejected_secret_fails_the_token_step_and_skips_the_rest() {
+        let (c, host) = (client(json!({})), FakeHost::default());
+        host.script(Purpose::Token, vec![status(401, &[], r#"{"error":"invalid_client","error_description":"Invalid client credentials"}"#)]);
+        let report = run(&c, &host);
+        use StepName::*;
+        use StepStatus::*;
+        assert_eq!(
+            statuses(&report),
+            [(SetupValid, Passed), (EndpointsResolved, Passed), (TokenObtained, Failed), (GraphqlReachable, Skipped), (EntityAuthorised, Skipped)]
+        );
+        let d = report.steps[2].diagnosis.as_ref().unwrap();
+        assert_eq!(d.code, "token_invalid_client");
+        assert!(d.settings.contains(&"clientSecret".to_string()));
+    }
+
+    #[test]
+    fn the_wrong_sector_fails_the_entitlement_step() {
+        let (c, host) = (client(json!({})), FakeHost::default());
+        host.script(
+            Purpose::Graphql,
+            vec![ok(r#"{"data":null,"errors":[{"message":"Access denied: not authorized","extensions":{"code":"DAF-AUTH-0001"}}]}"#)],
+        );
+        let report = run(&c, &host);
+        assert!(!report.ok);
+        let last = report.steps.last().unwrap();
+        assert_eq!((last.step, last.status), (StepName::EntityAuthorised, StepStatus::Failed));
+        assert_eq!(last.diagnosis.as_ref().unwrap().code, "not_entitled");
+    }
+
+    #[test]
+    fn setup_warnings_are_shown_but_do_not_fail() {
+        let (c, host) = (client(json!({"environment": "test06"})), FakeHost::default());
+        let report = run(&c, &host);
+        assert_eq!(report.steps[0].status, StepStatus::Passed);
+        assert_eq!(report.steps[0].issues[0].code, "no_cpr_test_data");
+    }
+}
