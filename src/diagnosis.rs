@@ -241,6 +241,44 @@ pub const CATALOGUE: &[CatalogueEntry] = &[
         settings: &["debugMode"],
     },
     CatalogueEntry {
+        code: "person_not_found",
+        title: "No person found",
+        cause: "CPR returned no person for the number: it is not in CPR, it was typed wrong, or it belongs to a person CPR does \
+                not disclose to this sector.",
+        solution: "Check the number against its source. A number can be replaced (CPR status aendret_personnummer): then look \
+                   up the person's new number.",
+        retryable: false,
+        settings: &["sectorType"],
+    },
+    CatalogueEntry {
+        code: "ambiguous_result",
+        title: "Several persons for one number",
+        cause: "CPR returned more than one person for one CPR number, so the library cannot tell which one is meant. None of \
+                them is used.",
+        solution: "Check the number against its source. If it persists, turn on CPR Debug Mode and report the (masked) \
+                   request to Datafordeleren's support.",
+        retryable: false,
+        settings: &["debugMode"],
+    },
+    CatalogueEntry {
+        code: "partial_data",
+        title: "Partial answer",
+        cause: "The service answered with data and errors together: the values the errors concern are missing from the answer.",
+        solution: "Missing values never overwrite anything. Turn on CPR Debug Mode and review the errors; Fetch CPR Schema and \
+                   the drift report show fields the service no longer has.",
+        retryable: false,
+        settings: &["debugMode", "apiVersion"],
+    },
+    CatalogueEntry {
+        code: "unexpected_response_shape",
+        title: "The answer does not have the expected shape",
+        cause: "The response is JSON but not an answer to the lookup query (no data for the person field, or a value of the \
+                wrong type): the schema has probably changed, or something other than the CPR service answered.",
+        solution: "Use Fetch CPR Schema and check the drift report; turn on CPR Debug Mode and review the response.",
+        retryable: false,
+        settings: &["apiVersion", "debugMode", "endpoints"],
+    },
+    CatalogueEntry {
         code: "endpoint_not_found",
         title: "404 Not Found",
         cause: "No service answers at this URL: the API version in the path is not (or no longer) offered, the sector path is \

@@ -16,6 +16,7 @@
 //! ```
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod address;
 pub mod client;
 pub mod cpr;
 pub mod diagnosis;
@@ -25,8 +26,11 @@ pub mod error;
 pub mod fields;
 pub mod issue;
 pub mod json_input;
+pub mod merge;
+pub mod person;
 pub mod query;
 pub mod redact;
+pub mod response;
 pub mod schema;
 pub mod setup;
 pub mod url;

@@ -281,6 +281,8 @@ impl FilterForm {
     }
 }
 
+type RenderResult = Result<Arc<crate::query::Rendered>, CprError>;
+
 /// What queries for one sector must look like under one schema.
 #[derive(Debug)]
 pub struct Dialect {
@@ -294,7 +296,7 @@ pub struct Dialect {
     pub warnings: Vec<Issue>,
     model: SchemaModel,
     /// Query texts already rendered, per group set: the text does not depend on the numbers.
-    pub(crate) rendered: Mutex<Vec<(GroupSet, Result<Arc<crate::query::Rendered>, CprError>)>>,
+    pub(crate) rendered: Mutex<Vec<(GroupSet, RenderResult)>>,
 }
 
 impl Dialect {

@@ -1,0 +1,614 @@
+//! The person record: what CPR says about one person, in English field names.
+//!
+//! Absent is absent: a value the register did not give is `None` (absent in JSON), never an
+//! empty string, and where CPR withholds a value from the private sector (name and address
+//! protection) a flag says so. Merging relies on this: an absent value never overwrites data.
+
+use serde::{Deserialize, Serialize};
+
+use crate::cpr::days_in_month;
+
+/// CPR person statuses the library knows. Values outside this list are kept as text
+/// ([`PersonStatus::Other`]), never rejected: CPR may add statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub enum KnownStatus {
+    /// Resident in Denmark (CPR status 01, and 03 with a special road code).
+    #[serde(rename = "bopael_i_danmark")]
+    BopaelIDanmark,
+    /// Resident in Greenland (05, 07).
+    #[serde(rename = "bopael_i_groenland")]
+    BopaelIGroenland,
+    /// Emigrated (80).
+    #[serde(rename = "udrejst")]
+    Udrejst,
+    /// Disappeared (70).
+    #[serde(rename = "forsvundet")]
+    Forsvundet,
+    /// Deceased (90).
+    #[serde(rename = "doed")]
+    Doed,
+    /// The number was cancelled (30).
+    #[serde(rename = "annulleret")]
+    Annulleret,
+    /// The number was deleted, e.g. a duplicate (50).
+    #[serde(rename = "slettet")]
+    Slettet,
+    /// The person was given a new number (60).
+    #[serde(rename = "aendret_personnummer")]
+    AendretPersonnummer,
+}
+
+impl KnownStatus {
+    pub const ALL: [KnownStatus; 8] = [
+        KnownStatus::BopaelIDanmark,
+        KnownStatus::BopaelIGroenland,
+        KnownStatus::Udrejst,
+        KnownStatus::Forsvundet,
+        KnownStatus::Doed,
+        KnownStatus::Annulleret,
+        KnownStatus::Slettet,
+        KnownStatus::AendretPersonnummer,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            KnownStatus::BopaelIDanmark => "bopael_i_danmark",
+            KnownStatus::BopaelIGroenland => "bopael_i_groenland",
+            KnownStatus::Udrejst => "udrejst",
+            KnownStatus::Forsvundet => "forsvundet",
+            KnownStatus::Doed => "doed",
+            KnownStatus::Annulleret => "annulleret",
+            KnownStatus::Slettet => "slettet",
+            KnownStatus::AendretPersonnummer => "aendret_personnummer",
+        }
+    }
+}
+
+/// A person status: a known one, or the register's text as it came.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(untagged)]
+pub enum PersonStatus {
+    Known(KnownStatus),
+    Other(String),
+}
+
+impl PersonStatus {
+    /// Read the register's text: the status names, or CPR's two-digit status codes.
+    ///
+    /// ```
+    /// use datafordeler_cpr::person::{KnownStatus, PersonStatus};
+    /// assert_eq!(PersonStatus::from_register("doed"), PersonStatus::Known(KnownStatus::Doed));
+    /// assert_eq!(PersonStatus::from_register("90"), PersonStatus::Known(KnownStatus::Doed));
+    /// assert_eq!(PersonStatus::from_register("ny_status"), PersonStatus::Other("ny_status".into()));
+    /// ```
+    pub fn from_register(text: &str) -> PersonStatus {
+        let t = text.trim();
+        let known = match t {
+            "01" | "03" => Some(KnownStatus::BopaelIDanmark),
+            "05" | "07" => Some(KnownStatus::BopaelIGroenland),
+            "30" => Some(KnownStatus::Annulleret),
+            "50" => Some(KnownStatus::Slettet),
+            "60" => Some(KnownStatus::AendretPersonnummer),
+            "70" => Some(KnownStatus::Forsvundet),
+            "80" => Some(KnownStatus::Udrejst),
+            "90" => Some(KnownStatus::Doed),
+            _ => KnownStatus::ALL.into_iter().find(|k| k.key().eq_ignore_ascii_case(t)),
+        };
+        match known {
+            Some(k) => PersonStatus::Known(k),
+            None => PersonStatus::Other(t.to_string()),
+        }
+    }
+
+    pub fn known(&self) -> Option<KnownStatus> {
+        match self {
+            PersonStatus::Known(k) => Some(*k),
+            PersonStatus::Other(_) => None,
+        }
+    }
+
+    pub fn text(&self) -> &str {
+        match self {
+            PersonStatus::Known(k) => k.key(),
+            PersonStatus::Other(s) => s,
+        }
+    }
+}
+
+/// A name. The current one carries `from`; earlier ones (public sector) also `to`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
+pub struct PersonName {
+    /// Given names (fornavne).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub given: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub middle: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub family: Option<String>,
+    /// The name CPR uses on letters (adresseringsnavn), possibly shortened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub addressing: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub to: Option<String>,
+}
+
+impl PersonName {
+    /// The full name: given, middle and family names; else the addressing name.
+    pub fn full(&self) -> Option<String> {
+        let parts: Vec<&str> = [&self.given, &self.middle, &self.family].into_iter().flatten().map(String::as_str).collect();
+        if !parts.is_empty() {
+            return Some(parts.join(" "));
+        }
+        let addressing = self.addressing.as_deref()?;
+        // Some registers write "Family,Given"; people read "Given Family".
+        Some(match addressing.split_once(',') {
+            Some((family, given)) if !given.trim().is_empty() => format!("{} {}", given.trim(), family.trim()),
+            _ => addressing.to_string(),
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.given.is_none() && self.middle.is_none() && self.family.is_none() && self.addressing.is_none()
+    }
+}
+
+/// An address in Denmark or Greenland.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
+pub struct Address {
+    /// The street's addressing name (vejadresseringsnavn), else its full name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub street: Option<String>,
+    /// Without leading zeros: `12`, `7B`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub house_number: Option<String>,
+    /// As CPR codes it: `st`, `kl`, `2`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub floor: Option<String>,
+    /// As CPR codes it: `tv`, `th`, `mf`, or a number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub door: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub post_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub post_district: Option<String>,
+    /// Locality (bynavn), written on its own line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub locality: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub municipality_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub municipality_name: Option<String>,
+    /// The c/o name, as CPR holds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub co_name: Option<String>,
+    /// The address as written on a letter: c/o line, street line, locality, post code and district.
+    pub lines: Vec<String>,
+    /// Move-in date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub from: Option<String>,
+    /// Move-out date (earlier addresses).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub to: Option<String>,
+}
+
+impl Address {
+    /// `Vestergade 12, 2. tv`.
+    pub fn street_line(&self) -> Option<String> {
+        crate::address::street_line(self.street.as_deref(), self.house_number.as_deref(), self.floor.as_deref(), self.door.as_deref())
+    }
+
+    /// The line after the street: the c/o name, else the locality.
+    pub fn second_line(&self) -> Option<String> {
+        crate::address::co_line(self.co_name.as_deref()).or_else(|| self.locality.clone())
+    }
+
+    /// Fill `lines` from the parts (`extra` lines are used when there is no street, e.g. a
+    /// supplementary address).
+    pub(crate) fn with_lines(mut self, extra: Vec<String>) -> Address {
+        let mut lines = Vec::new();
+        lines.extend(crate::address::co_line(self.co_name.as_deref()));
+        match self.street_line() {
+            Some(street) => {
+                lines.push(street);
+                lines.extend(self.locality.clone());
+                lines.extend(crate::address::postal_line(self.post_code.as_deref(), self.post_district.as_deref()));
+            }
+            None if !extra.is_empty() => lines.extend(extra),
+            None => {
+                lines.extend(self.locality.clone());
+                lines.extend(crate::address::postal_line(self.post_code.as_deref(), self.post_district.as_deref()));
+            }
+        }
+        self.lines = lines;
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty() && self.street.is_none() && self.post_code.is_none()
+    }
+}
+
+/// A protection registered in CPR (name and address protection, marketing protection, …).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
+pub struct Protection {
+    /// CPR's protection type, e.g. `navne_og_adressebeskyttelse`, `markedsfoeringsbeskyttelse`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub to: Option<String>,
+    /// In force now (CPR's current row), as opposed to an expired one.
+    pub active: bool,
+}
+
+/// The protection type that withholds name and address from private companies.
+pub const NAME_AND_ADDRESS_PROTECTION: &str = "navne_og_adressebeskyttelse";
+/// The protection type that forbids using the person for marketing.
+pub const MARKETING_PROTECTION: &str = "markedsfoeringsbeskyttelse";
+
+/// A country as CPR codes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
+pub struct Country {
+    /// CPR's four-digit country code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub name: Option<String>,
+    /// ISO 3166 alpha-2, e.g. `SE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub iso_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
+pub struct Emigration {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub country: Option<Country>,
+    pub foreign_address_lines: Vec<String>,
+    /// Date of return to Denmark, when the person has come back (public sector).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub return_date: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
+pub struct Disappearance {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub date: Option<String>,
+    /// When the person was found again (public sector).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub found_date: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
+pub struct Death {
+    /// The date of death (the status date of status `doed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub date: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContactAddress {
+    pub lines: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub from: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
+pub struct Guardianship {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub guardian_name: Option<String>,
+    pub guardian_address_lines: Vec<String>,
+}
+
+/// How a related person is related.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "lowercase")]
+pub enum RelationKind {
+    Child,
+    Parent,
+}
+
+/// A child or parent (public sector, field group `relations`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct Relation {
+    pub kind: RelationKind,
+    /// CPR's parent role (e.g. `mor`, `far`), for parents.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub cpr: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub name: Option<PersonName>,
+    #[serde(default)]
+    pub protections: Vec<Protection>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub from: Option<String>,
+}
+
+/// One person as CPR describes them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
+pub struct Person {
+    /// The current CPR number, 10 digits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub cpr: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub status: Option<PersonStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub status_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub birth_date: Option<String>,
+    /// The current name; absent when CPR gave none (see `nameWithheld`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub name: Option<PersonName>,
+    /// CPR withheld the name (name and address protection, private sector).
+    pub name_withheld: bool,
+    /// The current address; absent when CPR gave none (see `addressWithheld`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub address: Option<Address>,
+    /// CPR withheld the address (name and address protection, private sector).
+    pub address_withheld: bool,
+    pub protections: Vec<Protection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub emigration: Option<Emigration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub disappearance: Option<Disappearance>,
+    /// Present when the status is `doed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub death: Option<Death>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub contact_address: Option<ContactAddress>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub guardianship: Option<Guardianship>,
+    /// Earlier names, newest first (public sector).
+    pub name_history: Vec<PersonName>,
+    /// Earlier addresses, newest first (public sector).
+    pub address_history: Vec<Address>,
+    /// Children and parents (public sector, field group `relations`).
+    pub relations: Vec<Relation>,
+}
+
+impl Person {
+    /// The active protection of a type, if any.
+    pub fn active_protection(&self, kind: &str) -> Option<&Protection> {
+        self.protections.iter().find(|p| p.active && p.kind == kind)
+    }
+
+    pub fn known_status(&self) -> Option<KnownStatus> {
+        self.status.as_ref().and_then(PersonStatus::known)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates
+// ---------------------------------------------------------------------------------------------
+
+/// A register date as `YYYY-MM-DD` in Danish time.
+///
+/// CPR dates arrive as dates (`2021-06-14`) or as date-times: local midnight with its offset
+/// (`2003-09-01T00:00:00+02:00`, the date as written) or in UTC (`2003-08-31T22:00:00Z`, which
+/// is 1 September in Denmark). Text that is no date passes through unchanged rather than
+/// being lost.
+///
+/// ```
+/// use datafordeler_cpr::person::register_date;
+/// assert_eq!(register_date("2021-06-14").as_deref(), Some("2021-06-14"));
+/// assert_eq!(register_date("2003-09-01T00:00:00+02:00").as_deref(), Some("2003-09-01"));
+/// assert_eq!(register_date("2003-08-31T22:00:00.000000Z").as_deref(), Some("2003-09-01"));
+/// assert_eq!(register_date("2003-01-31T23:00:00Z").as_deref(), Some("2003-02-01"));
+/// assert_eq!(register_date("  ").as_deref(), None);
+/// ```
+pub fn register_date(text: &str) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let Some((year, month, day)) = parse_date(t) else {
+        return Some(t.to_string());
+    };
+    let rest = t.get(10..).unwrap_or("");
+    if rest.is_empty() {
+        return Some(format!("{year:04}-{month:02}-{day:02}"));
+    }
+    let is_utc = rest.ends_with('Z') || rest.ends_with("+00:00") || rest.ends_with("+0000") || rest.ends_with("-00:00");
+    let hour = rest.get(1..3).and_then(|h| h.parse::<u8>().ok()).filter(|h| *h < 24);
+    match (is_utc, hour) {
+        (true, Some(hour)) => {
+            let offset = danish_offset_hours(year, month, day, hour);
+            let (y, m, d) = if hour + offset >= 24 { next_day(year, month, day) } else { (year, month, day) };
+            Some(format!("{y:04}-{m:02}-{d:02}"))
+        }
+        _ => Some(format!("{year:04}-{month:02}-{day:02}")),
+    }
+}
+
+fn parse_date(t: &str) -> Option<(u16, u8, u8)> {
+    let b = t.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year: u16 = t.get(0..4)?.parse().ok()?;
+    let month: u8 = t.get(5..7)?.parse().ok()?;
+    let day: u8 = t.get(8..10)?.parse().ok()?;
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    if b.len() > 10 && !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    Some((year, month, day))
+}
+
+fn next_day(year: u16, month: u8, day: u8) -> (u16, u8, u8) {
+    if day < days_in_month(year, month) {
+        (year, month, day + 1)
+    } else if month < 12 {
+        (year, month + 1, 1)
+    } else {
+        (year.saturating_add(1), 1, 1)
+    }
+}
+
+/// Day of the week, 0 = Sunday.
+fn weekday(year: u16, month: u8, day: u8) -> u8 {
+    const T: [u16; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
+    let y = if month < 3 { year.saturating_sub(1) } else { year };
+    let m = usize::from(month - 1).min(11);
+    ((y + y / 4 - y / 100 + y / 400 + T[m] + u16::from(day)) % 7) as u8
+}
+
+fn last_sunday(year: u16, month: u8) -> u8 {
+    let last = days_in_month(year, month);
+    last - weekday(year, month, last)
+}
+
+/// Denmark's UTC offset at a UTC hour: +2 in summer time (since 1980), else +1.
+fn danish_offset_hours(year: u16, month: u8, day: u8, hour: u8) -> u8 {
+    if year < 1980 {
+        return 1;
+    }
+    let end_month = if year < 1996 { 9 } else { 10 };
+    let start = (3, last_sunday(year, 3), 1);
+    let end = (end_month, last_sunday(year, end_month), 1);
+    let now = (month, day, hour);
+    if now >= start && now < end {
+        2
+    } else {
+        1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        let cases = [
+            ("2021-06-14", "2021-06-14"),
+            ("2021-06-14T00:00:00+02:00", "2021-06-14"),
+            ("2021-06-13T22:00:00Z", "2021-06-14"),
+            ("2021-06-13T21:59:59Z", "2021-06-13"),
+            ("2021-01-13T23:00:00.000000Z", "2021-01-14"),
+            ("2021-01-13T22:00:00Z", "2021-01-13"),
+            ("2021-12-31T23:00:00Z", "2022-01-01"),
+            ("2024-02-28T23:30:00Z", "2024-02-29"),
+            // Summer time starts 01:00 UTC on the last Sunday of March (2021-03-28).
+            ("2021-03-28T00:30:00Z", "2021-03-28"),
+            ("2021-03-28T22:00:00Z", "2021-03-29"),
+            // Before 1996 summer time ended in September.
+            ("1990-10-05T22:30:00Z", "1990-10-05"),
+            ("1996-10-05T22:30:00Z", "1996-10-06"),
+            ("1990-09-29T22:30:00Z", "1990-09-30"),
+            ("1970-06-01T23:00:00Z", "1970-06-02"),
+            ("2003-09-01 00:00:00", "2003-09-01"),
+            ("ukendt", "ukendt"),
+            ("2021-02-30", "2021-02-30"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(register_date(input).as_deref(), Some(want), "{input}");
+        }
+        assert_eq!(weekday(2021, 3, 28), 0);
+        assert_eq!(last_sunday(2021, 10), 31);
+        assert_eq!(last_sunday(1990, 9), 30);
+    }
+
+    #[test]
+    fn statuses_serialize_as_text() {
+        for k in KnownStatus::ALL {
+            let s = PersonStatus::Known(k);
+            assert_eq!(serde_json::to_value(&s).unwrap(), k.key());
+            assert_eq!(serde_json::from_value::<PersonStatus>(serde_json::json!(k.key())).unwrap(), s);
+            assert_eq!(PersonStatus::from_register(&k.key().to_uppercase()), s);
+        }
+        let other = PersonStatus::from_register(" inaktiv ");
+        assert_eq!(serde_json::to_value(&other).unwrap(), "inaktiv");
+        assert_eq!(serde_json::from_value::<PersonStatus>(serde_json::json!("inaktiv")).unwrap(), other);
+    }
+
+    #[test]
+    fn full_names() {
+        let n = PersonName { given: Some("Jens Peter".into()), family: Some("Testesen".into()), ..Default::default() };
+        assert_eq!(n.full().as_deref(), Some("Jens Peter Testesen"));
+        let n = PersonName { addressing: Some("Testesen,Jens Peter".into()), ..Default::default() };
+        assert_eq!(n.full().as_deref(), Some("Jens Peter Testesen"));
+        assert_eq!(PersonName::default().full(), None);
+    }
+}
