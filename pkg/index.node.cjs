@@ -1,3 +1,6 @@
 'use strict';
 // Node, CommonJS: the wasm module is compiled synchronously when this file is required.
-module.exports = require('./node/datafordeler_cpr.js');
+const core = require('./node/datafordeler_cpr.js');
+const hostHelpers = require('./node-host.cjs');
+
+module.exports = { ...core, ...hostHelpers };

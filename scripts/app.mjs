@@ -24,7 +24,7 @@ function localEnvironment(emulator) {
     clientId: client.clientId,
     clientSecret: client.clientSecret,
     endpoints: {
-      graphqlBaseUrl: emulator.urls.graphqlBaseUrl,
+      graphqlBaseUrl: emulator.urls.origin,
       sharedSecretTokenUrl: emulator.urls.tokenUrl,
       certificateTokenUrl: emulator.urls.certificateTokenUrl,
     },

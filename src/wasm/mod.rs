@@ -3,5 +3,7 @@
 //! bounded (depth, size), and every failure becomes a JS `Error` with a stable `code`:
 //! no input can reach a panic.
 
+mod client;
 mod convert;
+mod host;
 pub mod exports;

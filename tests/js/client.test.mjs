@@ -1,0 +1,215 @@
+// CprClient in Node against the emulator over real HTTP(S): tokens, the certificate method
+// with mutual TLS, the connection test, schema fetch, faults and retries, cancellation.
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CprClient, createCertificateFetch, writeDebugCaptures } from 'datafordeler-cpr';
+import { startEmulator } from '../emulator/server.mjs';
+
+let emu;
+before(async () => { emu = await startEmulator({ port: 0, httpsPort: 0 }); });
+after(async () => { await emu?.stop(); });
+beforeEach(() => { emu.reset(); emu.clearLog(); });
+
+const FAST = { retryBaseDelayMs: 5, retryMaxDelayMs: 20, timeoutMs: 5000 };
+
+function setup(overrides = {}) {
+  const { clientId, clientSecret } = emu.credentials.privateSector;
+  return {
+    enabled: true,
+    environment: emu.environment,
+    sectorType: 'private',
+    authMethod: 'sharedSecret',
+    clientId,
+    clientSecret,
+    endpoints: {
+      graphqlBaseUrl: emu.urls.origin,
+      sharedSecretTokenUrl: emu.urls.tokenUrl,
+      certificateTokenUrl: emu.urls.certificateTokenUrl,
+    },
+    ...overrides,
+  };
+}
+
+const count = (purpose) => emu.log.filter((e) => e.purpose === purpose).length;
+const statuses = (report) => report.steps.map((s) => [s.step, s.status]);
+
+test('testConnection passes every step with a shared secret', async () => {
+  const report = await new CprClient(setup(), {}, FAST).testConnection();
+  assert.equal(report.ok, true, JSON.stringify(report));
+  assert.deepEqual(statuses(report).map(([, s]) => s), ['passed', 'passed', 'passed', 'passed', 'passed']);
+  assert.equal(count('token'), 1);
+  assert.equal(count('graphql'), 1);
+});
+
+test('a wrong secret fails the token step with the 401 diagnosis and its fix', async () => {
+  const report = await new CprClient(setup({ clientSecret: 'wrong-secret-value' }), {}, FAST).testConnection();
+  assert.equal(report.ok, false);
+  const token = report.steps.find((s) => s.step === 'tokenObtained');
+  assert.equal(token.status, 'failed');
+  assert.equal(token.diagnosis.code, 'token_invalid_client');
+  assert.match(token.diagnosis.solution, /Client ID and the secret/);
+  assert.ok(token.diagnosis.settings.includes('clientSecret'));
+  assert.deepEqual(report.steps.slice(3).map((s) => s.status), ['skipped', 'skipped']);
+  assert.equal(count('token'), 1, 'a rejected secret is not retried');
+});
+
+test('the wrong sector is reported as an entitlement failure', async () => {
+  const report = await new CprClient(setup({ sectorType: 'public' }), {}, FAST).testConnection();
+  const last = report.steps.at(-1);
+  assert.deepEqual([last.step, last.status, last.diagnosis.code], ['entityAuthorised', 'failed', 'not_entitled']);
+  assert.ok(last.diagnosis.settings.includes('sectorType'));
+});
+
+test('a caller off the allowlist gets the allowlist diagnosis, not retried', async () => {
+  emu.setAllowlist(['10.99.99.99']);
+  const report = await new CprClient(setup(), {}, FAST).testConnection();
+  const step = report.steps.find((s) => s.status === 'failed');
+  assert.equal(step.diagnosis.code, 'ip_not_allowlisted');
+  assert.match(step.diagnosis.solution, /IPv4/);
+  assert.equal(count('graphql'), 1);
+});
+
+test('connection refused is diagnosed from the transport error', async () => {
+  const s = setup();
+  s.endpoints.sharedSecretTokenUrl = `${emu.urls.closedPortUrl}/token`;
+  const report = await new CprClient(s, {}, { ...FAST, maxAttempts: 1 }).testConnection();
+  assert.equal(report.steps.find((x) => x.step === 'tokenObtained').diagnosis.code, 'connection_refused');
+});
+
+test('the certificate method: mutual TLS with the PFX, client_id only in the form', async () => {
+  const cert = emu.credentials.certificate;
+  const fetch = createCertificateFetch({ pfx: cert.pfx, passphrase: cert.passphrase, ca: cert.caPem });
+  const s = setup({ authMethod: 'certificate', clientId: cert.clientId, clientSecret: undefined, certificate: new Uint8Array(cert.pfx), certificatePassword: cert.passphrase });
+  const report = await new CprClient(s, { fetch }, FAST).testConnection();
+  assert.equal(report.ok, true, JSON.stringify(report.steps));
+  const tokenCalls = emu.log.filter((e) => e.purpose === 'certificateToken');
+  assert.equal(tokenCalls.length, 1);
+  assert.equal(tokenCalls[0].status, 200);
+  assert.ok(!(tokenCalls[0].formFields ?? []).includes('client_secret'));
+});
+
+test('the certificate method: wrong passphrase and untrusted certificates are refused clearly', async () => {
+  const cert = emu.credentials.certificate;
+  assert.throws(() => createCertificateFetch({ pfx: cert.pfx, passphrase: 'not-the-password', ca: cert.caPem }), { code: 'certificate_unreadable' });
+  const untrusted = emu.credentials.untrustedCertificate;
+  const fetch = createCertificateFetch({ pfx: untrusted.pfx, passphrase: untrusted.passphrase, ca: cert.caPem });
+  const s = setup({ authMethod: 'certificate', clientId: cert.clientId, clientSecret: undefined, certificate: new Uint8Array(cert.pfx), certificatePassword: cert.passphrase });
+  const report = await new CprClient(s, { fetch }, { ...FAST, maxAttempts: 1 }).testConnection();
+  const step = report.steps.find((x) => x.step === 'tokenObtained');
+  assert.equal(step.status, 'failed');
+  assert.ok(['certificate_rejected', 'connection_reset'].includes(step.diagnosis.code), step.diagnosis.code);
+});
+
+test('fetchSchema returns the SDL and checkSchema reports on it', async () => {
+  const client = new CprClient(setup(), {}, FAST);
+  const sdl = await client.fetchSchema();
+  assert.match(sdl, /CPRCustom_PrivateSectorPerson/);
+  assert.equal(count('schema'), 1);
+  const drift = await client.checkSchema();
+  assert.equal(count('schema'), 1, 'checkSchema reuses the fetched schema');
+  assert.equal(typeof drift, 'object');
+  assert.ok(Array.isArray(drift.issues ?? drift.missing ?? []));
+});
+
+test('retryable faults are retried with backoff; client errors are not', async () => {
+  const client = new CprClient(setup(), {}, FAST);
+  emu.faults.add({ mode: 'http503', purpose: 'graphql', retryAfter: 0 });
+  emu.faults.add({ mode: 'ipNotVerified', purpose: 'graphql' });
+  emu.faults.add({ mode: 'connectionReset', purpose: 'graphql' });
+  const report = await client.testConnection();
+  assert.equal(report.ok, true, JSON.stringify(report.steps));
+  assert.equal(count('graphql'), 4);
+
+  emu.clearLog();
+  emu.faults.add({ mode: 'http500', purpose: 'graphql', count: null });
+  const failing = await client.testConnection();
+  assert.equal(failing.steps.find((s) => s.status === 'failed').diagnosis.code, 'server_error');
+  assert.equal(count('graphql'), 4, 'stops at maxAttempts');
+  emu.faults.clear();
+
+  emu.clearLog();
+  emu.faults.add({ mode: 'http403', purpose: 'graphql' });
+  const forbidden = await client.testConnection();
+  assert.equal(forbidden.steps.find((s) => s.status === 'failed').diagnosis.code, 'not_entitled');
+  assert.equal(count('graphql'), 1);
+});
+
+test('an expired or revoked token is replaced once', async () => {
+  const client = new CprClient(setup(), {}, FAST);
+  assert.equal((await client.testConnection()).ok, true);
+  emu.revokeTokens();
+  assert.equal((await client.testConnection()).ok, true);
+  assert.equal(count('token'), 2);
+});
+
+test('cancellation rejects with code cancelled and aborts the request in flight', async () => {
+  const client = new CprClient(setup(), {}, FAST);
+  emu.faults.add({ mode: 'delay', purpose: 'graphql', delayMs: 5000 });
+  const controller = new AbortController();
+  const pending = client.testConnection({ signal: controller.signal });
+  setTimeout(() => controller.abort('user clicked cancel'), 50);
+  const report = await pending;
+  const failed = report.steps.find((s) => s.status === 'failed');
+  assert.equal(failed.diagnosis.code, 'cancelled');
+  await assert.rejects(client.fetchSchema({ signal: AbortSignal.abort() }), { code: 'cancelled' });
+});
+
+test('a per-request timeout is diagnosed and retried', async () => {
+  const client = new CprClient(setup(), {}, { ...FAST, timeoutMs: 100, maxAttempts: 2 });
+  emu.faults.add({ mode: 'delay', purpose: 'schema', delayMs: 2000, count: 2 });
+  await assert.rejects(client.fetchSchema(), (e) => e.code === 'timeout' && e.diagnosis.retryable === true);
+  assert.equal(count('schema'), 2);
+});
+
+test('legacy mode refuses every operation with the explanation', async () => {
+  const client = new CprClient(setup({ legacyMode: true }), {}, FAST);
+  await assert.rejects(client.testConnection(), (e) => e.code === 'legacy_mode_on' && /Turn off CPR Legacy Mode/.test(e.message));
+  assert.equal(emu.log.length, 0);
+});
+
+test('bad constructor arguments throw coded errors', () => {
+  assert.throws(() => new CprClient(null), { code: 'setup_not_object' });
+  assert.throws(() => new CprClient(setup({ clientId: 42 })), { code: 'wrong_type' });
+  assert.throws(() => new CprClient(setup(), { fetch: 'not a function' }), { code: 'invalid_host' });
+  assert.throws(() => new CprClient(setup(), {}, { timeoutMs: 'soon' }), { code: 'invalid_options' });
+});
+
+test('debug mode writes redacted captures through host.onDebug', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cpr-debug-'));
+  try {
+    const s = setup({ debugMode: true });
+    const client = new CprClient(s, { onDebug: writeDebugCaptures(dir) }, FAST);
+    await client.testConnection();
+    await client.fetchSchema();
+    const files = readdirSync(dir);
+    assert.equal(files.length, 2);
+    const text = files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+    assert.ok(!text.includes(s.clientSecret), 'the secret never appears');
+    assert.ok(!/Bearer (?!\[REDACTED\])/.test(text), 'bearer tokens are redacted');
+    assert.ok(!/"access_token"\s*:\s*"(?!\[REDACTED\])/.test(text), 'token responses are redacted');
+    const capture = JSON.parse(readFileSync(join(dir, files.find((f) => f.includes('testConnection'))), 'utf8'));
+    assert.ok(capture.exchanges.some((e) => e.purpose === 'token'));
+    assert.equal(capture.request.url, `${emu.urls.origin}/CPR/custom/PrivateSector/v2`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a relay host: every request goes to the host, which adds credentials server-side', async () => {
+  // The browser-side setup holds no secret; the relay (here in-process) adds it.
+  const { clientSecret } = emu.credentials.privateSector;
+  const seen = [];
+  const relayFetch = async (request) => {
+    seen.push(request.purpose);
+    let body = request.body;
+    if (request.purpose === 'token') body = `${body}&client_secret=${encodeURIComponent(clientSecret)}`.replace(/client_secret=relay-adds-it&?/, '');
+    const response = await fetch(request.url, { method: request.method, headers: request.headers, body, signal: request.signal });
+    return { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text() };
+  };
+  const report = await new CprClient(setup({ clientSecret: 'relay-adds-it' }), { fetch: relayFetch }, FAST).testConnection();
+  assert.equal(report.ok, true, JSON.stringify(report.steps));
+  assert.deepEqual(seen, ['token', 'graphql']);
+});
