@@ -17,9 +17,6 @@ WASM_BINDGEN_USE_BROWSER=1 cargo test --target wasm32-unknown-unknown --tests
 step "TypeScript declarations"
 node node_modules/typescript/bin/tsc -p tests/types/tsconfig.json
 
-step "Size budget"
-node scripts/size-check.mjs
-
 step "JavaScript tests: package in Node, web build in Chromium, emulator"
 shopt -s nullglob
 node --test --test-concurrency=1 tests/js/*.test.mjs tests/emulator/*.test.mjs

@@ -562,7 +562,7 @@ fn classify(f: &Failure) -> (&'static str, Option<String>) {
     // Gateway problem+json (DAF-AUTH-000x).
     if let Some(error_code) = text_of("errorCode") {
         let detail = text_of("detail").or_else(|| text_of("title")).unwrap_or_default();
-        let lower = detail.to_lowercase();
+        let lower = detail.to_ascii_lowercase();
         let code = match error_code.as_str() {
             "DAF-AUTH-0005" if lower.contains("ip") && (lower.contains("verified") || lower.contains("allow") || lower.contains("whitelist")) => {
                 "ip_not_allowlisted"
@@ -632,7 +632,7 @@ fn status_code(f: &Failure, status: u16) -> &'static str {
 fn classify_graphql_errors(errors: &[Value], status: u16) -> &'static str {
     let mut fallback = if status == 400 { "query_rejected" } else { "graphql_errors" };
     for e in errors {
-        let message = e.get("message").and_then(Value::as_str).unwrap_or("").to_lowercase();
+        let message = e.get("message").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
         let code = e.pointer("/extensions/code").and_then(Value::as_str).unwrap_or("");
         if code == "DAF-AUTH-0001" || message.contains("not authorized") || message.contains("not authorised") {
             return "not_entitled";
@@ -651,7 +651,7 @@ fn classify_graphql_errors(errors: &[Value], status: u16) -> &'static str {
 }
 
 fn classify_transport(stage: Option<Stage>, error: &str) -> &'static str {
-    let e = error.to_lowercase();
+    let e = error.to_ascii_lowercase();
     let has = |needles: &[&str]| needles.iter().any(|n| e.contains(n));
     if has(&["timeout", "timed out", "etimedout", "und_err_connect_timeout"]) {
         "timeout"

@@ -122,7 +122,7 @@ fn is_secret_key(key: &str) -> bool {
     let normalized: String = key
         .chars()
         .filter(|c| *c != '_' && *c != '-')
-        .flat_map(char::to_lowercase)
+        .map(|c| c.to_ascii_lowercase())
         .collect();
     SECRET_KEYS.contains(&normalized.as_str())
 }

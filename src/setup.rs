@@ -698,7 +698,7 @@ impl Reader {
 
 /// Keys compared loosely for "did you mean" suggestions.
 fn normalize_key(key: &str) -> String {
-    key.chars().filter(|c| c.is_ascii_alphanumeric()).flat_map(|c| c.to_lowercase()).collect()
+    key.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
 }
 
 /// Untrusted text shown in a message is cut short so a huge key cannot flood the report.
