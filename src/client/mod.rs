@@ -3,6 +3,7 @@
 
 pub mod connection;
 pub mod debug;
+pub mod lookup;
 pub mod retry;
 pub mod token;
 pub mod transport;
@@ -77,6 +78,9 @@ pub struct ClientOptions {
     /// Keep CPR numbers readable in debug captures (they are masked by default). Secrets are
     /// redacted regardless.
     pub debug_keep_cpr_numbers: bool,
+    /// How lookups merge into existing records: field names and per-field policies.
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub merge: Option<crate::merge::MergeOptions>,
 }
 
 impl Default for ClientOptions {
@@ -90,6 +94,7 @@ impl Default for ClientOptions {
             max_response_bytes: 4 * 1024 * 1024,
             token_refresh_margin_seconds: 60.0,
             debug_keep_cpr_numbers: false,
+            merge: None,
         }
     }
 }
@@ -105,6 +110,8 @@ pub struct Client {
     tokens: TokenCache<ClientError>,
     /// A schema fetched from the service; queries follow it once present.
     live_schema: RefCell<Option<String>>,
+    /// The merge field map and policies, checked once.
+    pub merge: crate::merge::ResolvedOptions,
 }
 
 /// Setup problems that do not stop a client from being created: its operations refuse instead,
@@ -126,7 +133,8 @@ impl Client {
             max_delay_ms: options.retry_max_delay_ms.max(options.retry_base_delay_ms),
             ..RetryPolicy::default()
         };
-        Ok(Client { setup, setup_issues: issues, endpoints, options, retry, tokens: TokenCache::default(), live_schema: RefCell::new(None) })
+        let merge = crate::merge::ResolvedOptions::new(&options.merge.clone().unwrap_or_default())?;
+        Ok(Client { setup, setup_issues: issues, endpoints, options, retry, tokens: TokenCache::default(), live_schema: RefCell::new(None), merge })
     }
 
     /// The explanation why operations are refused, if they are.

@@ -349,3 +349,93 @@ mod connection_test {
         assert_eq!(report.steps[0].issues[0].code, "no_cpr_test_data");
     }
 }
+
+mod lookups {
+    use super::*;
+    fn fixture(name: &str) -> String {
+        std::fs::read_to_string(format!("{}/tests/fixtures/graphql/{name}.json", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    fn lookup(c: &Client, host: &FakeHost, cpr: &str, existing: Option<Value>) -> Result<LookupOutcome, ClientError> {
+        let recorder = c.begin(host).unwrap();
+        let existing = existing.map(|v| v.as_object().unwrap().clone());
+        block_on(c.lookup(host, &recorder, cpr, existing.as_ref()))
+    }
+
+    use crate::client::lookup::{BatchItem, LookupOutcome};
+
+    #[test]
+    fn an_ordinary_person_is_merged_into_the_record() {
+        let (c, host) = (client(json!({})), FakeHost::default());
+        host.script(Purpose::Graphql, vec![ok(&fixture("private-ordinary"))]);
+        let existing = json!({"name": "J. Testesen", "address": "Old street 1", "customerNo": "C-1"});
+        let outcome = lookup(&c, &host, "070761-0123", Some(existing)).unwrap();
+        let person = outcome.person.unwrap();
+        assert_eq!(person.cpr.as_deref(), Some("0707610123"));
+        let merge = outcome.merge.unwrap();
+        assert_eq!(merge.record["name"], "Jens Peter Testesen");
+        assert_eq!(merge.record["customerNo"], "C-1", "fields CPR does not know stay");
+        assert!(merge.changes.iter().any(|ch| ch.field == "name" && ch.before == json!("J. Testesen")));
+        // The query carried the number only in its variables.
+        let sent = host.sent.borrow().iter().find(|r| r.purpose == Purpose::Graphql).cloned().unwrap();
+        let body: Value = serde_json::from_str(sent.body.as_deref().unwrap()).unwrap();
+        assert_eq!(body["variables"]["cprNumbers"], json!(["0707610123"]));
+        assert!(!body["query"].as_str().unwrap().contains("0707610123"));
+    }
+
+    #[test]
+    fn a_protected_person_keeps_the_existing_name_and_address() {
+        let (c, host) = (client(json!({})), FakeHost::default());
+        host.script(Purpose::Graphql, vec![ok(&fixture("private-protected"))]);
+        let existing = json!({"name": "Kept Name", "address": "Kept Street 1", "postCode": "8000", "city": "Aarhus C"});
+        let outcome = lookup(&c, &host, "0204882126", Some(existing.clone())).unwrap();
+        let merge = outcome.merge.unwrap();
+        for field in ["name", "address", "postCode", "city"] {
+            assert_eq!(merge.record[field], existing[field], "{field} kept");
+        }
+        assert!(outcome.notifications.iter().any(|n| n.message.to_lowercase().contains("protect")), "{:?}", outcome.notifications);
+    }
+
+    #[test]
+    fn not_found_is_an_outcome_and_entitlement_errors_are_failures() {
+        let (c, host) = (client(json!({})), FakeHost::default());
+        let outcome = lookup(&c, &host, "0707610001", Some(json!({"name": "Someone"}))).unwrap();
+        assert!(outcome.person.is_none());
+        assert_eq!(outcome.merge.unwrap().record["name"], "Someone");
+        assert!(outcome.notifications.iter().any(|n| n.code == "person_not_found"));
+
+        host.script(Purpose::Graphql, vec![ok(&fixture("errors-not-authorized"))]);
+        assert_eq!(lookup(&c, &host, "0707610123", None).unwrap_err().code(), "not_entitled");
+        assert_eq!(lookup(&c, &host, "3213", None).unwrap_err().code(), "invalid_cpr");
+    }
+
+    #[test]
+    fn a_batch_keeps_input_order_isolates_failures_and_reports_progress() {
+        let (c, host) = (client(json!({})), FakeHost::default());
+        host.script(Purpose::Graphql, vec![ok(&fixture("private-ordinary")), status(400, &[], "{}")]);
+        let items: Vec<BatchItem> = ["0707610123", "0204882126", "bad", "0707610001"]
+            .iter()
+            .map(|cpr| BatchItem { cpr: cpr.to_string(), existing: None })
+            .collect();
+        let seen = RefCell::new(Vec::new());
+        let results = block_on(c.lookup_many(&host, &items, 2, &|p| seen.borrow_mut().push(p), &|_| {}));
+        assert_eq!(results.iter().map(|r| r.index).collect::<Vec<_>>(), [0, 1, 2, 3]);
+        assert_eq!(results.iter().map(|r| r.ok).collect::<Vec<_>>(), [true, false, false, true]);
+        assert_eq!(results[1].error.as_ref().unwrap().code, "query_rejected");
+        assert_eq!(results[2].error.as_ref().unwrap().code, "invalid_cpr");
+        let seen = seen.into_inner();
+        assert_eq!(seen.len(), 4);
+        assert_eq!((seen[3].done, seen[3].total, seen[3].failures), (4, 4, 2));
+        assert_eq!(host.count(Purpose::Token), 1);
+    }
+
+    #[test]
+    fn a_cancelled_batch_reports_the_rest_as_cancelled() {
+        let (c, host) = (client(json!({})), FakeHost::default());
+        host.cancelled.set(true);
+        let items: Vec<BatchItem> = (0..5).map(|_| BatchItem { cpr: "0707610123".into(), existing: None }).collect();
+        let results = block_on(c.lookup_many(&host, &items, 3, &|_| {}, &|_| {}));
+        assert!(results.iter().all(|r| r.error.as_ref().map(|e| e.code.as_str()) == Some("cancelled")));
+        assert!(host.sent.borrow().is_empty());
+    }
+}

@@ -13,6 +13,7 @@ use web_sys::AbortSignal;
 use super::convert::{js_error, js_or_text_to_json, js_to_json, to_js};
 use super::host::JsHost;
 use crate::client::debug::DebugCapture;
+use crate::client::lookup::BatchItem;
 use crate::client::{capture, Client, ClientError, ClientOptions};
 use crate::endpoints::ResolvedEndpoints;
 use crate::environment::AuthMethod;
@@ -51,7 +52,21 @@ export interface OperationOptions {
     /** Cancels the operation (and its requests in flight). */
     signal?: AbortSignal;
 }
+
+/** One customer to refresh: a CPR number, or the number with the existing record. */
+export type BatchInput = string | { cpr: string; existing?: Record<string, unknown> | null };
+
+/** Options of `lookupMany`. */
+export interface BatchOptions extends OperationOptions {
+    /** Lookups running at once (default 4, at most 64). */
+    concurrency?: number;
+    /** Called after each item. */
+    onProgress?: (progress: Progress) => void;
+}
 "#;
+
+/// Most items in one `lookupMany` call.
+const MAX_BATCH_ITEMS: usize = 1_000_000;
 
 /// A CPR client for one setup.
 #[wasm_bindgen]
@@ -108,6 +123,19 @@ pub(super) fn client_error(error: &ClientError, debug: Option<&DebugCapture>) ->
         }
     }
     js
+}
+
+/// A batch item from JS: the number as text and the record as an object (or nothing).
+fn batch_item(cpr: &JsValue, existing: &JsValue) -> Result<BatchItem, CprError> {
+    let cpr = cpr
+        .as_string()
+        .ok_or_else(|| CprError::invalid_input("invalid_cpr", "The CPR number must be text, e.g. \"010170-1239\"."))?;
+    let existing = match js_to_json(existing)? {
+        serde_json::Value::Null => None,
+        serde_json::Value::Object(map) => Some(map),
+        _ => return Err(CprError::invalid_input("invalid_record", "The existing record must be an object (or null).")),
+    };
+    Ok(BatchItem { cpr, existing })
 }
 
 impl CprClient {
@@ -203,6 +231,99 @@ impl CprClient {
     pub fn test_connection(&self, #[wasm_bindgen(unchecked_param_type = "OperationOptions")] options: JsValue) -> Promise {
         self.run(&options, "testConnection", |core, host, recorder| {
             Box::pin(async move { Ok(core.test_connection(host, recorder).await) })
+        })
+    }
+
+    /// Look up one CPR number; with `existing`, also merge into that record (the change journal
+    /// to review is `merge.changes`). Not found is an outcome (`person: null` and a
+    /// notification); failures reject with a `CprError` carrying its `diagnosis`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<LookupOutcome>")]
+    pub fn lookup(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] cpr: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | null")] existing: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OperationOptions")] options: JsValue,
+    ) -> Promise {
+        let item = match batch_item(&cpr, &existing) {
+            Ok(item) => item,
+            Err(error) => return Promise::reject(&error.into()),
+        };
+        let host = match self.host(&options) {
+            Ok(host) => host,
+            Err(error) => return Promise::reject(&error),
+        };
+        let core = self.core();
+        let on_debug = self.on_debug();
+        future_to_promise(async move {
+            let recorder = core.begin(&host).map_err(|e| client_error(&e, None))?;
+            let outcome = core.lookup(&host, &recorder, &item.cpr, item.existing.as_ref()).await;
+            let debug = capture(&recorder, &host, "lookup", outcome.as_ref().err());
+            Self::emit_debug(&on_debug, debug.as_ref());
+            match outcome {
+                Ok(mut value) => {
+                    value.debug = debug;
+                    to_js(&value)
+                }
+                Err(error) => Err(client_error(&error, debug.as_ref())),
+            }
+        })
+    }
+
+    /// Refresh many customers: bounded concurrency, progress, cancellation; one result per
+    /// item in input order (`{ index, ok, value | error }`); one failure never stops the batch.
+    #[wasm_bindgen(js_name = lookupMany, unchecked_return_type = "Promise<ItemResult[]>")]
+    pub fn lookup_many(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "BatchInput[]")] items: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "BatchOptions")] options: JsValue,
+    ) -> Promise {
+        let prepared = (|| -> Result<(Vec<BatchItem>, usize, Option<Function>, JsHost), JsValue> {
+            let array: &js_sys::Array = items
+                .dyn_ref()
+                .ok_or_else(|| CprError::invalid_input("invalid_items", "lookupMany takes a list of CPR numbers or { cpr, existing } items."))?;
+            if array.length() as usize > MAX_BATCH_ITEMS {
+                return Err(CprError::invalid_input("invalid_items", "lookupMany takes at most 1,000,000 items per call.").into());
+            }
+            let mut batch = Vec::with_capacity(array.length() as usize);
+            for item in array.iter() {
+                let (cpr, existing) = if item.is_string() {
+                    (item, JsValue::NULL)
+                } else {
+                    let get = |key: &str| Reflect::get(&item, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+                    (get("cpr"), get("existing"))
+                };
+                batch.push(batch_item(&cpr, &existing)?);
+            }
+            let concurrency = if options.is_undefined() || options.is_null() {
+                4
+            } else {
+                match Reflect::get(&options, &JsValue::from_str("concurrency")).ok().filter(|v| !v.is_undefined()) {
+                    None => 4,
+                    Some(v) => v
+                        .as_f64()
+                        .filter(|n| n.fract() == 0.0 && *n >= 1.0)
+                        .map(|n| n.min(crate::client::lookup::MAX_CONCURRENCY as f64) as usize)
+                        .ok_or_else(|| CprError::invalid_input("invalid_options", "options.concurrency must be a whole number of at least 1."))?,
+                }
+            };
+            let on_progress = function_field(&options, "onProgress")?;
+            Ok((batch, concurrency, on_progress, self.host(&options)?))
+        })();
+        let (batch, concurrency, on_progress, host) = match prepared {
+            Ok(prepared) => prepared,
+            Err(error) => return Promise::reject(&error),
+        };
+        let core = self.core();
+        let on_debug = self.on_debug();
+        future_to_promise(async move {
+            let progress = |p: crate::client::lookup::Progress| {
+                if let (Some(callback), Ok(value)) = (&on_progress, to_js(&p)) {
+                    let _ = callback.call1(&JsValue::UNDEFINED, &value);
+                }
+            };
+            let debug = |capture: &DebugCapture| Self::emit_debug(&on_debug, Some(capture));
+            let results = core.lookup_many(&host, &batch, concurrency, &progress, &debug).await;
+            to_js(&results)
         })
     }
 

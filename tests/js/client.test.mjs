@@ -213,3 +213,122 @@ test('a relay host: every request goes to the host, which adds credentials serve
   assert.equal(report.ok, true, JSON.stringify(report.steps));
   assert.deepEqual(seen, ['token', 'graphql']);
 });
+
+test('lookup: an ordinary person, merged into an existing record', async () => {
+  const client = new CprClient(setup(), {}, FAST);
+  const existing = { name: 'J. P. Testesen', address: 'Gammel Vej 1', address2: '', postCode: '9999', city: 'Nowhere', customerNo: 'C-1' };
+  const outcome = await client.lookup('070761-0123', existing);
+  assert.equal(outcome.person.cpr, '0707610123');
+  assert.equal(outcome.merge.record.customerNo, 'C-1');
+  assert.match(outcome.merge.record.address, /\d+, 2\. tv$/);
+  assert.ok(outcome.merge.changes.some((c) => c.field === 'address' && c.before === 'Gammel Vej 1'));
+  // Merging the result again changes nothing.
+  const again = await client.lookup('0707610123', outcome.merge.record);
+  assert.deepEqual(again.merge.changes, []);
+  const graphql = emu.log.filter((e) => e.purpose === 'graphql');
+  assert.equal(graphql.length, 2);
+  assert.equal(count('token'), 1);
+});
+
+test('lookup: a protected person keeps the existing name and address, with a notification', async () => {
+  const client = new CprClient(setup(), {}, FAST);
+  const existing = { name: 'Existing Name', address: 'Existing Street 1', postCode: '8000', city: 'Aarhus C' };
+  const outcome = await client.lookup('0204882126', existing);
+  for (const field of ['name', 'address', 'postCode', 'city']) assert.equal(outcome.merge.record[field], existing[field]);
+  assert.ok(outcome.notifications.some((n) => /protect/i.test(n.message)), JSON.stringify(outcome.notifications));
+});
+
+test('lookup: not found is an outcome; a wrong sector and bad numbers are errors', async () => {
+  const client = new CprClient(setup(), {}, FAST);
+  const missing = await client.lookup('1203750000', { name: 'Someone' });
+  assert.equal(missing.person, null);
+  assert.equal(missing.merge.record.name, 'Someone');
+  assert.ok(missing.notifications.some((n) => n.code === 'person_not_found'));
+  await assert.rejects(new CprClient(setup({ sectorType: 'public' }), {}, FAST).lookup('0707610123'), (e) => e.code === 'not_entitled' && e.diagnosis.settings.includes('sectorType'));
+  await assert.rejects(client.lookup('32132'), { code: 'invalid_cpr' });
+  await assert.rejects(client.lookup(42), { code: 'invalid_cpr' });
+  await assert.rejects(client.lookup('0707610123', 'not a record'), { code: 'invalid_record' });
+});
+
+test('100 concurrent lookups make exactly one token request', async () => {
+  const client = new CprClient(setup(), {}, FAST);
+  const outcomes = await Promise.all(Array.from({ length: 100 }, () => client.lookup('0707610123')));
+  assert.equal(outcomes.length, 100);
+  assert.equal(count('token'), 1);
+  assert.equal(count('graphql'), 100);
+});
+
+test('tokens are refreshed when they expire', async () => {
+  emu.setTokenLifetime(120);
+  const client = new CprClient(setup(), {}, { ...FAST, tokenRefreshMarginSeconds: 60 });
+  await client.lookup('0707610123');
+  emu.advanceClock(200);
+  await client.lookup('0707610123');
+  assert.equal(count('token'), 2, 'an expired token (server clock) is replaced after invalid_token');
+});
+
+test('lookupMany: 1,000 customers with progress, input order and isolated failures', async () => {
+  const client = new CprClient(setup(), {}, FAST);
+  const items = Array.from({ length: 1000 }, (_, i) => (i === 500 ? 'not-a-number' : i % 2 ? '0707610123' : { cpr: '1203750168', existing: { name: `Customer ${i}` } }));
+  const progress = [];
+  const results = await client.lookupMany(items, { concurrency: 8, onProgress: (p) => progress.push(p) });
+  assert.equal(results.length, 1000);
+  assert.deepEqual(results.map((r) => r.index), items.map((_, i) => i));
+  assert.equal(results[500].ok, false);
+  assert.equal(results[500].error.code, 'invalid_cpr');
+  assert.equal(results.filter((r) => r.ok).length, 999);
+  assert.ok(results[0].value.merge.changes.length > 0);
+  assert.equal(progress.length, 1000);
+  assert.deepEqual(progress.at(-1), { done: 1000, total: 1000, failures: 1 });
+  assert.equal(count('token'), 1);
+});
+
+test('lookupMany: cancellation stops the batch; finished items keep their results', async () => {
+  const client = new CprClient(setup(), {}, FAST);
+  const controller = new AbortController();
+  const items = Array.from({ length: 200 }, () => '0707610123');
+  const results = await client.lookupMany(items, {
+    concurrency: 2,
+    signal: controller.signal,
+    onProgress: (p) => { if (p.done === 10) controller.abort(); },
+  });
+  const done = results.filter((r) => r.ok).length;
+  assert.ok(done >= 10 && done < 200, `done ${done}`);
+  assert.ok(results.slice(20).every((r) => !r.ok && r.error.code === 'cancelled'));
+  assert.ok(count('graphql') < 30);
+});
+
+test('lookup: debug capture in the result and the error, always redacted', async () => {
+  const s = setup({ debugMode: true });
+  const client = new CprClient(s, {}, FAST);
+  const outcome = await client.lookup('0707610123');
+  assert.equal(outcome.debug.operation, 'lookup');
+  const text = JSON.stringify(outcome.debug);
+  assert.ok(!text.includes('0707610123') && text.includes('070761-xxxx'));
+  assert.ok(!text.includes(s.clientSecret));
+  emu.faults.add({ mode: 'http403', purpose: 'graphql' });
+  const error = await client.lookup('0707610123').catch((e) => e);
+  assert.equal(error.code, 'not_entitled');
+  assert.equal(error.debug.diagnosis.code, 'not_entitled');
+  const kept = await new CprClient(s, {}, { ...FAST, debugKeepCprNumbers: true }).lookup('0707610123');
+  assert.ok(JSON.stringify(kept.debug).includes('0707610123'), 'the caller may keep numbers on its own machine');
+  assert.ok(!JSON.stringify(kept.debug).includes(s.clientSecret));
+});
+
+test('every emulator fault mode ends in the expected diagnosis or a successful retry', async () => {
+  const cases = [
+    ['http500', true, null], ['http503', true, null], ['http429', true, null], ['ipNotVerified', true, null],
+    ['connectionReset', true, null], ['truncatedBody', true, null],
+    ['malformedJson', false, 'malformed_response'], ['http403', false, 'not_entitled'],
+    ['oversizedBody', false, 'response_too_large'],
+  ];
+  for (const [mode, recovers, code] of cases) {
+    emu.reset();
+    emu.clearLog();
+    const client = new CprClient(setup(), {}, { ...FAST, maxResponseBytes: 1024 * 1024 });
+    emu.faults.add({ mode, purpose: 'graphql', retryAfter: 0, sizeMb: 2 });
+    const result = await client.lookup('0707610123').then((v) => ({ ok: true, v }), (e) => ({ ok: false, e }));
+    if (recovers) assert.ok(result.ok, `${mode} should be retried: ${result.e?.code}`);
+    else assert.equal(result.e?.code, code, mode);
+  }
+});
