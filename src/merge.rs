@@ -197,14 +197,34 @@ fn short(text: &str) -> String {
 // The register's values
 // ---------------------------------------------------------------------------------------------
 
+/// The address lines CPR gives, worked out once per merge.
+struct AddressLines {
+    /// `Vestergade 12, 2. tv` (or a supplementary address's first line).
+    first: Option<String>,
+    /// The c/o name or locality (or a supplementary address's second line).
+    second: Option<String>,
+}
+
+impl AddressLines {
+    fn of(person: &Person) -> AddressLines {
+        match &person.address {
+            None => AddressLines { first: None, second: None },
+            Some(a) => match a.street_line() {
+                Some(street) => AddressLines { first: Some(street), second: a.second_line() },
+                None => AddressLines { first: supplementary(a, 0), second: supplementary(a, 1) },
+            },
+        }
+    }
+}
+
 /// The value CPR gives for a canonical field; `None` when it gave none.
-fn register_value(person: &Person, key: &str) -> Option<Value> {
+fn register_value(person: &Person, lines: &AddressLines, key: &str) -> Option<Value> {
     let address = person.address.as_ref();
     let text = |v: Option<String>| v.map(Value::String);
     match key {
         "name" => text(person.name.as_ref().and_then(|n| n.full())),
-        "address" => text(address.and_then(|a| a.street_line().or_else(|| supplementary(a, 0)))),
-        "address2" => text(address.and_then(|a| if a.street_line().is_some() { a.second_line() } else { supplementary(a, 1) })),
+        "address" => text(lines.first.clone()),
+        "address2" => text(lines.second.clone()),
         "postCode" => text(address.and_then(|a| a.post_code.clone())),
         "city" => text(address.and_then(|a| a.post_district.clone())),
         "countryCode" => text(address.map(|a| country_code(person, a.post_code.as_deref()).to_string())),
@@ -490,10 +510,11 @@ pub fn merge_person(existing: &Map<String, Value>, subject: MergeSubject, option
     protection_notifications(person, &mut notifications);
 
     let address_given = person.address.is_some();
+    let lines = AddressLines::of(person);
     let mut address_changed = false;
     for (field, name, policy) in &options.fields {
         let current = record.get(name.as_str());
-        let Some(value) = register_value(person, field.key) else {
+        let Some(value) = register_value(person, &lines, field.key) else {
             continue;
         };
         if same(current, &value) {
@@ -534,8 +555,7 @@ pub fn merge_person(existing: &Map<String, Value>, subject: MergeSubject, option
             missing_address(person, field, &mut notifications);
         }
     } else if let Some(field) = options.writable("address2") {
-        let has_second = person.address.as_ref().and_then(|a| if a.street_line().is_some() { a.second_line() } else { supplementary(a, 1) });
-        if has_second.is_none() && !is_empty(record.get(field)) {
+        if lines.second.is_none() && !is_empty(record.get(field)) {
             let severity = if address_changed { Severity::Warning } else { Severity::Info };
             note(
                 &mut notifications,

@@ -484,8 +484,9 @@ pub fn register_date(text: &str) -> Option<String> {
         return Some(t.to_string());
     };
     let rest = t.get(10..).unwrap_or("");
+    let as_written = || t.get(..10).map(str::to_string);
     if rest.is_empty() {
-        return Some(format!("{year:04}-{month:02}-{day:02}"));
+        return as_written();
     }
     let is_utc = rest.ends_with('Z') || rest.ends_with("+00:00") || rest.ends_with("+0000") || rest.ends_with("-00:00");
     let hour = rest.get(1..3).and_then(|h| h.parse::<u8>().ok()).filter(|h| *h < 24);
@@ -495,7 +496,7 @@ pub fn register_date(text: &str) -> Option<String> {
             let (y, m, d) = if hour + offset >= 24 { next_day(year, month, day) } else { (year, month, day) };
             Some(format!("{y:04}-{m:02}-{d:02}"))
         }
-        _ => Some(format!("{year:04}-{month:02}-{day:02}")),
+        _ => as_written(),
     }
 }
 

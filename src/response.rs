@@ -7,6 +7,7 @@
 //! wrong shape) is an error; what the service reports (GraphQL errors, no person, several
 //! persons for one number) is a diagnosed outcome in `errors`.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -14,7 +15,6 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::address::clean;
 use crate::cpr::CprNumber;
 use crate::diagnosis::{diagnose, Diagnosis, Failure, Stage};
 use crate::environment::SectorType;
@@ -92,13 +92,14 @@ pub enum LookupBody<'a> {
 // Lenient building blocks
 // ---------------------------------------------------------------------------------------------
 
-/// A scalar read as text: strings as they are, numbers and booleans written out, null as absent.
+/// A scalar read as text: strings as they are (borrowed from the body where possible: this is
+/// the hot path), numbers and booleans written out, null as absent.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-struct Text(Option<String>);
+struct Text<'a>(Option<Cow<'a, str>>);
 
-impl Text {
+impl Text<'_> {
     fn get(&self) -> Option<String> {
-        clean(self.0.as_deref())
+        self.as_str().map(str::to_string)
     }
     fn as_str(&self) -> Option<&str> {
         self.0.as_deref().map(str::trim).filter(|s| !s.is_empty())
@@ -108,43 +109,46 @@ impl Text {
     }
 }
 
-impl<'de> Deserialize<'de> for Text {
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Text;
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Text<'a>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("text")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Some(Cow::Borrowed(v))))
             }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Text, E> {
-                Ok(Text(Some(v)))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Some(Cow::Owned(v.to_string()))))
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'a>, E> {
+                Ok(Text(Some(Cow::Owned(v))))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text<'a>, E> {
+                Ok(Text(Some(Cow::Owned(v.to_string()))))
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text<'a>, E> {
+                Ok(Text(Some(Cow::Owned(v.to_string()))))
             }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text<'a>, E> {
+                Ok(Text(Some(Cow::Owned(v.to_string()))))
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Text, E> {
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Text<'a>, E> {
+                Ok(Text(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Text<'a>, E> {
                 Ok(Text(None))
             }
-            fn visit_none<E: de::Error>(self) -> Result<Text, E> {
+            fn visit_none<E: de::Error>(self) -> Result<Text<'a>, E> {
                 Ok(Text(None))
             }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Text, D::Error> {
-                d.deserialize_any(V)
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Text<'a>, D::Error> {
+                d.deserialize_any(V(PhantomData))
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_any(V(PhantomData))
     }
 }
 
@@ -233,72 +237,72 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for One<T> {
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
-struct Envelope {
-    data: Option<Data>,
+#[serde(default, bound(deserialize = "'de: 'a"))]
+struct Envelope<'a> {
+    data: Option<Data<'a>>,
     errors: Option<Vec<Value>>,
 }
 
-/// `data`: the root field (whatever its name) and its answer.
+/// `data`: the root field's answer, whatever the field is called (`None`: no field at all;
+/// `Some(None)`: the field is null).
 #[derive(Default)]
-struct Data {
-    root: Option<(String, Option<Vec<RawPerson>>)>,
+struct Data<'a> {
+    root: Option<Option<Vec<RawPerson<'a>>>>,
 }
 
-impl<'de> Deserialize<'de> for Data {
+impl<'de: 'a, 'a> Deserialize<'de> for Data<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Data;
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Data<'a>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Data, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Data<'a>, A::Error> {
                 let mut data = Data::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while map.next_key::<IgnoredAny>()?.is_some() {
                     if data.root.is_some() {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     }
-                    let persons = map.next_value::<RootValue>()?.0;
-                    data.root = Some((key, persons));
+                    data.root = Some(map.next_value::<RootValue>()?.0);
                 }
                 Ok(data)
             }
         }
-        d.deserialize_map(V)
+        d.deserialize_map(V(PhantomData))
     }
 }
 
 /// The root field's value: a connection `{ nodes: [...] }`, a plain list, or null.
-struct RootValue(Option<Vec<RawPerson>>);
+struct RootValue<'a>(Option<Vec<RawPerson<'a>>>);
 
-impl<'de> Deserialize<'de> for RootValue {
+impl<'de: 'a, 'a> Deserialize<'de> for RootValue<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RootValue;
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = RootValue<'a>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an object with nodes, or a list of persons")
             }
-            fn visit_unit<E: de::Error>(self) -> Result<RootValue, E> {
+            fn visit_unit<E: de::Error>(self) -> Result<RootValue<'a>, E> {
                 Ok(RootValue(None))
             }
-            fn visit_none<E: de::Error>(self) -> Result<RootValue, E> {
+            fn visit_none<E: de::Error>(self) -> Result<RootValue<'a>, E> {
                 Ok(RootValue(None))
             }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RootValue, D::Error> {
-                d.deserialize_any(V)
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RootValue<'a>, D::Error> {
+                d.deserialize_any(V(PhantomData))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RootValue, A::Error> {
-                let rows = Rows::<RawPerson>::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RootValue<'a>, A::Error> {
+                let rows = Rows::<RawPerson<'a>>::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
                 Ok(RootValue(Some(rows.into_rows())))
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RootValue, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RootValue<'a>, A::Error> {
                 let mut nodes = None;
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
                     if key == "nodes" {
-                        nodes = Some(map.next_value::<Rows<RawPerson>>()?.into_rows());
+                        nodes = Some(map.next_value::<Rows<RawPerson<'a>>>()?.into_rows());
                     } else {
                         map.next_value::<IgnoredAny>()?;
                     }
@@ -309,97 +313,97 @@ impl<'de> Deserialize<'de> for RootValue {
                 }
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_any(V(PhantomData))
     }
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawPerson {
-    status: Text,
-    statusdato: Text,
-    foedselsdato: Text,
-    personnumre: Rows<RawPersonnummer>,
-    beskyttelser: Rows<RawBeskyttelse>,
-    navne: Rows<RawNavn>,
-    adresseoplysninger: Rows<RawAdresseoplysning>,
+#[serde(default, bound(deserialize = "'de: 'a"))]
+struct RawPerson<'a> {
+    status: Text<'a>,
+    statusdato: Text<'a>,
+    foedselsdato: Text<'a>,
+    personnumre: Rows<RawPersonnummer<'a>>,
+    beskyttelser: Rows<RawBeskyttelse<'a>>,
+    navne: Rows<RawNavn<'a>>,
+    adresseoplysninger: Rows<RawAdresseoplysning<'a>>,
     #[serde(rename = "udrejseIndrejser")]
-    udrejse_indrejser: Rows<RawUdrejse>,
-    forsvindinger: Rows<RawForsvinding>,
-    kontaktadresse: Rows<RawKontaktadresse>,
-    vaergemaal: Rows<RawVaergemaal>,
-    boern: Rows<RawBarnrelation>,
-    foraeldreoplysninger: Rows<RawForaelder>,
+    udrejse_indrejser: Rows<RawUdrejse<'a>>,
+    forsvindinger: Rows<RawForsvinding<'a>>,
+    kontaktadresse: Rows<RawKontaktadresse<'a>>,
+    vaergemaal: Rows<RawVaergemaal<'a>>,
+    boern: Rows<RawBarnrelation<'a>>,
+    foraeldreoplysninger: Rows<RawForaelder<'a>>,
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawPersonnummer {
-    personnummer: Text,
-    status: Text,
-    virkningtil: Text,
+#[serde(default, bound(deserialize = "'de: 'a"))]
+struct RawPersonnummer<'a> {
+    personnummer: Text<'a>,
+    status: Text<'a>,
+    virkningtil: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawBeskyttelse {
-    beskyttelsestype: Text,
-    status: Text,
-    virkningfra: Text,
-    virkningtil: Text,
+#[serde(default, bound(deserialize = "'de: 'a"))]
+struct RawBeskyttelse<'a> {
+    beskyttelsestype: Text<'a>,
+    status: Text<'a>,
+    virkningfra: Text<'a>,
+    virkningtil: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawNavn {
-    adresseringsnavn: Text,
-    fornavne: Text,
-    mellemnavn: Text,
-    efternavn: Text,
-    status: Text,
-    virkningfra: Text,
-    virkningtil: Text,
+#[serde(default, bound(deserialize = "'de: 'a"))]
+struct RawNavn<'a> {
+    adresseringsnavn: Text<'a>,
+    fornavne: Text<'a>,
+    mellemnavn: Text<'a>,
+    efternavn: Text<'a>,
+    status: Text<'a>,
+    virkningfra: Text<'a>,
+    virkningtil: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawAdresseoplysning {
-    conavn: Text,
-    status: Text,
-    virkningfra: Text,
-    virkningtil: Text,
+#[serde(default, bound(deserialize = "'de: 'a"))]
+struct RawAdresseoplysning<'a> {
+    conavn: Text<'a>,
+    status: Text<'a>,
+    virkningfra: Text<'a>,
+    virkningtil: Text<'a>,
     #[serde(rename = "cprAdresse")]
-    cpr_adresse: One<RawCprAdresse>,
+    cpr_adresse: One<RawCprAdresse<'a>>,
     #[serde(rename = "supplerendeAdresse")]
-    supplerende_adresse: One<RawLines>,
+    supplerende_adresse: One<RawLines<'a>>,
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawCprAdresse {
-    vejadresseringsnavn: Text,
-    vejnavn: Text,
-    husnummer: Text,
-    etage: Text,
-    sidedoer: Text,
-    bynavn: Text,
-    postnummer: Text,
-    postdistrikt: Text,
-    cprkommunekode: Text,
-    cprkommunenavn: Text,
+#[serde(default, bound(deserialize = "'de: 'a"))]
+struct RawCprAdresse<'a> {
+    vejadresseringsnavn: Text<'a>,
+    vejnavn: Text<'a>,
+    husnummer: Text<'a>,
+    etage: Text<'a>,
+    sidedoer: Text<'a>,
+    bynavn: Text<'a>,
+    postnummer: Text<'a>,
+    postdistrikt: Text<'a>,
+    cprkommunekode: Text<'a>,
+    cprkommunenavn: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawLines {
-    adresselinie1: Text,
-    adresselinie2: Text,
-    adresselinie3: Text,
-    adresselinie4: Text,
-    adresselinie5: Text,
+#[serde(default, bound(deserialize = "'de: 'a"))]
+struct RawLines<'a> {
+    adresselinie1: Text<'a>,
+    adresselinie2: Text<'a>,
+    adresselinie3: Text<'a>,
+    adresselinie4: Text<'a>,
+    adresselinie5: Text<'a>,
 }
 
-impl RawLines {
+impl RawLines<'_> {
     fn lines(&self) -> Vec<String> {
         [&self.adresselinie1, &self.adresselinie2, &self.adresselinie3, &self.adresselinie4, &self.adresselinie5]
             .into_iter()
@@ -409,75 +413,75 @@ impl RawLines {
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawLand {
-    kode: Text,
-    navn: Text,
-    landekode: Text,
+#[serde(default, bound(deserialize = "'de: 'a"))]
+struct RawLand<'a> {
+    kode: Text<'a>,
+    navn: Text<'a>,
+    landekode: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawUdrejse {
-    status: Text,
-    udrejsedato: Text,
-    indrejsedato: Text,
+#[serde(default, bound(deserialize = "'de: 'a"))]
+struct RawUdrejse<'a> {
+    status: Text<'a>,
+    udrejsedato: Text<'a>,
+    indrejsedato: Text<'a>,
     #[serde(rename = "cprlandUdrejse")]
-    cprland_udrejse: One<RawLand>,
-    udlandsadresse: One<RawLines>,
+    cprland_udrejse: One<RawLand<'a>>,
+    udlandsadresse: One<RawLines<'a>>,
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawForsvinding {
-    status: Text,
-    forsvindingsdato: Text,
-    genfindingsdato: Text,
+#[serde(default, bound(deserialize = "'de: 'a"))]
+struct RawForsvinding<'a> {
+    status: Text<'a>,
+    forsvindingsdato: Text<'a>,
+    genfindingsdato: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawKontaktadresse {
-    status: Text,
-    virkningfra: Text,
-    virkningtil: Text,
+#[serde(default, bound(deserialize = "'de: 'a"))]
+struct RawKontaktadresse<'a> {
+    status: Text<'a>,
+    virkningfra: Text<'a>,
+    virkningtil: Text<'a>,
     #[serde(flatten)]
-    lines: RawLines,
+    lines: RawLines<'a>,
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawVaergemaal {
-    status: Text,
-    virkningfra: Text,
-    virkningtil: Text,
-    vaergenavn: Text,
-    vaergeadresselinie1: Text,
-    vaergeadresselinie2: Text,
-    vaergeadresselinie3: Text,
+#[serde(default, bound(deserialize = "'de: 'a"))]
+struct RawVaergemaal<'a> {
+    status: Text<'a>,
+    virkningfra: Text<'a>,
+    virkningtil: Text<'a>,
+    vaergenavn: Text<'a>,
+    vaergeadresselinie1: Text<'a>,
+    vaergeadresselinie2: Text<'a>,
+    vaergeadresselinie3: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawSimpelPerson {
-    personnummer: Text,
-    beskyttelser: Rows<RawBeskyttelse>,
-    navn: One<RawNavn>,
+#[serde(default, bound(deserialize = "'de: 'a"))]
+struct RawSimpelPerson<'a> {
+    personnummer: Text<'a>,
+    beskyttelser: Rows<RawBeskyttelse<'a>>,
+    navn: One<RawNavn<'a>>,
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawBarnrelation {
-    virkningfra: Text,
-    barn: One<RawSimpelPerson>,
+#[serde(default, bound(deserialize = "'de: 'a"))]
+struct RawBarnrelation<'a> {
+    virkningfra: Text<'a>,
+    barn: One<RawSimpelPerson<'a>>,
 }
 
 #[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawForaelder {
-    virkningfra: Text,
-    foraelderrolle: Text,
-    foraelder: One<RawSimpelPerson>,
+#[serde(default, bound(deserialize = "'de: 'a"))]
+struct RawForaelder<'a> {
+    virkningfra: Text<'a>,
+    foraelderrolle: Text<'a>,
+    foraelder: One<RawSimpelPerson<'a>>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -515,10 +519,10 @@ macro_rules! row {
     };
 }
 
-row!(RawNavn, virkningfra, virkningtil);
-row!(RawAdresseoplysning, virkningfra, virkningtil);
-row!(RawBeskyttelse, virkningfra, virkningtil);
-impl Row for RawPersonnummer {
+row!(RawNavn<'_>, virkningfra, virkningtil);
+row!(RawAdresseoplysning<'_>, virkningfra, virkningtil);
+row!(RawBeskyttelse<'_>, virkningfra, virkningtil);
+impl Row for RawPersonnummer<'_> {
     fn status(&self) -> Option<&str> {
         self.status.as_str()
     }
@@ -529,10 +533,10 @@ impl Row for RawPersonnummer {
         self.virkningtil.as_str().is_some()
     }
 }
-row!(RawUdrejse, udrejsedato, indrejsedato);
-row!(RawForsvinding, forsvindingsdato, genfindingsdato);
-row!(RawKontaktadresse, virkningfra, virkningtil);
-row!(RawVaergemaal, virkningfra, virkningtil);
+row!(RawUdrejse<'_>, udrejsedato, indrejsedato);
+row!(RawForsvinding<'_>, forsvindingsdato, genfindingsdato);
+row!(RawKontaktadresse<'_>, virkningfra, virkningtil);
+row!(RawVaergemaal<'_>, virkningfra, virkningtil);
 
 /// The current row (the newest if several claim to be) and the others, newest first.
 fn split_current<T: Row>(rows: Vec<T>) -> (Option<T>, Vec<T>) {
@@ -573,7 +577,7 @@ fn digits(text: &str) -> String {
     text.chars().filter(char::is_ascii_digit).collect()
 }
 
-fn name_of(n: &RawNavn) -> Option<PersonName> {
+fn name_of(n: &RawNavn<'_>) -> Option<PersonName> {
     let name = PersonName {
         given: n.fornavne.get(),
         middle: n.mellemnavn.get(),
@@ -585,19 +589,19 @@ fn name_of(n: &RawNavn) -> Option<PersonName> {
     (!name.is_empty()).then_some(name)
 }
 
-fn address_of(a: &RawAdresseoplysning) -> Option<Address> {
-    let c = a.cpr_adresse.0.as_ref();
-    let t = |f: fn(&RawCprAdresse) -> &Text| c.and_then(|c| f(c).get());
+fn address_of(a: &RawAdresseoplysning<'_>) -> Option<Address> {
+    let empty = RawCprAdresse::default();
+    let c = a.cpr_adresse.0.as_ref().unwrap_or(&empty);
     let address = Address {
-        street: t(|c| &c.vejadresseringsnavn).or_else(|| t(|c| &c.vejnavn)),
-        house_number: c.and_then(|c| c.husnummer.as_str()).and_then(crate::address::house_number),
-        floor: t(|c| &c.etage),
-        door: t(|c| &c.sidedoer),
-        post_code: t(|c| &c.postnummer),
-        post_district: t(|c| &c.postdistrikt),
-        locality: t(|c| &c.bynavn),
-        municipality_code: t(|c| &c.cprkommunekode),
-        municipality_name: t(|c| &c.cprkommunenavn),
+        street: c.vejadresseringsnavn.get().or_else(|| c.vejnavn.get()),
+        house_number: c.husnummer.as_str().and_then(crate::address::house_number),
+        floor: c.etage.get(),
+        door: c.sidedoer.get(),
+        post_code: c.postnummer.get(),
+        post_district: c.postdistrikt.get(),
+        locality: c.bynavn.get(),
+        municipality_code: c.cprkommunekode.get(),
+        municipality_name: c.cprkommunenavn.get(),
         co_name: a.conavn.get(),
         lines: Vec::new(),
         from: a.virkningfra.date(),
@@ -607,7 +611,7 @@ fn address_of(a: &RawAdresseoplysning) -> Option<Address> {
     (!address.is_empty()).then_some(address)
 }
 
-fn protections_of(rows: &[RawBeskyttelse]) -> Vec<Protection> {
+fn protections_of(rows: &[RawBeskyttelse<'_>]) -> Vec<Protection> {
     rows.iter()
         .filter_map(|b| {
             Some(Protection { kind: b.beskyttelsestype.get()?, from: b.virkningfra.date(), to: b.virkningtil.date(), active: b.is_current() })
@@ -615,7 +619,7 @@ fn protections_of(rows: &[RawBeskyttelse]) -> Vec<Protection> {
         .collect()
 }
 
-fn nested(kind: RelationKind, role: Option<String>, from: Option<String>, p: &RawSimpelPerson) -> Relation {
+fn nested(kind: RelationKind, role: Option<String>, from: Option<String>, p: &RawSimpelPerson<'_>) -> Relation {
     Relation {
         kind,
         role,
@@ -627,11 +631,11 @@ fn nested(kind: RelationKind, role: Option<String>, from: Option<String>, p: &Ra
 }
 
 /// The numbers a node answers to: its current number and any earlier ones.
-fn numbers_of(raw: &RawPerson) -> Vec<String> {
+fn numbers_of(raw: &RawPerson<'_>) -> Vec<String> {
     raw.personnumre.rows().iter().filter_map(|p| p.personnummer.as_str().map(digits)).collect()
 }
 
-fn person_of(raw: RawPerson, fallback_cpr: Option<&str>) -> Person {
+fn person_of(raw: RawPerson<'_>, fallback_cpr: Option<&str>) -> Person {
     let protections = protections_of(raw.beskyttelser.rows());
     let protected = protections.iter().any(|p| p.active && p.kind == NAME_AND_ADDRESS_PROTECTION);
     let status = raw.status.as_str().map(PersonStatus::from_register);
@@ -745,7 +749,7 @@ pub(crate) fn safe_message(text: &str) -> String {
     out
 }
 
-fn read_envelope(body: LookupBody) -> Result<Envelope, CprError> {
+fn read_envelope<'a>(body: LookupBody<'a>) -> Result<Envelope<'a>, CprError> {
     match body {
         LookupBody::Text(text) => {
             if text.len() > MAX_JSON_BYTES {
@@ -755,7 +759,7 @@ fn read_envelope(body: LookupBody) -> Result<Envelope, CprError> {
                 ));
             }
             // Syntax first, so "not JSON" and "JSON of the wrong shape" are told apart.
-            serde_json::from_str::<Envelope>(text).map_err(|e| match e.classify() {
+            serde_json::from_str::<Envelope<'a>>(text).map_err(|e| match e.classify() {
                 serde_json::error::Category::Data => shape_error(&safe_serde_message(&e)),
                 _ if e.to_string().contains("recursion limit") => {
                     CprError::invalid_input("response_too_deep", format!("The answer is nested deeper than the library reads ({}).", safe_serde_message(&e)))
@@ -824,12 +828,12 @@ pub fn parse_lookup_response(body: LookupBody, sector: SectorType, requested: Op
     let envelope = read_envelope(body)?;
     let graphql_errors = envelope.errors.unwrap_or_default();
     let root = envelope.data.and_then(|d| d.root);
-    let nodes = matches!(&root, Some((_, Some(_))));
+    let nodes = matches!(&root, Some(Some(_)));
     let mut result = LookupResult::default();
     for error in graphql_errors.iter().take(MAX_ERRORS) {
         result.errors.push(graphql_error(error, nodes));
     }
-    let Some((_root_name, persons)) = root else {
+    let Some(persons) = root else {
         if result.errors.is_empty() {
             return Err(shape_error("no data and no errors"));
         }
@@ -876,11 +880,11 @@ fn not_found_all(result: &mut LookupResult, requested: Option<&[CprNumber]>) {
     }
 }
 
-fn match_requested(result: &mut LookupResult, raw_persons: Vec<RawPerson>, asked: &[CprNumber]) {
+fn match_requested(result: &mut LookupResult, raw_persons: Vec<RawPerson<'_>>, asked: &[CprNumber]) {
     let keys: Vec<Vec<String>> = raw_persons.iter().map(numbers_of).collect();
     // Without numbers in the answer, a single number asked for is the only possible match.
     let unkeyed = keys.iter().all(Vec::is_empty) && asked.len() == 1;
-    let mut slots: Vec<Option<RawPerson>> = raw_persons.into_iter().map(Some).collect();
+    let mut slots: Vec<Option<RawPerson<'_>>> = raw_persons.into_iter().map(Some).collect();
     let mut used = vec![false; slots.len()];
     let mut matched: Vec<Person> = Vec::with_capacity(asked.len());
     for (i, number) in asked.iter().enumerate() {

@@ -87,7 +87,8 @@ fn every_fixture_merges_idempotently() {
 #[test]
 fn golden_notifications() {
     let existing = record(serde_json::from_str(FULL).unwrap());
-    let cases: Vec<(&str, SectorType, &str, Vec<(&str, Severity, &str)>)> = vec![
+    type Golden<'a> = (&'a str, SectorType, &'a str, Vec<(&'a str, Severity, &'a str)>);
+    let cases: Vec<Golden> = vec![
         (
             "private-protected",
             SectorType::Private,

@@ -5,5 +5,6 @@
 
 mod client;
 mod convert;
+mod graphql;
 mod host;
 pub mod exports;

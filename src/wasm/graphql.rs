@@ -1,0 +1,73 @@
+//! The GraphQL layer's functions, exported to JS under their contract names: `checkSchema`,
+//! `buildLookupQuery`, `parseLookupResponse`, `mergePerson`.
+
+use tsify::Ts;
+use wasm_bindgen::prelude::*;
+
+use super::convert::{js_to_json, to_js};
+use crate::merge::{merge_person_json, MergeOptions, MergeResult};
+use crate::query::{build_lookup_query_json, LookupQuery, LookupQueryInput};
+use crate::response::{read_parse_options, LookupBody, LookupResult, ParseOptions};
+use crate::schema::{check_schema_json, DriftReport, SchemaCheckOptions};
+
+fn ts<T: tsify::Tsify + serde::Serialize>(value: &T) -> Result<Ts<T>, JsValue> {
+    Ok(Ts::new_unchecked(to_js(value)?))
+}
+
+/// Compare a CPR schema (SDL text) with what the library selects: missing and required
+/// fields, the filter form found, fields the library does not use. Never throws for a bad
+/// schema (the report says what is wrong); throws only for wrong arguments.
+#[wasm_bindgen(js_name = checkSchema)]
+pub fn check_schema(
+    #[wasm_bindgen(unchecked_param_type = "string")] sdl: JsValue,
+    options: Ts<SchemaCheckOptions>,
+) -> Result<Ts<DriftReport>, JsValue> {
+    let sdl = js_to_json(&sdl)?;
+    let options = js_to_json(&options.js_value())?;
+    ts(&check_schema_json(&sdl, &options)?)
+}
+
+/// Build the lookup query for CPR numbers: `{ operationName, query, variables, warnings }`,
+/// ready to send as the JSON body of a POST to the GraphQL endpoint.
+#[wasm_bindgen(js_name = buildLookupQuery)]
+pub fn build_lookup_query(input: Ts<LookupQueryInput>) -> Result<Ts<LookupQuery>, JsValue> {
+    let input = js_to_json(&input.js_value())?;
+    ts(&build_lookup_query_json(&input)?)
+}
+
+/// Read the answer to a lookup query (JSON text or an object) into person records and
+/// diagnosed outcomes (`person_not_found`, `ambiguous_result`, GraphQL errors).
+#[wasm_bindgen(js_name = parseLookupResponse)]
+pub fn parse_lookup_response(
+    #[wasm_bindgen(unchecked_param_type = "string | object")] body: JsValue,
+    options: Ts<ParseOptions>,
+) -> Result<Ts<LookupResult>, JsValue> {
+    let (sector, requested) = read_parse_options(&js_to_json(&options.js_value())?)?;
+    // Text is read straight into typed records, with no intermediate value: the fast path.
+    let result = match body.as_string() {
+        Some(text) => crate::response::parse_lookup_response(LookupBody::Text(&text), sector, requested.as_deref())?,
+        None => {
+            let value = js_to_json(&body)?;
+            crate::response::parse_lookup_response(LookupBody::Json(&value), sector, requested.as_deref())?
+        }
+    };
+    ts(&result)
+}
+
+/// Merge a person into a customer record: `{ record, changes, notifications }`. A value CPR did
+/// not give never overwrites anything. `person` may be `null` (not found) or the lookup's
+/// `person_not_found` / `ambiguous_result` error.
+#[wasm_bindgen(js_name = mergePerson)]
+pub fn merge_person(
+    #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | null")] existing: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Person | LookupError | null")] person: JsValue,
+    options: Option<Ts<MergeOptions>>,
+) -> Result<Ts<MergeResult>, JsValue> {
+    let existing = js_to_json(&existing)?;
+    let person = js_to_json(&person)?;
+    let options = match options {
+        Some(o) => js_to_json(&o.js_value())?,
+        None => serde_json::Value::Null,
+    };
+    ts(&merge_person_json(&existing, &person, &options)?)
+}
