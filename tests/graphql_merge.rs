@@ -1,5 +1,7 @@
 //! Merging persons into customer records: golden notifications, field maps, policies, and the
 //! rule that an absent register value never empties a field.
+// Reads fixture files from disk: native only.
+#![cfg(not(target_arch = "wasm32"))]
 
 use datafordeler_cpr::cpr::CprNumber;
 use datafordeler_cpr::environment::SectorType;

@@ -1,6 +1,8 @@
 //! Parsing realistic answers: the fixtures under `tests/fixtures/graphql/` are what the service
 //! returns for the library's own queries, shaped by the committed SDL (produced by running the
 //! queries against the modelled schema), plus hand-made error, partial and ambiguous answers.
+// Reads fixture files from disk: native only.
+#![cfg(not(target_arch = "wasm32"))]
 
 use datafordeler_cpr::cpr::CprNumber;
 use datafordeler_cpr::environment::SectorType;
