@@ -1,17 +1,46 @@
 //! The GraphQL layer's functions, exported to JS under their contract names: `checkSchema`,
 //! `buildLookupQuery`, `parseLookupResponse`, `mergePerson`.
+//!
+//! These run once per person looked up, so values cross the boundary as JSON text: the
+//! engine's own `JSON.stringify` / `JSON.parse` and serde_json's typed parsing are many times
+//! faster than visiting objects key by key from wasm. The text is still untrusted: it is read
+//! with the same size and depth limits as every other input.
 
+use js_sys::JSON;
+use serde_json::Value;
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{js_to_json, to_js};
+use crate::error::CprError;
+use crate::json_input::parse_json_text;
 use crate::merge::{merge_person_json, MergeOptions, MergeResult};
 use crate::query::{build_lookup_query_json, LookupQuery, LookupQueryInput};
 use crate::response::{read_parse_options, LookupBody, LookupResult, ParseOptions};
 use crate::schema::{check_schema_json, DriftReport, SchemaCheckOptions};
 
+/// A JS value as JSON (`undefined` as null).
+fn js_to_json(value: &JsValue) -> Result<Value, CprError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Value::Null);
+    }
+    let text = JSON::stringify(value).map_err(|_| {
+        CprError::invalid_input(
+            "input_not_json",
+            "The input cannot be written as JSON (it refers to itself, or holds a BigInt). Pass plain objects, lists, text and numbers.",
+        )
+    })?;
+    match text.as_string() {
+        Some(text) => parse_json_text(&text).map_err(|e| CprError::invalid_input(e.code(), format!("The input: {e}."))),
+        // A function or a symbol: nothing JSON can hold.
+        None => Ok(Value::Null),
+    }
+}
+
+/// A result as a plain JS value. Serializing the library's own types cannot fail; if it ever
+/// did, JS receives an error rather than a trap.
 fn ts<T: tsify::Tsify + serde::Serialize>(value: &T) -> Result<Ts<T>, JsValue> {
-    Ok(Ts::new_unchecked(to_js(value)?))
+    let text = serde_json::to_string(value).map_err(|e| CprError::invalid_input("internal_error", format!("Could not convert the result: {e}")))?;
+    Ok(Ts::new_unchecked(JSON::parse(&text)?))
 }
 
 /// Compare a CPR schema (SDL text) with what the library selects: missing and required
@@ -44,13 +73,21 @@ pub fn parse_lookup_response(
 ) -> Result<Ts<LookupResult>, JsValue> {
     let (sector, requested) = read_parse_options(&js_to_json(&options.js_value())?)?;
     // Text is read straight into typed records, with no intermediate value: the fast path.
-    let result = match body.as_string() {
-        Some(text) => crate::response::parse_lookup_response(LookupBody::Text(&text), sector, requested.as_deref())?,
+    // An object is written out as text first, for the same reason.
+    let text = match body.as_string() {
+        Some(text) => text,
+        None if body.is_object() => JSON::stringify(&body).ok().and_then(|t| t.as_string()).ok_or_else(|| {
+            CprError::invalid_input("input_not_json", "The answer cannot be written as JSON (it refers to itself, or holds a BigInt).")
+        })?,
         None => {
-            let value = js_to_json(&body)?;
-            crate::response::parse_lookup_response(LookupBody::Json(&value), sector, requested.as_deref())?
+            return Err(CprError::invalid_input(
+                "unexpected_response_shape",
+                "parseLookupResponse needs the answer's body as JSON text or a parsed object.",
+            )
+            .into())
         }
     };
+    let result = crate::response::parse_lookup_response(LookupBody::Text(&text), sector, requested.as_deref())?;
     ts(&result)
 }
 
