@@ -19,7 +19,8 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Issue {
-    /// The setup field the message is about (empty for the whole input or a CPR number).
+    /// What the message is about: a setup field, a schema field path (`navne.mellemnavn`) or a
+    /// record field; empty for the whole input or a CPR number.
     #[serde(skip_serializing_if = "String::is_empty", default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub field: String,

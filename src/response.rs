@@ -635,9 +635,11 @@ fn numbers_of(raw: &RawPerson<'_>) -> Vec<String> {
     raw.personnumre.rows().iter().filter_map(|p| p.personnummer.as_str().map(digits)).collect()
 }
 
-fn person_of(raw: RawPerson<'_>, fallback_cpr: Option<&str>) -> Person {
+fn person_of(raw: RawPerson<'_>, sector: SectorType, fallback_cpr: Option<&str>) -> Person {
     let protections = protections_of(raw.beskyttelser.rows());
-    let protected = protections.iter().any(|p| p.active && p.kind == NAME_AND_ADDRESS_PROTECTION);
+    // Name and address protection withholds data from private companies only.
+    let protected =
+        sector == SectorType::Private && protections.iter().any(|p| p.active && p.kind == NAME_AND_ADDRESS_PROTECTION);
     let status = raw.status.as_str().map(PersonStatus::from_register);
     let status_date = raw.statusdato.date();
     let cpr = {
@@ -824,7 +826,6 @@ fn outcome(code: &str, message: String, index: Option<usize>, cpr: Option<String
 /// assert_eq!(result.errors[0].cpr.as_deref(), Some("070761-xxxx"));
 /// ```
 pub fn parse_lookup_response(body: LookupBody, sector: SectorType, requested: Option<&[CprNumber]>) -> Result<LookupResult, CprError> {
-    let _ = sector;
     let envelope = read_envelope(body)?;
     let graphql_errors = envelope.errors.unwrap_or_default();
     let root = envelope.data.and_then(|d| d.root);
@@ -853,12 +854,12 @@ pub fn parse_lookup_response(body: LookupBody, sector: SectorType, requested: Op
         ));
     }
     match requested {
-        Some(asked) if !asked.is_empty() => match_requested(&mut result, raw_persons, asked),
+        Some(asked) if !asked.is_empty() => match_requested(&mut result, raw_persons, asked, sector),
         _ => {
             if raw_persons.is_empty() && result.errors.is_empty() {
                 not_found_all(&mut result, None);
             }
-            result.persons = raw_persons.into_iter().map(|p| person_of(p, None)).collect();
+            result.persons = raw_persons.into_iter().map(|p| person_of(p, sector, None)).collect();
         }
     }
     Ok(result)
@@ -880,7 +881,7 @@ fn not_found_all(result: &mut LookupResult, requested: Option<&[CprNumber]>) {
     }
 }
 
-fn match_requested(result: &mut LookupResult, raw_persons: Vec<RawPerson<'_>>, asked: &[CprNumber]) {
+fn match_requested(result: &mut LookupResult, raw_persons: Vec<RawPerson<'_>>, asked: &[CprNumber], sector: SectorType) {
     let keys: Vec<Vec<String>> = raw_persons.iter().map(numbers_of).collect();
     // Without numbers in the answer, a single number asked for is the only possible match.
     let unkeyed = keys.iter().all(Vec::is_empty) && asked.len() == 1;
@@ -900,7 +901,7 @@ fn match_requested(result: &mut LookupResult, raw_persons: Vec<RawPerson<'_>>, a
             )),
             [one] => {
                 if let Some(raw) = slots.get_mut(*one).and_then(Option::take) {
-                    matched.push(person_of(raw, Some(&wanted)));
+                    matched.push(person_of(raw, sector, Some(&wanted)));
                 }
                 if let Some(u) = used.get_mut(*one) {
                     *u = true;
@@ -924,7 +925,7 @@ fn match_requested(result: &mut LookupResult, raw_persons: Vec<RawPerson<'_>>, a
     // Persons the service sent for no number asked for are still persons; they go last.
     for (j, slot) in slots.into_iter().enumerate() {
         if let (Some(raw), false) = (slot, used.get(j).copied().unwrap_or(true)) {
-            matched.push(person_of(raw, None));
+            matched.push(person_of(raw, sector, None));
         }
     }
     result.persons = matched;
@@ -970,6 +971,22 @@ mod tests {
         assert_eq!(p.status, Some(PersonStatus::Other("1".into())));
         assert_eq!(p.name.as_ref().unwrap().full().as_deref(), Some("Jens Testesen"));
         assert_eq!(p.address.as_ref().unwrap().lines, ["Prøvevej 12", "2100"]);
+    }
+
+    #[test]
+    fn protection_withholds_from_the_private_sector_only() {
+        let body = json!({"data": {"X": {"nodes": [{
+            "beskyttelser": [{"beskyttelsestype": "navne_og_adressebeskyttelse", "status": "aktuel"}],
+            "navne": [], "adresseoplysninger": []
+        }]}}});
+        let private = parse_lookup_response(LookupBody::Json(&body), SectorType::Private, None).unwrap();
+        assert!(private.persons[0].name_withheld && private.persons[0].address_withheld);
+        let public = parse_lookup_response(LookupBody::Json(&body), SectorType::Public, None).unwrap();
+        assert!(!public.persons[0].name_withheld && !public.persons[0].address_withheld);
+        // Null is withheld in either sector; a field not asked for is not.
+        let body = json!({"data": {"X": {"nodes": [{"navne": null}]}}});
+        let public = parse_lookup_response(LookupBody::Json(&body), SectorType::Public, None).unwrap();
+        assert!(public.persons[0].name_withheld && !public.persons[0].address_withheld);
     }
 
     #[test]

@@ -240,5 +240,11 @@ test('merging: record, changes, notifications, idempotent, never empties a field
   assert.deepEqual(cpr.mergePerson({ name: 'X' }, lookupError).notifications.map((n) => n.code), ['ambiguous_result']);
 
   assert.throws(() => cpr.mergePerson({}, { name: 'Jens' }), (e) => e.code === 'invalid_person');
+  const cyclic = { name: 'x' };
+  cyclic.self = cyclic;
+  assert.throws(() => cpr.mergePerson(cyclic, emigrated), (e) => e.code === 'input_not_json');
+  const deep = Array.from({ length: 100 }).reduce((inner) => ({ inner }), {});
+  assert.throws(() => cpr.mergePerson({ deep }, emigrated), (e) => e.code === 'input_too_deep');
+  assert.throws(() => cpr.mergePerson({ n: 10n }, emigrated), (e) => e.code === 'input_not_json');
   assert.throws(() => cpr.mergePerson({}, emigrated, { policies: { name: 'sometimes' } }), (e) => e.code === 'invalid_policies');
 });
