@@ -23,7 +23,7 @@ fn diagnose(v: JsValue) -> Result<JsValue, JsValue> {
     api::diagnose(Ts::new_unchecked(v)).map(Into::into)
 }
 fn redact(v: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    api::redact(v, options)
+    api::redact(v, Some(options))
 }
 
 fn get(value: &JsValue, path: &str) -> JsValue {

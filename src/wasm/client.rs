@@ -193,9 +193,11 @@ impl CprClient {
     #[wasm_bindgen(constructor)]
     pub fn new(
         setup: Ts<SetupInput>,
-        #[wasm_bindgen(unchecked_param_type = "CprHost")] host: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Partial<ClientOptions>")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CprHost")] host: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "Partial<ClientOptions>")] options: Option<JsValue>,
     ) -> Result<CprClient, JsValue> {
+        let host = host.unwrap_or(JsValue::UNDEFINED);
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let setup_json = js_or_text_to_json(&setup.js_value())?;
         let options = match js_to_json(&options)? {
             serde_json::Value::Null => ClientOptions::default(),
@@ -228,7 +230,8 @@ impl CprClient {
 
     /// Test the connection step by step; resolves to a report (failures are steps, not rejections).
     #[wasm_bindgen(js_name = testConnection, unchecked_return_type = "Promise<ConnectionReport>")]
-    pub fn test_connection(&self, #[wasm_bindgen(unchecked_param_type = "OperationOptions")] options: JsValue) -> Promise {
+    pub fn test_connection(&self, #[wasm_bindgen(unchecked_optional_param_type = "OperationOptions")] options: Option<JsValue>) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         self.run(&options, "testConnection", |core, host, recorder| {
             Box::pin(async move { Ok(core.test_connection(host, recorder).await) })
         })
@@ -241,9 +244,11 @@ impl CprClient {
     pub fn lookup(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] cpr: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | null")] existing: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "OperationOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Record<string, unknown> | null")] existing: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "OperationOptions")] options: Option<JsValue>,
     ) -> Promise {
+        let existing = existing.unwrap_or(JsValue::NULL);
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let item = match batch_item(&cpr, &existing) {
             Ok(item) => item,
             Err(error) => return Promise::reject(&error.into()),
@@ -275,8 +280,9 @@ impl CprClient {
     pub fn lookup_many(
         &self,
         #[wasm_bindgen(unchecked_param_type = "BatchInput[]")] items: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "BatchOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "BatchOptions")] options: Option<JsValue>,
     ) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let prepared = (|| -> Result<(Vec<BatchItem>, usize, Option<Function>, JsHost), JsValue> {
             let array: &js_sys::Array = items
                 .dyn_ref()
@@ -329,13 +335,15 @@ impl CprClient {
 
     /// "Fetch CPR Schema": the SDL text. Later queries follow it.
     #[wasm_bindgen(js_name = fetchSchema, unchecked_return_type = "Promise<string>")]
-    pub fn fetch_schema(&self, #[wasm_bindgen(unchecked_param_type = "OperationOptions")] options: JsValue) -> Promise {
+    pub fn fetch_schema(&self, #[wasm_bindgen(unchecked_optional_param_type = "OperationOptions")] options: Option<JsValue>) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         self.run(&options, "fetchSchema", |core, host, recorder| Box::pin(async move { core.fetch_schema(host, recorder).await }))
     }
 
     /// The drift report of the live schema against what the library selects (fetches it first if needed).
     #[wasm_bindgen(js_name = checkSchema, unchecked_return_type = "Promise<DriftReport>")]
-    pub fn check_schema(&self, #[wasm_bindgen(unchecked_param_type = "OperationOptions")] options: JsValue) -> Promise {
+    pub fn check_schema(&self, #[wasm_bindgen(unchecked_optional_param_type = "OperationOptions")] options: Option<JsValue>) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         self.run(&options, "checkSchema", |core, host, recorder| {
             Box::pin(async move {
                 let sdl = match core.live_schema() {

@@ -88,8 +88,9 @@ pub fn diagnose(failure: Ts<FailureInput>) -> Result<Ts<Diagnosis>, JsValue> {
 #[wasm_bindgen(unchecked_return_type = "unknown")]
 pub fn redact(
     #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "RedactOptions")] options: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "RedactOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
+    let options = options.unwrap_or(JsValue::UNDEFINED);
     let options = redact_options(&js_to_json(&options)?)?;
     let value = js_to_json(&value)?;
     to_js(&redact_with(&value, &options))

@@ -17,7 +17,33 @@ import {
   type CprError,
   type EnvironmentInfo,
   type SetupFieldInfo,
+  CprClient,
+  createCertificateFetch,
+  writeDebugCaptures,
+  downloadDebugCapture,
+  type CprHost,
+  type ConnectionReport,
+  type LookupOutcome,
+  type ItemResult,
+  type Progress,
+  type DebugCapture,
+  type HostRequest,
+  buildLookupQuery,
+  checkSchema,
+  parseLookupResponse,
+  mergePerson,
+  type LookupQuery,
+  type DriftReport,
+  type LookupResult,
+  type MergeResult,
 } from 'datafordeler-cpr';
+
+// The GraphQL layer on its own, for hosts that do their own HTTP.
+const query: LookupQuery = buildLookupQuery({ sectorType: 'private', cprNumbers: ['0101701239'] });
+const drift: DriftReport = checkSchema('type Query { a: Int }', { sectorType: 'public' });
+const parsed: LookupResult = parseLookupResponse('{"data":null}', { sectorType: 'private', cprNumbers: ['0101701239'] });
+const merged: MergeResult = mergePerson({ name: 'x' }, parsed.persons[0] ?? null, { policies: { address: 'never' } });
+void [query.variables, drift, merged.changes];
 
 const number: CprValidation = validateCpr('010170-1239');
 const masked: string | undefined = number.masked ?? undefined;
@@ -57,7 +83,30 @@ const safe: unknown = redact({ Authorization: 'Bearer x' }, { maskCpr: true, sec
 const envs: EnvironmentInfo[] = environments();
 const fields: SetupFieldInfo[] = setupFields();
 
+// The client, with a host that relays every request and records debug captures.
+const host: CprHost = {
+  fetch: async (request: HostRequest) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: `{"purpose":"${request.purpose}"}` }),
+  onDebug: (capture: DebugCapture) => { void capture.exchanges.length; },
+};
+const client = new CprClient(setup, host, { timeoutMs: 10_000, maxAttempts: 3, merge: { policies: { name: 'ifEmpty' } } });
+async function useClient(signal: AbortSignal): Promise<void> {
+  const report: ConnectionReport = await client.testConnection();
+  const failed = report.steps.find((s) => s.status === 'failed')?.diagnosis?.solution;
+  const outcome: LookupOutcome = await client.lookup('010170-1239', { name: 'x' }, { signal });
+  const changes = outcome.merge?.changes.map((c) => c.field);
+  const results: ItemResult[] = await client.lookupMany(['0101701239', { cpr: '0101701239', existing: null }], {
+    concurrency: 4,
+    signal,
+    onProgress: (p: Progress) => { void p.done; },
+  });
+  const sdl: string = await client.fetchSchema();
+  void [failed, changes, results, sdl, client.endpoints.graphqlUrl, await client.checkSchema()];
+}
+const certificateFetch = createCertificateFetch({ pfx: new Uint8Array([0x30]), passphrase: 'pw', ca: '-----BEGIN CERTIFICATE-----' });
+const onDebug: (capture: DebugCapture) => string = writeDebugCaptures('/tmp/debug');
+const download: (capture: DebugCapture) => string = downloadDebugCapture;
+
 // @ts-expect-error: environment names are a closed set
 const wrong: SetupInput = { environment: 'staging' };
 
-export { masked, valid, severity, tokenUrl, provenance, retry, safe, envs, fields, wrong };
+export { masked, valid, severity, tokenUrl, provenance, retry, safe, envs, fields, wrong, useClient, certificateFetch, onDebug, download };
