@@ -80,6 +80,10 @@ pub struct DebugCapture {
     pub cpr_masked: bool,
 }
 
+/// Bodies larger than this are not copied into a capture: a refused oversized answer would
+/// otherwise make the capture itself huge (and slow to redact).
+pub const MAX_CAPTURED_BODY_BYTES: usize = 256 * 1024;
+
 /// Collects one operation's exchanges when debug mode is on; does nothing otherwise.
 pub struct Recorder {
     enabled: bool,
@@ -153,6 +157,9 @@ impl Recorder {
     fn body(&self, body: Option<&str>) -> Value {
         match body {
             None => Value::Null,
+            Some(text) if text.len() > MAX_CAPTURED_BODY_BYTES => {
+                Value::String(format!("[{} bytes not kept: larger than the debug capture limit]", text.len()))
+            }
             Some(text) => match serde_json::from_str::<Value>(text) {
                 Ok(json) => redact_with(&json, &self.redaction),
                 Err(_) => Value::String(redact_text_with(text, &self.redaction)),

@@ -439,3 +439,15 @@ mod lookups {
         assert!(host.sent.borrow().is_empty());
     }
 }
+
+#[test]
+fn huge_bodies_are_not_copied_into_debug_captures() {
+    let (c, host) = (client(json!({"debugMode": true})), FakeHost::default());
+    let huge = format!("{{\"data\":\"{}\"}}", "x".repeat(crate::client::debug::MAX_CAPTURED_BODY_BYTES + 1));
+    host.script(Purpose::Graphql, vec![ok(&huge)]);
+    let recorder = c.begin(&host).unwrap();
+    block_on(c.graphql(&host, &recorder, "{}".into())).unwrap();
+    let capture = capture(&recorder, &host, "lookup", None).unwrap();
+    let body = capture.response.unwrap().body;
+    assert!(body.as_str().unwrap().contains("bytes not kept"), "{body}");
+}

@@ -169,7 +169,7 @@ export async function applyFault(rule, req, res, ctx) {
         const n = Math.min(perChunk, units - written);
         const ok = res.write((written > 0 ? ',' : '') + chunkOf(n));
         written += n;
-        if (!ok) await new Promise((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
+        if (!ok) await drainOrClose(res);
       }
       if (!res.destroyed) res.end(tail);
       return 'done';
@@ -187,4 +187,18 @@ export async function applyFault(rule, req, res, ctx) {
     default:
       return 'continue';
   }
+}
+
+// Wait for backpressure to clear (or the client to go away), removing both listeners afterwards
+// so a long stream does not pile up 'close' listeners on one response.
+function drainOrClose(res) {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
