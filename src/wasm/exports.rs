@@ -106,6 +106,14 @@ fn redact_options(json: &Value) -> Result<RedactOptions, CprError> {
     Ok(RedactOptions { mask_cpr, known_secrets })
 }
 
+/// The "Fetch CPR Schema" request for a setup (`GET <graphql url>/schema`), for hosts that do
+/// their own HTTP; add the bearer token.
+#[wasm_bindgen(js_name = buildSchemaRequest)]
+pub fn build_schema_request(setup: Ts<SetupInput>) -> Result<Ts<crate::query::SchemaRequest>, JsValue> {
+    let value = js_or_text_to_json(&setup.js_value())?;
+    Ok(ts(&crate::query::build_schema_request_json(&value)?))
+}
+
 /// The environment table: every environment with its hosts and where each is known from.
 #[wasm_bindgen]
 pub fn environments() -> Vec<Ts<EnvironmentInfo>> {

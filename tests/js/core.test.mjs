@@ -236,6 +236,13 @@ test('redact returns a safe deep copy', () => {
   assert.throws(() => cpr.redact({}, { secrets: 'x' }), { code: 'invalid_options' });
 });
 
+test('buildSchemaRequest gives the schema download for a setup', () => {
+  const request = cpr.buildSchemaRequest({ environment: 'production', sectorType: 'public', authMethod: 'sharedSecret' });
+  assert.equal(request.method, 'GET');
+  assert.equal(request.url, 'https://graphql.datafordeler.dk/CPR/custom/PublicSector/v2/schema');
+  assert.throws(() => cpr.buildSchemaRequest({}), { code: 'required' });
+});
+
 test('environments and setupFields expose the single tables', () => {
   const envs = cpr.environments();
   assert.deepEqual(envs.map((e) => e.key), ['production', 'test03', 'test04', 'test06']);

@@ -36,7 +36,12 @@ import {
   type DriftReport,
   type LookupResult,
   type MergeResult,
+  buildSchemaRequest,
+  type SchemaRequest,
 } from 'datafordeler-cpr';
+
+const schemaRequest: SchemaRequest = buildSchemaRequest({ environment: 'test04', sectorType: 'private', authMethod: 'sharedSecret' });
+void schemaRequest.url;
 
 // The GraphQL layer on its own, for hosts that do their own HTTP.
 const query: LookupQuery = buildLookupQuery({ sectorType: 'private', cprNumbers: ['0101701239'] });
