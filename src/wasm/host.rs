@@ -182,30 +182,25 @@ async fn host_fetch(fetch: &Function, request: &HttpRequest, signal: &AbortSigna
 
 /// Headers from a plain object, an array of pairs, or a `Headers` instance.
 fn header_pairs(headers: &JsValue) -> Vec<(String, String)> {
-    let mut pairs = Vec::new();
     if headers.is_undefined() || headers.is_null() {
-        return pairs;
+        return Vec::new();
     }
-    if let Ok(Some(iter)) = js_sys::try_iter(headers) {
-        for entry in iter.flatten().take(1000) {
-            let name = Reflect::get(&entry, &JsValue::from_f64(0.0)).ok().and_then(|v| v.as_string());
-            let value = Reflect::get(&entry, &JsValue::from_f64(1.0)).ok().and_then(|v| v.as_string());
-            if let (Some(name), Some(value)) = (name, value) {
-                pairs.push((name, value));
-            }
-        }
-        return pairs;
-    }
-    if let Some(object) = headers.dyn_ref::<Object>() {
-        for entry in Object::entries(object).iter().take(1000) {
-            let name = Reflect::get(&entry, &JsValue::from_f64(0.0)).ok().and_then(|v| v.as_string());
-            let value = Reflect::get(&entry, &JsValue::from_f64(1.0)).ok().and_then(|v| v.as_string());
-            if let (Some(name), Some(value)) = (name, value) {
-                pairs.push((name, value));
-            }
-        }
-    }
-    pairs
+    // `Headers` and arrays iterate as [name, value] pairs; a plain object's entries do too.
+    let entries: Vec<JsValue> = match js_sys::try_iter(headers) {
+        Ok(Some(iter)) => iter.flatten().take(1000).collect(),
+        _ => match headers.dyn_ref::<Object>() {
+            Some(object) => Object::entries(object).iter().take(1000).collect(),
+            None => Vec::new(),
+        },
+    };
+    entries
+        .iter()
+        .filter_map(|entry| {
+            let name = Reflect::get(entry, &JsValue::from_f64(0.0)).ok()?.as_string()?;
+            let value = Reflect::get(entry, &JsValue::from_f64(1.0)).ok()?.as_string()?;
+            Some((name, value))
+        })
+        .collect()
 }
 
 async fn read_response(response: web_sys::Response, max_bytes: usize) -> Result<HttpResponse, TransportError> {

@@ -332,3 +332,29 @@ test('every emulator fault mode ends in the expected diagnosis or a successful r
     else assert.equal(result.e?.code, code, mode);
   }
 });
+
+test('host.fetch may answer with plain headers, header pairs, a Headers object or a Response', async () => {
+  const forms = {
+    object: (h) => h,
+    pairs: (h) => Object.entries(h),
+    headers: (h) => new Headers(h),
+  };
+  for (const [form, shape] of Object.entries(forms)) {
+    const hostFetch = async (request) => request.purpose === 'token'
+      ? { status: 200, headers: shape({ 'content-type': 'application/json' }), body: '{"access_token":"t","expires_in":300}' }
+      : { status: 429, headers: shape({ 'Retry-After': '7', 'content-type': 'application/problem+json' }), body: '{}' };
+    const error = await new CprClient(setup(), { fetch: hostFetch }, { maxAttempts: 1 }).lookup('0707610123').catch((e) => e);
+    assert.equal(error.code, 'rate_limited', form);
+    assert.equal(error.diagnosis.retryAfterSeconds, 7, form);
+  }
+  const asResponse = async (request) => request.purpose === 'token'
+    ? new Response('{"access_token":"t","expires_in":300}', { status: 200 })
+    : new Response('{}', { status: 503, headers: { 'Retry-After': '9' } });
+  const error = await new CprClient(setup(), { fetch: asResponse }, { maxAttempts: 1 }).lookup('0707610123').catch((e) => e);
+  assert.deepEqual([error.code, error.diagnosis.retryAfterSeconds], ['server_error', 9]);
+  const broken = await new CprClient(setup(), { fetch: () => ({ status: 'ok' }) }, { maxAttempts: 1 }).lookup('0707610123').catch((e) => e);
+  assert.equal(broken.code, 'network_error');
+  assert.match(broken.diagnosis.detail, /status must be an HTTP status number/);
+  const throwing = await new CprClient(setup(), { fetch: () => { throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } }); } }, { maxAttempts: 1 }).testConnection();
+  assert.equal(throwing.steps.find((s) => s.status === 'failed').diagnosis.code, 'connection_refused');
+});
