@@ -18,6 +18,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The lint step of the tests needs clippy.
+if ! cargo clippy --version >/dev/null 2>&1; then
+  say "adding the clippy component"
+  rustup component add clippy
+fi
+
 # 2. wasm-bindgen CLI at exactly the version of the wasm-bindgen crate in Cargo.lock:
 #    the generated glue and the crate must match.
 wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)

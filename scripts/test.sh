@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "Lints: no unwrap, expect or panic on input paths (core and wasm boundary)"
+cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+
 step "Rust core, native"
 cargo test
 
