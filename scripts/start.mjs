@@ -26,7 +26,7 @@ if (args.smoke) {
 }
 
 console.log(`\nCPR setup page: ${app.pageUrl}`);
-if (app.emulator) console.log(`Datafordeleren emulator: ${app.emulator.urls.origin} (choose "Local emulator" as CPR Environment)`);
+if (app.emulator) console.log('A local Datafordeleren emulator is running: choose "Local emulator" as CPR Environment.');
 console.log('Press Ctrl-C to stop.\n');
 const lifetime = setTimeout(() => {
   console.log('max lifetime reached, stopping');
