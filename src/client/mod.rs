@@ -224,7 +224,6 @@ impl Client {
             .await?;
         let parsed: TokenResponse = serde_json::from_str(&response.body).map_err(|_| ClientError::from_code("malformed_response"))?;
         let value = parsed.access_token.filter(|t| !t.is_empty()).ok_or_else(|| ClientError::from_code("malformed_response"))?;
-        let _ = parsed.token_type;
         Ok(Token {
             value: Secret::new(value),
             refresh_at_ms: refresh_at(host.now_ms(), parsed.expires_in, self.options.token_refresh_margin_seconds),

@@ -20,12 +20,11 @@ pub struct Token {
     pub refresh_at_ms: f64,
 }
 
-/// The parts of an OAuth token response the client needs.
+/// The parts of an OAuth token response the client needs (`token_type` is always Bearer here).
 #[derive(Deserialize)]
 pub struct TokenResponse {
     pub access_token: Option<String>,
     pub expires_in: Option<f64>,
-    pub token_type: Option<String>,
 }
 
 enum State<E> {
