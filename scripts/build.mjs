@@ -1,5 +1,6 @@
 // Build the npm package in pkg/: compile the crate once to wasm32, bind it twice (browsers and
-// bundlers: `web`; Node: `nodejs`), then shrink each module with binaryen's wasm-opt.
+// bundlers: `web`; Node: `nodejs`), then shrink each module with binaryen's wasm-opt. A second
+// build with the `certificate-inspection` feature makes the certificate-check module (pkg/cert).
 //
 // Usage: node scripts/build.mjs [--debug]
 import { execFileSync } from 'node:child_process';
@@ -15,12 +16,12 @@ function run(cmd, args, options = {}) {
   execFileSync(cmd, args, { cwd: root, stdio: 'inherit', ...options });
 }
 
-function buildWasm({ crateFeatures = [], outName, targets }) {
-  const cargoArgs = ['build', '--lib', '--target', 'wasm32-unknown-unknown'];
+function buildWasm({ crateFeatures = [], outName, targets, targetDir = join(root, 'target') }) {
+  const cargoArgs = ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--target-dir', targetDir];
   if (!debug) cargoArgs.push('--release');
   if (crateFeatures.length) cargoArgs.push('--features', crateFeatures.join(','));
   run('cargo', cargoArgs);
-  const wasm = join(root, 'target', 'wasm32-unknown-unknown', profile, 'datafordeler_cpr.wasm');
+  const wasm = join(targetDir, 'wasm32-unknown-unknown', profile, 'datafordeler_cpr.wasm');
   for (const [target, dir, moduleType] of targets) {
     const outDir = join(root, 'pkg', dir);
     rmSync(outDir, { recursive: true, force: true });
@@ -50,5 +51,19 @@ buildWasm({
   targets: [
     ['web', 'web', 'module'],
     ['nodejs', 'node', 'commonjs'],
+  ],
+});
+
+// The setup page's certificate check: the same crate with the `certificate-inspection` feature,
+// in its own module (pkg/cert) that the page loads only when a PFX is chosen, so the core
+// module above does not grow. Its own target dir: a cdylib's file name carries no feature hash,
+// so sharing one would rebuild both modules on every run.
+buildWasm({
+  crateFeatures: ['certificate-inspection'],
+  outName: 'cpr_certificate',
+  targetDir: join(root, 'target', 'certificate'),
+  targets: [
+    ['web', 'cert/web', 'module'],
+    ['nodejs', 'cert/node', 'commonjs'],
   ],
 });

@@ -11,6 +11,10 @@ cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
 step "Rust core, native"
 cargo test
 
+step "Certificate check, native (feature certificate-inspection; PFX files made with openssl)"
+cargo test --features certificate-inspection --lib certificate
+cargo clippy --lib --features certificate-inspection --target wasm32-unknown-unknown -- -D warnings
+
 step "wasm boundary in Node (wasm-bindgen-test)"
 cargo test --target wasm32-unknown-unknown --tests
 

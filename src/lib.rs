@@ -17,6 +17,8 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod address;
+#[cfg(feature = "certificate-inspection")]
+pub mod certificate;
 pub mod client;
 pub mod cpr;
 pub mod diagnosis;

@@ -3,6 +3,8 @@
 //! bounded (depth, size), and every failure becomes a JS `Error` with a stable `code`:
 //! no input can reach a panic.
 
+#[cfg(feature = "certificate-inspection")]
+mod certificate;
 mod client;
 mod convert;
 mod graphql;
