@@ -31,7 +31,7 @@ pub fn floor(raw: &str) -> Option<String> {
         return None;
     }
     if t.eq_ignore_ascii_case("st") || t.eq_ignore_ascii_case("kl") {
-        return Some(format!("{}.", t.to_lowercase()));
+        return Some(format!("{}.", t.to_ascii_lowercase()));
     }
     if t.chars().all(|c| c.is_ascii_digit()) {
         let n = t.trim_start_matches('0');
@@ -79,7 +79,9 @@ pub fn street_line(street: Option<&str>, house: Option<&str>, floor_code: Option
 /// The c/o line: `c/o Karen Eksempel`, whether or not the register wrote the `c/o`.
 pub fn co_line(co_name: Option<&str>) -> Option<String> {
     let name = clean(co_name)?;
-    let lower = name.to_lowercase();
+    // ASCII folding suffices: no other character folds to `c` or `o` (and it keeps Unicode's
+    // case tables out of the wasm module).
+    let lower = name.to_ascii_lowercase();
     if lower.starts_with("c/o") || lower.starts_with("c/ o") {
         Some(name)
     } else {

@@ -627,10 +627,10 @@ pub fn merge_person_json(existing: &Value, person: &Value, options: &Value) -> R
             if depth_exceeds(person, MAX_DEPTH) {
                 return Err(CprError::invalid_input("invalid_person", "The person is nested too deeply to be a person record."));
             }
-            parsed = Person::deserialize(person).map_err(|e| {
+            parsed = Person::from_json(person).map_err(|e| {
                 CprError::invalid_input(
                     "invalid_person",
-                    format!("The person is not a person record from parseLookupResponse ({}).", crate::response::safe_message(&e.to_string())),
+                    format!("The person is not a person record from parseLookupResponse ({}).", crate::response::safe_message(&e)),
                 )
             })?;
             MergeSubject::Person(&parsed)

@@ -5,6 +5,7 @@
 //! protection) a flag says so. Merging relies on this: an absent value never overwrites data.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::cpr::days_in_month;
 
@@ -457,6 +458,200 @@ impl Person {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Reading a person back from JSON
+// ---------------------------------------------------------------------------------------------
+
+/// A JSON object being read as one of the records above, with the same rules as their serde
+/// form: a missing field takes its default, `null` is an absent optional value, unknown fields
+/// are ignored, and a value of the wrong type is an error naming the field (never its value).
+///
+/// Written by hand rather than derived: a derived reader is generic code instantiated per
+/// record type and per deserializer, several times the size of this in the wasm module, and
+/// `mergePerson` (the one place a person is read back) already holds the parsed value.
+struct Fields<'a> {
+    map: &'a Map<String, Value>,
+    path: &'a str,
+}
+
+type Read<T> = Result<T, String>;
+
+impl<'a> Fields<'a> {
+    fn of(value: &'a Value, path: &'a str) -> Read<Fields<'a>> {
+        match value {
+            Value::Object(map) => Ok(Fields { map, path }),
+            _ => Err(format!("{path} must be an object")),
+        }
+    }
+
+    fn wrong(&self, key: &str, what: &str) -> String {
+        format!("{}.{key} must be {what}", self.path)
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key)
+    }
+
+    fn text(&self, key: &str) -> Read<Option<String>> {
+        match self.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(self.wrong(key, "text")),
+        }
+    }
+
+    fn required_text(&self, key: &str) -> Read<String> {
+        match self.get(key) {
+            None => Ok(String::new()),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(self.wrong(key, "text")),
+        }
+    }
+
+    fn flag(&self, key: &str) -> Read<bool> {
+        match self.get(key) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(_) => Err(self.wrong(key, "true or false")),
+        }
+    }
+
+    fn lines(&self, key: &str) -> Read<Vec<String>> {
+        match self.get(key) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => {
+                items.iter().map(|i| i.as_str().map(str::to_string).ok_or_else(|| self.wrong(key, "a list of text"))).collect()
+            }
+            Some(_) => Err(self.wrong(key, "a list of text")),
+        }
+    }
+
+    fn record<T>(&self, key: &str, read: fn(&Fields) -> Read<T>) -> Read<Option<T>> {
+        match self.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => read(&Fields::of(v, key)?).map(Some),
+        }
+    }
+
+    fn records<T>(&self, key: &str, read: fn(&Fields) -> Read<T>) -> Read<Vec<T>> {
+        match self.get(key) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => items.iter().map(|i| read(&Fields::of(i, key)?)).collect(),
+            Some(_) => Err(self.wrong(key, "a list")),
+        }
+    }
+}
+
+fn read_name(f: &Fields) -> Read<PersonName> {
+    Ok(PersonName {
+        given: f.text("given")?,
+        middle: f.text("middle")?,
+        family: f.text("family")?,
+        addressing: f.text("addressing")?,
+        from: f.text("from")?,
+        to: f.text("to")?,
+    })
+}
+
+fn read_address(f: &Fields) -> Read<Address> {
+    Ok(Address {
+        street: f.text("street")?,
+        house_number: f.text("houseNumber")?,
+        floor: f.text("floor")?,
+        door: f.text("door")?,
+        post_code: f.text("postCode")?,
+        post_district: f.text("postDistrict")?,
+        locality: f.text("locality")?,
+        municipality_code: f.text("municipalityCode")?,
+        municipality_name: f.text("municipalityName")?,
+        co_name: f.text("coName")?,
+        lines: f.lines("lines")?,
+        from: f.text("from")?,
+        to: f.text("to")?,
+    })
+}
+
+fn read_protection(f: &Fields) -> Read<Protection> {
+    Ok(Protection { kind: f.required_text("type")?, from: f.text("from")?, to: f.text("to")?, active: f.flag("active")? })
+}
+
+fn read_country(f: &Fields) -> Read<Country> {
+    Ok(Country { code: f.text("code")?, name: f.text("name")?, iso_code: f.text("isoCode")? })
+}
+
+fn read_relation(f: &Fields) -> Read<Relation> {
+    let kind = match f.get("kind").and_then(Value::as_str) {
+        Some("child") => RelationKind::Child,
+        Some("parent") => RelationKind::Parent,
+        _ => return Err(f.wrong("kind", "child or parent")),
+    };
+    Ok(Relation {
+        kind,
+        role: f.text("role")?,
+        cpr: f.text("cpr")?,
+        name: f.record("name", read_name)?,
+        protections: f.records("protections", read_protection)?,
+        from: f.text("from")?,
+    })
+}
+
+fn read_person(f: &Fields) -> Read<Person> {
+    let status = match f.get("status") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(match KnownStatus::ALL.into_iter().find(|k| k.key() == s) {
+            Some(k) => PersonStatus::Known(k),
+            None => PersonStatus::Other(s.clone()),
+        }),
+        Some(_) => return Err(f.wrong("status", "text")),
+    };
+    Ok(Person {
+        cpr: f.text("cpr")?,
+        status,
+        status_date: f.text("statusDate")?,
+        birth_date: f.text("birthDate")?,
+        name: f.record("name", read_name)?,
+        name_withheld: f.flag("nameWithheld")?,
+        address: f.record("address", read_address)?,
+        address_withheld: f.flag("addressWithheld")?,
+        protections: f.records("protections", read_protection)?,
+        emigration: f.record("emigration", |e| {
+            Ok(Emigration {
+                date: e.text("date")?,
+                country: e.record("country", read_country)?,
+                foreign_address_lines: e.lines("foreignAddressLines")?,
+                return_date: e.text("returnDate")?,
+            })
+        })?,
+        disappearance: f.record("disappearance", |d| Ok(Disappearance { date: d.text("date")?, found_date: d.text("foundDate")? }))?,
+        death: f.record("death", |d| Ok(Death { date: d.text("date")? }))?,
+        contact_address: f.record("contactAddress", |c| Ok(ContactAddress { lines: c.lines("lines")?, from: c.text("from")? }))?,
+        guardianship: f.record("guardianship", |g| {
+            Ok(Guardianship {
+                from: g.text("from")?,
+                guardian_name: g.text("guardianName")?,
+                guardian_address_lines: g.lines("guardianAddressLines")?,
+            })
+        })?,
+        name_history: f.records("nameHistory", read_name)?,
+        address_history: f.records("addressHistory", read_address)?,
+        relations: f.records("relations", read_relation)?,
+    })
+}
+
+impl Person {
+    /// Read a person as `parseLookupResponse` writes it (the JSON form of [`Person`]).
+    ///
+    /// ```
+    /// use datafordeler_cpr::person::Person;
+    /// let p = Person::from_json(&serde_json::json!({"status": "doed", "name": {"given": "Jens"}})).unwrap();
+    /// assert_eq!(p.name.unwrap().given.as_deref(), Some("Jens"));
+    /// assert!(Person::from_json(&serde_json::json!({"name": "Jens"})).unwrap_err().contains("name must be an object"));
+    /// ```
+    pub fn from_json(value: &Value) -> Result<Person, String> {
+        read_person(&Fields::of(value, "person")?)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Dates
 // ---------------------------------------------------------------------------------------------
 
@@ -602,6 +797,43 @@ mod tests {
         let other = PersonStatus::from_register(" inaktiv ");
         assert_eq!(serde_json::to_value(&other).unwrap(), "inaktiv");
         assert_eq!(serde_json::from_value::<PersonStatus>(serde_json::json!("inaktiv")).unwrap(), other);
+    }
+
+    #[test]
+    fn from_json_reads_what_serde_writes() {
+        let person = Person {
+            cpr: Some("0101701239".into()),
+            status: Some(PersonStatus::Other("ny".into())),
+            name: Some(PersonName { given: Some("Jens".into()), to: Some("2001-01-01".into()), ..Default::default() }),
+            address: Some(Address { street: Some("Vej".into()), lines: vec!["Vej 1".into()], co_name: Some("c/o".into()), ..Default::default() }),
+            protections: vec![Protection { kind: MARKETING_PROTECTION.into(), active: true, ..Default::default() }],
+            emigration: Some(Emigration {
+                country: Some(Country { iso_code: Some("SE".into()), ..Default::default() }),
+                foreign_address_lines: vec!["Gata 1".into()],
+                ..Default::default()
+            }),
+            disappearance: Some(Disappearance { found_date: Some("2000-01-01".into()), ..Default::default() }),
+            death: Some(Death { date: Some("2020-01-01".into()) }),
+            contact_address: Some(ContactAddress { lines: vec!["Box 1".into()], from: None }),
+            guardianship: Some(Guardianship { guardian_name: Some("V".into()), guardian_address_lines: vec!["L".into()], from: None }),
+            name_history: vec![PersonName { family: Some("Old".into()), ..Default::default() }],
+            address_history: vec![Address::default()],
+            relations: vec![Relation { kind: RelationKind::Parent, role: Some("mor".into()), cpr: None, name: None, protections: vec![], from: None }],
+            ..Default::default()
+        };
+        let json = serde_json::to_value(&person).unwrap();
+        assert_eq!(Person::from_json(&json).unwrap(), person);
+        assert_eq!(serde_json::from_value::<Person>(json).unwrap(), person);
+        for bad in [
+            serde_json::json!({"name": "Jens"}),
+            serde_json::json!({"protections": [{"type": null}]}),
+            serde_json::json!({"nameWithheld": "yes"}),
+            serde_json::json!({"relations": [{"cpr": "x"}]}),
+            serde_json::json!({"address": {"lines": [1]}}),
+        ] {
+            assert!(Person::from_json(&bad).is_err(), "{bad}");
+            assert!(serde_json::from_value::<Person>(bad).is_err());
+        }
     }
 
     #[test]

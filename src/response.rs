@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -89,153 +89,328 @@ pub enum LookupBody<'a> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Lenient building blocks
-// ---------------------------------------------------------------------------------------------
-
-/// A scalar read as text: strings as they are (borrowed from the body where possible: this is
-/// the hot path), numbers and booleans written out, null as absent.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-struct Text<'a>(Option<Cow<'a, str>>);
-
-impl Text<'_> {
-    fn get(&self) -> Option<String> {
-        self.as_str().map(str::to_string)
-    }
-    fn as_str(&self) -> Option<&str> {
-        self.0.as_deref().map(str::trim).filter(|s| !s.is_empty())
-    }
-    fn date(&self) -> Option<String> {
-        self.as_str().and_then(register_date)
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Text<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("text")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'a>, E> {
-                Ok(Text(Some(Cow::Borrowed(v))))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'a>, E> {
-                Ok(Text(Some(Cow::Owned(v.to_string()))))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'a>, E> {
-                Ok(Text(Some(Cow::Owned(v))))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text<'a>, E> {
-                Ok(Text(Some(Cow::Owned(v.to_string()))))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text<'a>, E> {
-                Ok(Text(Some(Cow::Owned(v.to_string()))))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text<'a>, E> {
-                Ok(Text(Some(Cow::Owned(v.to_string()))))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Text<'a>, E> {
-                Ok(Text(Some(Cow::Owned(v.to_string()))))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Text<'a>, E> {
-                Ok(Text(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Text<'a>, E> {
-                Ok(Text(None))
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Text<'a>, D::Error> {
-                d.deserialize_any(V(PhantomData))
-            }
-        }
-        d.deserialize_any(V(PhantomData))
-    }
-}
-
-/// A list field: not selected, null (withheld or failed), or rows. A single object counts as
-/// a list of one and null rows are skipped, so a schema that changes a list to an object
-/// (or back) still reads.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-enum Rows<T> {
-    #[default]
-    Absent,
-    Null,
-    List(Vec<T>),
-}
-
-impl<T> Rows<T> {
-    fn rows(&self) -> &[T] {
-        match self {
-            Rows::List(r) => r,
-            _ => &[],
-        }
-    }
-    fn into_rows(self) -> Vec<T> {
-        match self {
-            Rows::List(r) => r,
-            _ => Vec::new(),
-        }
-    }
-    fn is_null(&self) -> bool {
-        matches!(self, Rows::Null)
-    }
-    fn is_absent(&self) -> bool {
-        matches!(self, Rows::Absent)
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Rows<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = Rows<T>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a list of objects")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Rows<T>, E> {
-                Ok(Rows::Null)
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Rows<T>, E> {
-                Ok(Rows::Null)
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Rows<T>, D::Error> {
-                d.deserialize_any(self)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Rows<T>, A::Error> {
-                let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(16));
-                while let Some(row) = seq.next_element::<Option<T>>()? {
-                    rows.extend(row);
-                }
-                Ok(Rows::List(rows))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Rows<T>, A::Error> {
-                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|row| Rows::List(vec![row]))
-            }
-        }
-        d.deserialize_any(V(PhantomData))
-    }
-}
-
-/// A nested object that may be null or, leniently, the first element of a list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct One<T>(Option<T>);
-
-impl<T> Default for One<T> {
-    fn default() -> Self {
-        One(None)
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for One<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Rows::<T>::deserialize(d).map(|rows| One(rows.into_rows().into_iter().next()))
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // The answer, named like the schema
 // ---------------------------------------------------------------------------------------------
 
+/// How a field of the answer is read.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// A scalar read as text: strings as they are (borrowed from the body where possible: this
+    /// is the hot path), numbers and booleans written out, null as absent.
+    Text,
+    /// A list of records, or (leniently) a single record as a list of one; null rows skipped.
+    /// A nested object (`One`) is read the same way and its first row used.
+    Rows(&'static Shape),
+}
+
+/// A record type of the answer: its fields, and for history rows the fields that say when
+/// the row starts and ends.
+#[derive(Debug)]
+struct Shape {
+    fields: &'static [(&'static str, Kind)],
+    from: Option<&'static str>,
+    to: &'static str,
+}
+
+/// The fields of a shape that are read as text.
+macro_rules! texts {
+    ($($name:literal),* $(,)?) => { &[$(($name, Kind::Text)),*] };
+}
+
+const LINES: &[(&str, Kind)] = texts!["adresselinie1", "adresselinie2", "adresselinie3", "adresselinie4", "adresselinie5"];
+
+// The shapes are tables rather than derived structs: one reader walks them all, so the wasm
+// module carries one copy of the reading code instead of one per record type (and per way of
+// reaching it), and the answer is still read in one pass with borrowed text.
+static PERSONNUMMER: Shape = Shape { fields: texts!["personnummer", "status", "virkningtil"], from: None, to: "virkningtil" };
+static BESKYTTELSE: Shape =
+    Shape { fields: texts!["beskyttelsestype", "status", "virkningfra", "virkningtil"], from: Some("virkningfra"), to: "virkningtil" };
+static NAVN: Shape = Shape {
+    fields: texts!["adresseringsnavn", "fornavne", "mellemnavn", "efternavn", "status", "virkningfra", "virkningtil"],
+    from: Some("virkningfra"),
+    to: "virkningtil",
+};
+static CPR_ADRESSE: Shape = Shape {
+    fields: texts![
+        "vejadresseringsnavn", "vejnavn", "husnummer", "etage", "sidedoer", "bynavn", "postnummer", "postdistrikt",
+        "cprkommunekode", "cprkommunenavn",
+    ],
+    from: None,
+    to: "",
+};
+static ADRESSELINJER: Shape = Shape { fields: LINES, from: None, to: "" };
+static ADRESSEOPLYSNING: Shape = Shape {
+    fields: &[
+        ("conavn", Kind::Text),
+        ("status", Kind::Text),
+        ("virkningfra", Kind::Text),
+        ("virkningtil", Kind::Text),
+        ("cprAdresse", Kind::Rows(&CPR_ADRESSE)),
+        ("supplerendeAdresse", Kind::Rows(&ADRESSELINJER)),
+    ],
+    from: Some("virkningfra"),
+    to: "virkningtil",
+};
+static LAND: Shape = Shape { fields: texts!["kode", "navn", "landekode"], from: None, to: "" };
+static UDREJSE: Shape = Shape {
+    fields: &[
+        ("status", Kind::Text),
+        ("udrejsedato", Kind::Text),
+        ("indrejsedato", Kind::Text),
+        ("cprlandUdrejse", Kind::Rows(&LAND)),
+        ("udlandsadresse", Kind::Rows(&ADRESSELINJER)),
+    ],
+    from: Some("udrejsedato"),
+    to: "indrejsedato",
+};
+static FORSVINDING: Shape =
+    Shape { fields: texts!["status", "forsvindingsdato", "genfindingsdato"], from: Some("forsvindingsdato"), to: "genfindingsdato" };
+static KONTAKTADRESSE: Shape = Shape {
+    fields: texts!["status", "virkningfra", "virkningtil", "adresselinie1", "adresselinie2", "adresselinie3", "adresselinie4", "adresselinie5"],
+    from: Some("virkningfra"),
+    to: "virkningtil",
+};
+static VAERGEMAAL: Shape = Shape {
+    fields: texts!["status", "virkningfra", "virkningtil", "vaergenavn", "vaergeadresselinie1", "vaergeadresselinie2", "vaergeadresselinie3"],
+    from: Some("virkningfra"),
+    to: "virkningtil",
+};
+static SIMPEL_PERSON: Shape = Shape {
+    fields: &[("personnummer", Kind::Text), ("beskyttelser", Kind::Rows(&BESKYTTELSE)), ("navn", Kind::Rows(&NAVN))],
+    from: None,
+    to: "",
+};
+static BARNRELATION: Shape =
+    Shape { fields: &[("virkningfra", Kind::Text), ("barn", Kind::Rows(&SIMPEL_PERSON))], from: None, to: "" };
+static FORAELDER: Shape = Shape {
+    fields: &[("virkningfra", Kind::Text), ("foraelderrolle", Kind::Text), ("foraelder", Kind::Rows(&SIMPEL_PERSON))],
+    from: None,
+    to: "",
+};
+static PERSON: Shape = Shape {
+    fields: &[
+        ("status", Kind::Text),
+        ("statusdato", Kind::Text),
+        ("foedselsdato", Kind::Text),
+        ("personnumre", Kind::Rows(&PERSONNUMMER)),
+        ("beskyttelser", Kind::Rows(&BESKYTTELSE)),
+        ("navne", Kind::Rows(&NAVN)),
+        ("adresseoplysninger", Kind::Rows(&ADRESSEOPLYSNING)),
+        ("udrejseIndrejser", Kind::Rows(&UDREJSE)),
+        ("forsvindinger", Kind::Rows(&FORSVINDING)),
+        ("kontaktadresse", Kind::Rows(&KONTAKTADRESSE)),
+        ("vaergemaal", Kind::Rows(&VAERGEMAAL)),
+        ("boern", Kind::Rows(&BARNRELATION)),
+        ("foraeldreoplysninger", Kind::Rows(&FORAELDER)),
+    ],
+    from: None,
+    to: "",
+};
+
+/// One field's value as read.
+#[derive(Debug, Clone, Default)]
+enum Slot<'a> {
+    /// Not in the answer (not selected).
+    #[default]
+    Absent,
+    /// `null`: withheld, or failed.
+    Null,
+    Text(Cow<'a, str>),
+    Rows(Vec<Node<'a>>),
+}
+
+/// One record of the answer: its shape's fields, by position.
+#[derive(Debug, Clone)]
+struct Node<'a> {
+    shape: &'static Shape,
+    slots: Vec<Slot<'a>>,
+}
+
+impl<'a> Node<'a> {
+    fn slot(&self, name: &str) -> &Slot<'a> {
+        match self.shape.fields.iter().position(|(n, _)| *n == name).and_then(|i| self.slots.get(i)) {
+            Some(slot) => slot,
+            None => &Slot::Absent,
+        }
+    }
+
+    /// A text field, trimmed; `None` when absent, null or blank.
+    fn str(&self, name: &str) -> Option<&str> {
+        match self.slot(name) {
+            Slot::Text(t) => Some(t.trim()).filter(|s| !s.is_empty()),
+            _ => None,
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<String> {
+        self.str(name).map(str::to_string)
+    }
+
+    fn date(&self, name: &str) -> Option<String> {
+        self.str(name).and_then(register_date)
+    }
+
+    fn rows(&self, name: &str) -> &[Node<'a>] {
+        match self.slot(name) {
+            Slot::Rows(rows) => rows,
+            _ => &[],
+        }
+    }
+
+    /// A nested object: the first row.
+    fn one(&self, name: &str) -> Option<&Node<'a>> {
+        self.rows(name).first()
+    }
+
+    fn is_null(&self, name: &str) -> bool {
+        matches!(self.slot(name), Slot::Null)
+    }
+
+    fn is_absent(&self, name: &str) -> bool {
+        matches!(self.slot(name), Slot::Absent)
+    }
+
+    fn lines(&self, names: &[&str]) -> Vec<String> {
+        names.iter().filter_map(|n| self.get(n)).collect()
+    }
+
+    // History rows: `status` is `aktuel` for the current row, `historisk` for history.
+
+    fn from(&self) -> Option<String> {
+        self.shape.from.and_then(|f| self.date(f))
+    }
+
+    fn is_current(&self) -> bool {
+        match self.str("status") {
+            Some(s) if s.eq_ignore_ascii_case("aktuel") => true,
+            Some(s) if s.eq_ignore_ascii_case("historisk") => false,
+            _ => self.str(self.shape.to).is_none(),
+        }
+    }
+}
+
+const ADDRESS_LINES: [&str; 5] = ["adresselinie1", "adresselinie2", "adresselinie3", "adresselinie4", "adresselinie5"];
+
+// Reading. Every function below is generic only over serde_json's own reader types, so each
+// exists once in the wasm module.
+
+/// A value read as a field of a kind.
+struct SlotSeed(Kind);
+
+impl<'de> DeserializeSeed<'de> for SlotSeed {
+    type Value = Slot<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Slot<'de>, D::Error> {
+        match self.0 {
+            Kind::Text => d.deserialize_any(TextVisitor),
+            Kind::Rows(shape) => d.deserialize_any(RowsVisitor(shape)),
+        }
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Slot<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("text")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Slot<'de>, E> {
+        Ok(Slot::Text(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Slot<'de>, E> {
+        Ok(Slot::Text(Cow::Owned(v.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Slot<'de>, E> {
+        Ok(Slot::Text(Cow::Owned(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Slot<'de>, E> {
+        Ok(Slot::Text(Cow::Owned(v.to_string())))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Slot<'de>, E> {
+        Ok(Slot::Text(Cow::Owned(v.to_string())))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Slot<'de>, E> {
+        // serde_json's own float writer: `f64`'s Display would add a second one.
+        Ok(serde_json::Number::from_f64(v).map_or(Slot::Null, |n| Slot::Text(Cow::Owned(n.to_string()))))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Slot<'de>, E> {
+        Ok(Slot::Text(Cow::Borrowed(if v { "true" } else { "false" })))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Slot<'de>, E> {
+        Ok(Slot::Null)
+    }
+}
+
+struct RowsVisitor(&'static Shape);
+
+impl<'de> Visitor<'de> for RowsVisitor {
+    type Value = Slot<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of objects")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Slot<'de>, E> {
+        Ok(Slot::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Slot<'de>, A::Error> {
+        read_rows(self.0, seq).map(Slot::Rows)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Slot<'de>, A::Error> {
+        read_fields(self.0, map).map(|row| Slot::Rows(vec![row]))
+    }
+}
+
+/// A list element: a record, or null (skipped).
+struct RowVisitor(&'static Shape);
+
+impl<'de> Visitor<'de> for RowVisitor {
+    type Value = Option<Node<'de>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Option<Node<'de>>, E> {
+        Ok(None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Node<'de>>, A::Error> {
+        read_fields(self.0, map).map(Some)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for RowVisitor {
+    type Value = Option<Node<'de>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Node<'de>>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+fn read_rows<'de, A: SeqAccess<'de>>(shape: &'static Shape, mut seq: A) -> Result<Vec<Node<'de>>, A::Error> {
+    let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(16));
+    while let Some(row) = seq.next_element_seed(RowVisitor(shape))? {
+        rows.extend(row);
+    }
+    Ok(rows)
+}
+
+fn read_fields<'de, A: MapAccess<'de>>(shape: &'static Shape, mut map: A) -> Result<Node<'de>, A::Error> {
+    let mut slots = vec![Slot::Absent; shape.fields.len()];
+    while let Some(key) = map.next_key_seed(SlotSeed(Kind::Text))? {
+        let Slot::Text(key) = key else { return Err(de::Error::custom("a field name is not text")) };
+        let found = shape.fields.iter().position(|(n, _)| *n == key);
+        match found.and_then(|i| Some((i, shape.fields.get(i)?.1, slots.get_mut(i)?))) {
+            Some((i, kind, slot)) => {
+                if !matches!(slot, Slot::Absent) {
+                    return Err(de::Error::duplicate_field(shape.fields.get(i).map_or("", |f| f.0)));
+                }
+                *slot = map.next_value_seed(SlotSeed(kind))?;
+            }
+            None => {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+    }
+    Ok(Node { shape, slots })
+}
+
+/// The whole answer: `data` and `errors`.
 #[derive(Deserialize, Default)]
 #[serde(default, bound(deserialize = "'de: 'a"))]
 struct Envelope<'a> {
@@ -247,7 +422,7 @@ struct Envelope<'a> {
 /// `Some(None)`: the field is null).
 #[derive(Default)]
 struct Data<'a> {
-    root: Option<Option<Vec<RawPerson<'a>>>>,
+    root: Option<Option<Vec<Node<'a>>>>,
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Data<'a> {
@@ -265,7 +440,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Data<'a> {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     }
-                    data.root = Some(map.next_value::<RootValue>()?.0);
+                    data.root = Some(map.next_value_seed(RootSeed)?);
                 }
                 Ok(data)
             }
@@ -275,272 +450,52 @@ impl<'de: 'a, 'a> Deserialize<'de> for Data<'a> {
 }
 
 /// The root field's value: a connection `{ nodes: [...] }`, a plain list, or null.
-struct RootValue<'a>(Option<Vec<RawPerson<'a>>>);
+struct RootSeed;
 
-impl<'de: 'a, 'a> Deserialize<'de> for RootValue<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = RootValue<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object with nodes, or a list of persons")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<RootValue<'a>, E> {
-                Ok(RootValue(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<RootValue<'a>, E> {
-                Ok(RootValue(None))
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RootValue<'a>, D::Error> {
-                d.deserialize_any(V(PhantomData))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RootValue<'a>, A::Error> {
-                let rows = Rows::<RawPerson<'a>>::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-                Ok(RootValue(Some(rows.into_rows())))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RootValue<'a>, A::Error> {
-                let mut nodes = None;
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                    if key == "nodes" {
-                        nodes = Some(map.next_value::<Rows<RawPerson<'a>>>()?.into_rows());
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-                match nodes {
-                    Some(nodes) => Ok(RootValue(Some(nodes))),
-                    None => Err(de::Error::missing_field("nodes")),
-                }
+impl<'de> DeserializeSeed<'de> for RootSeed {
+    type Value = Option<Vec<Node<'de>>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RootSeed {
+    type Value = Option<Vec<Node<'de>>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object with nodes, or a list of persons")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        read_rows(&PERSON, seq).map(Some)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut nodes = None;
+        while let Some(key) = map.next_key_seed(SlotSeed(Kind::Text))? {
+            if matches!(&key, Slot::Text(k) if k == "nodes") {
+                nodes = Some(match map.next_value_seed(SlotSeed(Kind::Rows(&PERSON)))? {
+                    Slot::Rows(rows) => rows,
+                    _ => Vec::new(),
+                });
+            } else {
+                map.next_value::<IgnoredAny>()?;
             }
         }
-        d.deserialize_any(V(PhantomData))
+        match nodes {
+            Some(nodes) => Ok(Some(nodes)),
+            None => Err(de::Error::missing_field("nodes")),
+        }
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, bound(deserialize = "'de: 'a"))]
-struct RawPerson<'a> {
-    status: Text<'a>,
-    statusdato: Text<'a>,
-    foedselsdato: Text<'a>,
-    personnumre: Rows<RawPersonnummer<'a>>,
-    beskyttelser: Rows<RawBeskyttelse<'a>>,
-    navne: Rows<RawNavn<'a>>,
-    adresseoplysninger: Rows<RawAdresseoplysning<'a>>,
-    #[serde(rename = "udrejseIndrejser")]
-    udrejse_indrejser: Rows<RawUdrejse<'a>>,
-    forsvindinger: Rows<RawForsvinding<'a>>,
-    kontaktadresse: Rows<RawKontaktadresse<'a>>,
-    vaergemaal: Rows<RawVaergemaal<'a>>,
-    boern: Rows<RawBarnrelation<'a>>,
-    foraeldreoplysninger: Rows<RawForaelder<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, bound(deserialize = "'de: 'a"))]
-struct RawPersonnummer<'a> {
-    personnummer: Text<'a>,
-    status: Text<'a>,
-    virkningtil: Text<'a>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, bound(deserialize = "'de: 'a"))]
-struct RawBeskyttelse<'a> {
-    beskyttelsestype: Text<'a>,
-    status: Text<'a>,
-    virkningfra: Text<'a>,
-    virkningtil: Text<'a>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, bound(deserialize = "'de: 'a"))]
-struct RawNavn<'a> {
-    adresseringsnavn: Text<'a>,
-    fornavne: Text<'a>,
-    mellemnavn: Text<'a>,
-    efternavn: Text<'a>,
-    status: Text<'a>,
-    virkningfra: Text<'a>,
-    virkningtil: Text<'a>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, bound(deserialize = "'de: 'a"))]
-struct RawAdresseoplysning<'a> {
-    conavn: Text<'a>,
-    status: Text<'a>,
-    virkningfra: Text<'a>,
-    virkningtil: Text<'a>,
-    #[serde(rename = "cprAdresse")]
-    cpr_adresse: One<RawCprAdresse<'a>>,
-    #[serde(rename = "supplerendeAdresse")]
-    supplerende_adresse: One<RawLines<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, bound(deserialize = "'de: 'a"))]
-struct RawCprAdresse<'a> {
-    vejadresseringsnavn: Text<'a>,
-    vejnavn: Text<'a>,
-    husnummer: Text<'a>,
-    etage: Text<'a>,
-    sidedoer: Text<'a>,
-    bynavn: Text<'a>,
-    postnummer: Text<'a>,
-    postdistrikt: Text<'a>,
-    cprkommunekode: Text<'a>,
-    cprkommunenavn: Text<'a>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, bound(deserialize = "'de: 'a"))]
-struct RawLines<'a> {
-    adresselinie1: Text<'a>,
-    adresselinie2: Text<'a>,
-    adresselinie3: Text<'a>,
-    adresselinie4: Text<'a>,
-    adresselinie5: Text<'a>,
-}
-
-impl RawLines<'_> {
-    fn lines(&self) -> Vec<String> {
-        [&self.adresselinie1, &self.adresselinie2, &self.adresselinie3, &self.adresselinie4, &self.adresselinie5]
-            .into_iter()
-            .filter_map(Text::get)
-            .collect()
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, bound(deserialize = "'de: 'a"))]
-struct RawLand<'a> {
-    kode: Text<'a>,
-    navn: Text<'a>,
-    landekode: Text<'a>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, bound(deserialize = "'de: 'a"))]
-struct RawUdrejse<'a> {
-    status: Text<'a>,
-    udrejsedato: Text<'a>,
-    indrejsedato: Text<'a>,
-    #[serde(rename = "cprlandUdrejse")]
-    cprland_udrejse: One<RawLand<'a>>,
-    udlandsadresse: One<RawLines<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, bound(deserialize = "'de: 'a"))]
-struct RawForsvinding<'a> {
-    status: Text<'a>,
-    forsvindingsdato: Text<'a>,
-    genfindingsdato: Text<'a>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, bound(deserialize = "'de: 'a"))]
-struct RawKontaktadresse<'a> {
-    status: Text<'a>,
-    virkningfra: Text<'a>,
-    virkningtil: Text<'a>,
-    #[serde(flatten)]
-    lines: RawLines<'a>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, bound(deserialize = "'de: 'a"))]
-struct RawVaergemaal<'a> {
-    status: Text<'a>,
-    virkningfra: Text<'a>,
-    virkningtil: Text<'a>,
-    vaergenavn: Text<'a>,
-    vaergeadresselinie1: Text<'a>,
-    vaergeadresselinie2: Text<'a>,
-    vaergeadresselinie3: Text<'a>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, bound(deserialize = "'de: 'a"))]
-struct RawSimpelPerson<'a> {
-    personnummer: Text<'a>,
-    beskyttelser: Rows<RawBeskyttelse<'a>>,
-    navn: One<RawNavn<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, bound(deserialize = "'de: 'a"))]
-struct RawBarnrelation<'a> {
-    virkningfra: Text<'a>,
-    barn: One<RawSimpelPerson<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, bound(deserialize = "'de: 'a"))]
-struct RawForaelder<'a> {
-    virkningfra: Text<'a>,
-    foraelderrolle: Text<'a>,
-    foraelder: One<RawSimpelPerson<'a>>,
 }
 
 // ---------------------------------------------------------------------------------------------
 // Current rows and history
 // ---------------------------------------------------------------------------------------------
 
-/// A row of a history list: `status` is `aktuel` for the current row, `historisk` for history.
-trait Row {
-    fn status(&self) -> Option<&str>;
-    fn from(&self) -> Option<String>;
-    fn ended(&self) -> bool;
-
-    fn is_current(&self) -> bool {
-        match self.status() {
-            Some(s) if s.eq_ignore_ascii_case("aktuel") => true,
-            Some(s) if s.eq_ignore_ascii_case("historisk") => false,
-            _ => !self.ended(),
-        }
-    }
-}
-
-macro_rules! row {
-    ($t:ty, $from:ident, $to:ident) => {
-        impl Row for $t {
-            fn status(&self) -> Option<&str> {
-                self.status.as_str()
-            }
-            fn from(&self) -> Option<String> {
-                self.$from.date()
-            }
-            fn ended(&self) -> bool {
-                self.$to.as_str().is_some()
-            }
-        }
-    };
-}
-
-row!(RawNavn<'_>, virkningfra, virkningtil);
-row!(RawAdresseoplysning<'_>, virkningfra, virkningtil);
-row!(RawBeskyttelse<'_>, virkningfra, virkningtil);
-impl Row for RawPersonnummer<'_> {
-    fn status(&self) -> Option<&str> {
-        self.status.as_str()
-    }
-    fn from(&self) -> Option<String> {
-        None
-    }
-    fn ended(&self) -> bool {
-        self.virkningtil.as_str().is_some()
-    }
-}
-row!(RawUdrejse<'_>, udrejsedato, indrejsedato);
-row!(RawForsvinding<'_>, forsvindingsdato, genfindingsdato);
-row!(RawKontaktadresse<'_>, virkningfra, virkningtil);
-row!(RawVaergemaal<'_>, virkningfra, virkningtil);
-
 /// The current row (the newest if several claim to be) and the others, newest first.
-fn split_current<T: Row>(rows: Vec<T>) -> (Option<T>, Vec<T>) {
-    let mut current: Option<T> = None;
+fn split_current<'n, 'a>(rows: &'n [Node<'a>]) -> (Option<&'n Node<'a>>, Vec<&'n Node<'a>>) {
+    let mut current: Option<&Node> = None;
     let mut history = Vec::new();
     for row in rows {
         if !row.is_current() {
@@ -560,12 +515,15 @@ fn split_current<T: Row>(rows: Vec<T>) -> (Option<T>, Vec<T>) {
         }
     }
     if history.len() > 1 {
-        history.sort_by_key(|r| std::cmp::Reverse(r.from()));
+        // Newest first, ties in their order (a stable sort), each date worked out once.
+        let mut keyed: Vec<(Option<String>, &Node)> = history.into_iter().map(|r| (r.from(), r)).collect();
+        keyed.sort_by(|a, b| b.0.cmp(&a.0));
+        history = keyed.into_iter().map(|(_, r)| r).collect();
     }
     (current, history)
 }
 
-fn current_row<T: Row>(rows: Vec<T>) -> Option<T> {
+fn current_row<'n, 'a>(rows: &'n [Node<'a>]) -> Option<&'n Node<'a>> {
     split_current(rows).0
 }
 
@@ -577,126 +535,119 @@ fn digits(text: &str) -> String {
     text.chars().filter(char::is_ascii_digit).collect()
 }
 
-fn name_of(n: &RawNavn<'_>) -> Option<PersonName> {
+fn name_of(n: &Node<'_>) -> Option<PersonName> {
     let name = PersonName {
-        given: n.fornavne.get(),
-        middle: n.mellemnavn.get(),
-        family: n.efternavn.get(),
-        addressing: n.adresseringsnavn.get(),
-        from: n.virkningfra.date(),
-        to: n.virkningtil.date(),
+        given: n.get("fornavne"),
+        middle: n.get("mellemnavn"),
+        family: n.get("efternavn"),
+        addressing: n.get("adresseringsnavn"),
+        from: n.date("virkningfra"),
+        to: n.date("virkningtil"),
     };
     (!name.is_empty()).then_some(name)
 }
 
-fn address_of(a: &RawAdresseoplysning<'_>) -> Option<Address> {
-    let empty = RawCprAdresse::default();
-    let c = a.cpr_adresse.0.as_ref().unwrap_or(&empty);
+fn address_of(a: &Node<'_>) -> Option<Address> {
+    let c = a.one("cprAdresse");
+    let t = |name: &str| c.and_then(|c| c.get(name));
     let address = Address {
-        street: c.vejadresseringsnavn.get().or_else(|| c.vejnavn.get()),
-        house_number: c.husnummer.as_str().and_then(crate::address::house_number),
-        floor: c.etage.get(),
-        door: c.sidedoer.get(),
-        post_code: c.postnummer.get(),
-        post_district: c.postdistrikt.get(),
-        locality: c.bynavn.get(),
-        municipality_code: c.cprkommunekode.get(),
-        municipality_name: c.cprkommunenavn.get(),
-        co_name: a.conavn.get(),
+        street: t("vejadresseringsnavn").or_else(|| t("vejnavn")),
+        house_number: c.and_then(|c| c.str("husnummer")).and_then(crate::address::house_number),
+        floor: t("etage"),
+        door: t("sidedoer"),
+        post_code: t("postnummer"),
+        post_district: t("postdistrikt"),
+        locality: t("bynavn"),
+        municipality_code: t("cprkommunekode"),
+        municipality_name: t("cprkommunenavn"),
+        co_name: a.get("conavn"),
         lines: Vec::new(),
-        from: a.virkningfra.date(),
-        to: a.virkningtil.date(),
+        from: a.date("virkningfra"),
+        to: a.date("virkningtil"),
     }
-    .with_lines(a.supplerende_adresse.0.as_ref().map(RawLines::lines).unwrap_or_default());
+    .with_lines(a.one("supplerendeAdresse").map(|s| s.lines(&ADDRESS_LINES)).unwrap_or_default());
     (!address.is_empty()).then_some(address)
 }
 
-fn protections_of(rows: &[RawBeskyttelse<'_>]) -> Vec<Protection> {
+fn protections_of(rows: &[Node<'_>]) -> Vec<Protection> {
     rows.iter()
         .filter_map(|b| {
-            Some(Protection { kind: b.beskyttelsestype.get()?, from: b.virkningfra.date(), to: b.virkningtil.date(), active: b.is_current() })
+            Some(Protection { kind: b.get("beskyttelsestype")?, from: b.date("virkningfra"), to: b.date("virkningtil"), active: b.is_current() })
         })
         .collect()
 }
 
-fn nested(kind: RelationKind, role: Option<String>, from: Option<String>, p: &RawSimpelPerson<'_>) -> Relation {
+fn nested(kind: RelationKind, role: Option<String>, from: Option<String>, p: &Node<'_>) -> Relation {
     Relation {
         kind,
         role,
-        cpr: p.personnummer.as_str().map(digits),
-        name: p.navn.0.as_ref().and_then(name_of).map(|n| PersonName { from: None, to: None, ..n }),
-        protections: protections_of(p.beskyttelser.rows()),
+        cpr: p.str("personnummer").map(digits),
+        name: p.one("navn").and_then(name_of).map(|n| PersonName { from: None, to: None, ..n }),
+        protections: protections_of(p.rows("beskyttelser")),
         from,
     }
 }
 
 /// The numbers a node answers to: its current number and any earlier ones.
-fn numbers_of(raw: &RawPerson<'_>) -> Vec<String> {
-    raw.personnumre.rows().iter().filter_map(|p| p.personnummer.as_str().map(digits)).collect()
+fn numbers_of(raw: &Node<'_>) -> Vec<String> {
+    raw.rows("personnumre").iter().filter_map(|p| p.str("personnummer").map(digits)).collect()
 }
 
-fn person_of(raw: RawPerson<'_>, sector: SectorType, fallback_cpr: Option<&str>) -> Person {
-    let protections = protections_of(raw.beskyttelser.rows());
+fn person_of(raw: &Node<'_>, sector: SectorType, fallback_cpr: Option<&str>) -> Person {
+    let protections = protections_of(raw.rows("beskyttelser"));
     // Name and address protection withholds data from private companies only.
     let protected =
         sector == SectorType::Private && protections.iter().any(|p| p.active && p.kind == NAME_AND_ADDRESS_PROTECTION);
-    let status = raw.status.as_str().map(PersonStatus::from_register);
-    let status_date = raw.statusdato.date();
+    let status = raw.str("status").map(PersonStatus::from_register);
+    let status_date = raw.date("statusdato");
     let cpr = {
-        let numbers = raw.personnumre.rows();
+        let numbers = raw.rows("personnumre");
         let current = numbers.iter().find(|n| n.is_current()).or(numbers.first());
-        current.and_then(|n| n.personnummer.as_str()).map(digits).or_else(|| fallback_cpr.map(str::to_string))
+        current.and_then(|n| n.str("personnummer")).map(digits).or_else(|| fallback_cpr.map(str::to_string))
     };
     // A value is withheld when its list came back null, or empty under an active protection.
-    let navne_null = raw.navne.is_null();
-    let navne_absent = raw.navne.is_absent();
-    let (name_row, name_rows) = split_current(raw.navne.into_rows());
-    let name = name_row.as_ref().and_then(name_of);
-    let name_withheld = name.is_none() && (navne_null || (protected && !navne_absent));
-    let name_history = name_rows.iter().filter_map(name_of).collect();
+    let (name_row, name_rows) = split_current(raw.rows("navne"));
+    let name = name_row.and_then(name_of);
+    let name_withheld = name.is_none() && (raw.is_null("navne") || (protected && !raw.is_absent("navne")));
+    let name_history = name_rows.into_iter().filter_map(name_of).collect();
 
-    let address_null = raw.adresseoplysninger.is_null();
-    let address_absent = raw.adresseoplysninger.is_absent();
-    let (address_row, address_rows) = split_current(raw.adresseoplysninger.into_rows());
-    let address = address_row.as_ref().and_then(address_of);
-    let address_withheld = address.is_none() && (address_null || (protected && !address_absent));
-    let address_history = address_rows.iter().filter_map(address_of).collect();
+    let (address_row, address_rows) = split_current(raw.rows("adresseoplysninger"));
+    let address = address_row.and_then(address_of);
+    let address_withheld =
+        address.is_none() && (raw.is_null("adresseoplysninger") || (protected && !raw.is_absent("adresseoplysninger")));
+    let address_history = address_rows.into_iter().filter_map(address_of).collect();
 
-    let emigration = current_row(raw.udrejse_indrejser.into_rows()).map(|u| Emigration {
-        date: u.udrejsedato.date(),
-        country: u.cprland_udrejse.0.as_ref().map(|l| Country { code: l.kode.get(), name: l.navn.get(), iso_code: l.landekode.get() }),
-        foreign_address_lines: u.udlandsadresse.0.as_ref().map(RawLines::lines).unwrap_or_default(),
-        return_date: u.indrejsedato.date(),
+    let emigration = current_row(raw.rows("udrejseIndrejser")).map(|u| Emigration {
+        date: u.date("udrejsedato"),
+        country: u.one("cprlandUdrejse").map(|l| Country { code: l.get("kode"), name: l.get("navn"), iso_code: l.get("landekode") }),
+        foreign_address_lines: u.one("udlandsadresse").map(|a| a.lines(&ADDRESS_LINES)).unwrap_or_default(),
+        return_date: u.date("indrejsedato"),
     });
-    let disappearance = current_row(raw.forsvindinger.into_rows())
-        .map(|f| Disappearance { date: f.forsvindingsdato.date(), found_date: f.genfindingsdato.date() });
+    let disappearance = current_row(raw.rows("forsvindinger"))
+        .map(|f| Disappearance { date: f.date("forsvindingsdato"), found_date: f.date("genfindingsdato") });
     let death = (status.as_ref().and_then(PersonStatus::known) == Some(KnownStatus::Doed)).then(|| Death { date: status_date.clone() });
-    let contact_address = current_row(raw.kontaktadresse.into_rows())
-        .map(|k| ContactAddress { lines: k.lines.lines(), from: k.virkningfra.date() })
+    let contact_address = current_row(raw.rows("kontaktadresse"))
+        .map(|k| ContactAddress { lines: k.lines(&ADDRESS_LINES), from: k.date("virkningfra") })
         .filter(|k| !k.lines.is_empty());
-    let guardianship = current_row(raw.vaergemaal.into_rows()).map(|v| Guardianship {
-        from: v.virkningfra.date(),
-        guardian_name: v.vaergenavn.get(),
-        guardian_address_lines: [&v.vaergeadresselinie1, &v.vaergeadresselinie2, &v.vaergeadresselinie3]
-            .into_iter()
-            .filter_map(Text::get)
-            .collect(),
+    let guardianship = current_row(raw.rows("vaergemaal")).map(|v| Guardianship {
+        from: v.date("virkningfra"),
+        guardian_name: v.get("vaergenavn"),
+        guardian_address_lines: v.lines(&["vaergeadresselinie1", "vaergeadresselinie2", "vaergeadresselinie3"]),
     });
     let mut relations: Vec<Relation> = raw
-        .boern
-        .rows()
+        .rows("boern")
         .iter()
-        .filter_map(|b| Some(nested(RelationKind::Child, None, b.virkningfra.date(), b.barn.0.as_ref()?)))
+        .filter_map(|b| Some(nested(RelationKind::Child, None, b.date("virkningfra"), b.one("barn")?)))
         .collect();
-    relations.extend(raw.foraeldreoplysninger.rows().iter().filter_map(|f| {
-        Some(nested(RelationKind::Parent, f.foraelderrolle.get(), f.virkningfra.date(), f.foraelder.0.as_ref()?))
+    relations.extend(raw.rows("foraeldreoplysninger").iter().filter_map(|f| {
+        Some(nested(RelationKind::Parent, f.get("foraelderrolle"), f.date("virkningfra"), f.one("foraelder")?))
     }));
 
     Person {
         cpr,
         status,
         status_date,
-        birth_date: raw.foedselsdato.date(),
+        birth_date: raw.date("foedselsdato"),
         name,
         name_withheld,
         address,
@@ -751,37 +702,24 @@ pub(crate) fn safe_message(text: &str) -> String {
     out
 }
 
-fn read_envelope<'a>(body: LookupBody<'a>) -> Result<Envelope<'a>, CprError> {
-    match body {
-        LookupBody::Text(text) => {
-            if text.len() > MAX_JSON_BYTES {
-                return Err(CprError::invalid_input(
-                    "response_too_large",
-                    format!("The answer is {} bytes; the limit is {MAX_JSON_BYTES}. Look up fewer persons per request.", text.len()),
-                ));
-            }
-            // Syntax first, so "not JSON" and "JSON of the wrong shape" are told apart.
-            serde_json::from_str::<Envelope<'a>>(text).map_err(|e| match e.classify() {
-                serde_json::error::Category::Data => shape_error(&safe_serde_message(&e)),
-                _ if e.to_string().contains("recursion limit") => {
-                    CprError::invalid_input("response_too_deep", format!("The answer is nested deeper than the library reads ({}).", safe_serde_message(&e)))
-                }
-                _ => CprError::invalid_input(
-                    "malformed_response",
-                    format!("The answer is not valid JSON ({}). Check proxies and endpoint overrides.", safe_serde_message(&e)),
-                ),
-            })
-        }
-        LookupBody::Json(value) => {
-            if !value.is_object() {
-                return Err(shape_error(&format!("it is {}, not an object", describe_type(value))));
-            }
-            if depth_exceeds(value, MAX_DEPTH) {
-                return Err(CprError::invalid_input("response_too_deep", format!("The answer is nested deeper than {MAX_DEPTH} levels.")));
-            }
-            Envelope::deserialize(value).map_err(|e| shape_error(&safe_serde_message(&e)))
-        }
+fn read_envelope(text: &str) -> Result<Envelope<'_>, CprError> {
+    if text.len() > MAX_JSON_BYTES {
+        return Err(CprError::invalid_input(
+            "response_too_large",
+            format!("The answer is {} bytes; the limit is {MAX_JSON_BYTES}. Look up fewer persons per request.", text.len()),
+        ));
     }
+    // Syntax first, so "not JSON" and "JSON of the wrong shape" are told apart.
+    serde_json::from_str::<Envelope<'_>>(text).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => shape_error(&safe_serde_message(&e)),
+        _ if e.to_string().contains("recursion limit") => {
+            CprError::invalid_input("response_too_deep", format!("The answer is nested deeper than the library reads ({}).", safe_serde_message(&e)))
+        }
+        _ => CprError::invalid_input(
+            "malformed_response",
+            format!("The answer is not valid JSON ({}). Check proxies and endpoint overrides.", safe_serde_message(&e)),
+        ),
+    })
 }
 
 fn graphql_error(error: &Value, partial: bool) -> LookupError {
@@ -826,7 +764,25 @@ fn outcome(code: &str, message: String, index: Option<usize>, cpr: Option<String
 /// assert_eq!(result.errors[0].cpr.as_deref(), Some("070761-xxxx"));
 /// ```
 pub fn parse_lookup_response(body: LookupBody, sector: SectorType, requested: Option<&[CprNumber]>) -> Result<LookupResult, CprError> {
-    let envelope = read_envelope(body)?;
+    match body {
+        LookupBody::Text(text) => parse_text(text, sector, requested),
+        LookupBody::Json(value) => {
+            if !value.is_object() {
+                return Err(shape_error(&format!("it is {}, not an object", describe_type(value))));
+            }
+            if depth_exceeds(value, MAX_DEPTH) {
+                return Err(CprError::invalid_input("response_too_deep", format!("The answer is nested deeper than {MAX_DEPTH} levels.")));
+            }
+            // Written out and read as text: one deserializer (serde_json's text reader) for the
+            // typed records keeps the wasm module small; a parsed value is the rare path.
+            let text = serde_json::to_string(value).map_err(|e| shape_error(&safe_serde_message(&e)))?;
+            parse_text(&text, sector, requested)
+        }
+    }
+}
+
+fn parse_text(text: &str, sector: SectorType, requested: Option<&[CprNumber]>) -> Result<LookupResult, CprError> {
+    let envelope = read_envelope(text)?;
     let graphql_errors = envelope.errors.unwrap_or_default();
     let root = envelope.data.and_then(|d| d.root);
     let nodes = matches!(&root, Some(Some(_)));
@@ -859,7 +815,7 @@ pub fn parse_lookup_response(body: LookupBody, sector: SectorType, requested: Op
             if raw_persons.is_empty() && result.errors.is_empty() {
                 not_found_all(&mut result, None);
             }
-            result.persons = raw_persons.into_iter().map(|p| person_of(p, sector, None)).collect();
+            result.persons = raw_persons.iter().map(|p| person_of(p, sector, None)).collect();
         }
     }
     Ok(result)
@@ -881,11 +837,11 @@ fn not_found_all(result: &mut LookupResult, requested: Option<&[CprNumber]>) {
     }
 }
 
-fn match_requested(result: &mut LookupResult, raw_persons: Vec<RawPerson<'_>>, asked: &[CprNumber], sector: SectorType) {
+fn match_requested(result: &mut LookupResult, raw_persons: Vec<Node<'_>>, asked: &[CprNumber], sector: SectorType) {
     let keys: Vec<Vec<String>> = raw_persons.iter().map(numbers_of).collect();
     // Without numbers in the answer, a single number asked for is the only possible match.
     let unkeyed = keys.iter().all(Vec::is_empty) && asked.len() == 1;
-    let mut slots: Vec<Option<RawPerson<'_>>> = raw_persons.into_iter().map(Some).collect();
+    let mut slots: Vec<Option<Node<'_>>> = raw_persons.into_iter().map(Some).collect();
     let mut used = vec![false; slots.len()];
     let mut matched: Vec<Person> = Vec::with_capacity(asked.len());
     for (i, number) in asked.iter().enumerate() {
@@ -901,7 +857,7 @@ fn match_requested(result: &mut LookupResult, raw_persons: Vec<RawPerson<'_>>, a
             )),
             [one] => {
                 if let Some(raw) = slots.get_mut(*one).and_then(Option::take) {
-                    matched.push(person_of(raw, sector, Some(&wanted)));
+                    matched.push(person_of(&raw, sector, Some(&wanted)));
                 }
                 if let Some(u) = used.get_mut(*one) {
                     *u = true;
@@ -925,7 +881,7 @@ fn match_requested(result: &mut LookupResult, raw_persons: Vec<RawPerson<'_>>, a
     // Persons the service sent for no number asked for are still persons; they go last.
     for (j, slot) in slots.into_iter().enumerate() {
         if let (Some(raw), false) = (slot, used.get(j).copied().unwrap_or(true)) {
-            matched.push(person_of(raw, sector, None));
+            matched.push(person_of(&raw, sector, None));
         }
     }
     result.persons = matched;

@@ -546,10 +546,11 @@ fn find_root<'m>(model: &'m SchemaModel, sector: SectorType, issues: &mut Vec<Is
         SectorType::Private => SectorType::Public,
         SectorType::Public => SectorType::Private,
     };
-    let family = format!("{}Person", other.path_segment()).to_lowercase();
-    let own_family = format!("{}Person", sector.path_segment()).to_lowercase();
+    // GraphQL names are ASCII, so ASCII folding is exact (and keeps Unicode's case tables out).
+    let family = format!("{}Person", other.path_segment()).to_ascii_lowercase();
+    let own_family = format!("{}Person", sector.path_segment()).to_ascii_lowercase();
     let candidates: Vec<&FieldDef> =
-        model.fields(query_type).iter().filter(|f| f.name.to_lowercase().contains(&own_family)).collect();
+        model.fields(query_type).iter().filter(|f| f.name.to_ascii_lowercase().contains(&own_family)).collect();
     if let [only] = candidates.as_slice() {
         issues.push(Issue::new(
             &only.name,
@@ -559,7 +560,7 @@ fn find_root<'m>(model: &'m SchemaModel, sector: SectorType, issues: &mut Vec<Is
         ));
         return Some(only);
     }
-    if model.fields(query_type).iter().any(|f| f.name.to_lowercase().contains(&family)) {
+    if model.fields(query_type).iter().any(|f| f.name.to_ascii_lowercase().contains(&family)) {
         issues.push(Issue::new(
             "",
             "wrong_sector_schema",

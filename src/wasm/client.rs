@@ -201,7 +201,8 @@ impl CprClient {
         let setup_json = js_or_text_to_json(&setup.js_value())?;
         let options = match js_to_json(&options)? {
             serde_json::Value::Null => ClientOptions::default(),
-            value => serde_json::from_value::<ClientOptions>(value).map_err(|e| {
+            // Through text: serde_json's text reader is the one deserializer the module carries.
+            value => serde_json::from_str::<ClientOptions>(&value.to_string()).map_err(|e| {
                 CprError::invalid_input("invalid_options", format!("The client options are not valid: {e}."))
             })?,
         };

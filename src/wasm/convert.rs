@@ -144,11 +144,14 @@ fn bytes_to_json(bytes: &Uint8Array, budget: &mut usize) -> Result<Value, Conver
     Ok(Value::Array(bytes.to_vec().into_iter().map(|b| Value::Number(b.into())).collect()))
 }
 
-/// Serialize a Rust value to a plain JS value (objects, not Maps).
+/// Serialize a Rust value to a plain JS value (objects, not Maps; `None` as `null`).
+///
+/// Through JSON text and the engine's `JSON.parse`: one serializer (serde_json's) for every
+/// output type keeps the module small, and building the object in JS is faster than setting
+/// its properties one by one across the boundary.
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| js_error("internal_error", &format!("Could not convert the result: {e}"), None))
+    let text = serde_json::to_string(value).map_err(|e| js_error("internal_error", &format!("Could not convert the result: {e}"), None))?;
+    js_sys::JSON::parse(&text)
 }
 
 /// A JS `Error` whose `name` is `CprError`, with a stable `code` (and `field` when the error is

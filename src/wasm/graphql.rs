@@ -39,8 +39,7 @@ fn js_to_json(value: &JsValue) -> Result<Value, CprError> {
 /// A result as a plain JS value. Serializing the library's own types cannot fail; if it ever
 /// did, JS receives an error rather than a trap.
 fn ts<T: tsify::Tsify + serde::Serialize>(value: &T) -> Result<Ts<T>, JsValue> {
-    let text = serde_json::to_string(value).map_err(|e| CprError::invalid_input("internal_error", format!("Could not convert the result: {e}")))?;
-    Ok(Ts::new_unchecked(JSON::parse(&text)?))
+    Ok(Ts::new_unchecked(super::convert::to_js(value)?))
 }
 
 /// Compare a CPR schema (SDL text) with what the library selects: missing and required
