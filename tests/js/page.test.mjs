@@ -49,6 +49,7 @@ test('fields of the other authentication method are hidden', async () => {
   assert.equal(await page.isVisible('#field-clientSecret'), false);
   assert.equal(await page.isVisible('#field-certificatePassword'), true);
   assert.match((await messagesOf('certificate')).join(' '), /Upload the certificate as a PFX/);
+  await screenshot(page, 'setup-form-certificate-method');
   await page.selectOption('#field-authMethod', 'sharedSecret');
   assert.equal(await page.isVisible('#field-certificatePassword'), false);
 });
@@ -61,4 +62,56 @@ test('resolved endpoints follow the chosen environment and mark inferred hosts',
   assert.match(text, /inferred/);
   await page.selectOption('#field-environment', 'production');
   assert.match(await page.textContent('#endpoints'), /https:\/\/auth\.datafordeler\.dk\/realms\/distribution/);
+  await screenshot(page, 'setup-form-endpoints');
+});
+
+test('every field of the setup guide is there, with its label', async () => {
+  const labels = [
+    'Enable CPR No. Integration', 'CPR Legacy Mode', 'CPR Environment', 'CPR Sector Type',
+    'CPR Authentication Method', 'CPR Client ID', 'CPR Client Secret', 'Certificate Password',
+    'Upload Certificate', 'CPR Debug Mode',
+  ];
+  await page.selectOption('#field-authMethod', 'certificate');
+  const shown = await page.$$eval('#setup-form label', (items) => items.map((l) => l.textContent));
+  for (const label of labels) {
+    assert.ok(shown.includes(label), `${label} is on the form`);
+    // A real <label for>: the control is found by its label.
+    assert.equal(await page.getByLabel(label, { exact: true }).count(), 1, `${label} labels one control`);
+  }
+  assert.deepEqual(await page.$$eval('#field-environment option', (o) => o.map((x) => x.textContent)),
+    ['Local emulator', 'Production', 'Test 03', 'Test 04', 'Test 06']);
+  await page.selectOption('#field-authMethod', 'sharedSecret');
+  assert.equal(await page.isVisible('#field-certificate'), false);
+  assert.equal(await page.isVisible('#field-clientSecret'), true);
+  // Messages are tied to their fields for screen readers.
+  assert.equal(await page.getAttribute('#field-clientId', 'aria-describedby'), 'field-clientId-messages');
+  await page.fill('#field-clientId', '');
+  assert.equal(await page.getAttribute('#field-clientId', 'aria-invalid'), 'true');
+  await screenshot(page, 'setup-form-labels');
+  await page.fill('#field-clientId', 'my-it-system');
+});
+
+test('readable at 360 px: no horizontal scrolling, with results on the page', async () => {
+  await page.selectOption('#field-environment', 'local');
+  await page.selectOption('#field-sectorType', 'private');
+  await page.fill('#field-clientId', app.emulator.credentials.privateSector.clientId);
+  await page.fill('#field-clientSecret', 'a-wrong-secret-for-a-long-diagnosis');
+  await page.setViewportSize({ width: 360, height: 800 });
+  await page.click('#test-connection');
+  await page.waitForSelector('#connection-outcome');
+  await page.fill('#customer-name', 'Gammelt Navn');
+  await page.fill('#field-clientSecret', app.emulator.credentials.privateSector.clientSecret);
+  await page.fill('#customer-cpr', '0707610123');
+  await page.click('button:has-text("Get Data From CVR/CPR")');
+  await page.waitForSelector('#changes');
+  const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  assert.ok(widths.scroll <= widths.client, `page is ${widths.scroll}px wide in a ${widths.client}px window`);
+  // Nothing sticks out of the viewport either (wide tables, long URLs and fingerprints wrap).
+  const overflowing = await page.evaluate(() => [...document.querySelectorAll('main *')]
+    .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+    .map((el) => el.id || el.className || el.tagName));
+  assert.deepEqual(overflowing, []);
+  await screenshot(page, 'page-360px');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await screenshot(page, 'page-desktop');
 });
