@@ -647,7 +647,12 @@ pub fn merge_person_json(existing: &Value, person: &Value, options: &Value) -> R
 
 /// Read and check `{ fieldMap?, policies? }`.
 pub fn read_merge_options(options: &Value) -> Result<ResolvedOptions, CprError> {
-    let options: MergeOptions = match options {
+    ResolvedOptions::new(&merge_options_from_json(options)?)
+}
+
+/// Read `{ fieldMap?, policies? }` (null: the defaults) without checking the field names.
+pub fn merge_options_from_json(options: &Value) -> Result<MergeOptions, CprError> {
+    Ok(match options {
         Value::Null => MergeOptions::default(),
         Value::Object(map) => {
             for key in map.keys() {
@@ -725,6 +730,5 @@ pub fn read_merge_options(options: &Value) -> Result<ResolvedOptions, CprError> 
                 format!("mergePerson options must be an object (or omitted); got {}.", describe_type(other)),
             ))
         }
-    };
-    ResolvedOptions::new(&options)
+    })
 }

@@ -291,6 +291,39 @@ impl<'a> Node<'a> {
 
 const ADDRESS_LINES: [&str; 5] = ["adresselinie1", "adresselinie2", "adresselinie3", "adresselinie4", "adresselinie5"];
 
+/// The kinds of value a visitor does not take, refused in serde's words. Every visitor here
+/// handles every kind itself: serde's default refusal formats a float with `f64`'s Display,
+/// which alone would add a float formatter to the wasm module for an error message. For the
+/// same reason values are read with `deserialize_any`, never with serde_json's typed entry
+/// points.
+macro_rules! refuse {
+    ($de:lifetime, $value:ty; $($kind:ident),*) => { $( refuse!(@one $de, $value; $kind); )* };
+    (@one $de:lifetime, $value:ty; unit) => {
+        fn visit_unit<E: de::Error>(self) -> Result<$value, E> { Err(refused("null", &self)) }
+    };
+    (@one $de:lifetime, $value:ty; bool) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<$value, E> { Err(refused("a boolean", &self)) }
+    };
+    (@one $de:lifetime, $value:ty; number) => {
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<$value, E> { Err(refused("a number", &self)) }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<$value, E> { Err(refused("a number", &self)) }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<$value, E> { Err(refused("a number", &self)) }
+    };
+    (@one $de:lifetime, $value:ty; str) => {
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<$value, E> { Err(refused("text", &self)) }
+    };
+    (@one $de:lifetime, $value:ty; seq) => {
+        fn visit_seq<A: SeqAccess<$de>>(self, _: A) -> Result<$value, A::Error> { Err(refused("a list", &self)) }
+    };
+    (@one $de:lifetime, $value:ty; map) => {
+        fn visit_map<A: MapAccess<$de>>(self, _: A) -> Result<$value, A::Error> { Err(refused("an object", &self)) }
+    };
+}
+
+fn refused<E: de::Error>(what: &str, expected: &dyn de::Expected) -> E {
+    E::custom(format_args!("invalid type: {what}, expected {expected}"))
+}
+
 // Reading. Every function below is generic only over serde_json's own reader types, so each
 // exists once in the wasm module.
 
@@ -339,6 +372,7 @@ impl<'de> Visitor<'de> for TextVisitor {
     fn visit_unit<E: de::Error>(self) -> Result<Slot<'de>, E> {
         Ok(Slot::Null)
     }
+    refuse!('de, Slot<'de>; seq, map);
 }
 
 struct RowsVisitor(&'static Shape);
@@ -348,6 +382,7 @@ impl<'de> Visitor<'de> for RowsVisitor {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a list of objects")
     }
+    refuse!('de, Slot<'de>; bool, number, str);
     fn visit_unit<E: de::Error>(self) -> Result<Slot<'de>, E> {
         Ok(Slot::Null)
     }
@@ -367,6 +402,7 @@ impl<'de> Visitor<'de> for RowVisitor {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an object")
     }
+    refuse!('de, Option<Node<'de>>; bool, number, str, seq);
     fn visit_unit<E: de::Error>(self) -> Result<Option<Node<'de>>, E> {
         Ok(None)
     }
@@ -411,11 +447,52 @@ fn read_fields<'de, A: MapAccess<'de>>(shape: &'static Shape, mut map: A) -> Res
 }
 
 /// The whole answer: `data` and `errors`.
-#[derive(Deserialize, Default)]
-#[serde(default, bound(deserialize = "'de: 'a"))]
+#[derive(Default)]
 struct Envelope<'a> {
     data: Option<Data<'a>>,
     errors: Option<Vec<Value>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Envelope<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Envelope<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object with data or errors")
+            }
+            refuse!('de, Envelope<'a>; unit, bool, number, str, seq);
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'a>, A::Error> {
+                let mut envelope = Envelope::default();
+                let (mut data_seen, mut errors_seen) = (false, false);
+                while let Some(key) = map.next_key_seed(SlotSeed(Kind::Text))? {
+                    match &key {
+                        Slot::Text(k) if k == "data" => {
+                            if std::mem::replace(&mut data_seen, true) {
+                                return Err(de::Error::duplicate_field("data"));
+                            }
+                            envelope.data = map.next_value::<Option<Data<'a>>>()?;
+                        }
+                        Slot::Text(k) if k == "errors" => {
+                            if std::mem::replace(&mut errors_seen, true) {
+                                return Err(de::Error::duplicate_field("errors"));
+                            }
+                            envelope.errors = match map.next_value::<Value>()? {
+                                Value::Null => None,
+                                Value::Array(errors) => Some(errors),
+                                _ => return Err(refused("another value", &"a list of errors")),
+                            };
+                        }
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(envelope)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
 }
 
 /// `data`: the root field's answer, whatever the field is called (`None`: no field at all;
@@ -433,6 +510,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Data<'a> {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an object")
             }
+            refuse!('de, Data<'a>; unit, bool, number, str, seq);
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Data<'a>, A::Error> {
                 let mut data = Data::default();
                 while map.next_key::<IgnoredAny>()?.is_some() {
@@ -445,7 +523,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Data<'a> {
                 Ok(data)
             }
         }
-        d.deserialize_map(V(PhantomData))
+        d.deserialize_any(V(PhantomData))
     }
 }
 
@@ -464,6 +542,7 @@ impl<'de> Visitor<'de> for RootSeed {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an object with nodes, or a list of persons")
     }
+    refuse!('de, Option<Vec<Node<'de>>>; bool, number, str);
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(None)
     }

@@ -222,7 +222,7 @@ impl Client {
                 purpose: Purpose::Token,
             })
             .await?;
-        let parsed: TokenResponse = serde_json::from_str(&response.body).map_err(|_| ClientError::from_code("malformed_response"))?;
+        let parsed = TokenResponse::from_body(&response.body).ok_or_else(|| ClientError::from_code("malformed_response"))?;
         let value = parsed.access_token.filter(|t| !t.is_empty()).ok_or_else(|| ClientError::from_code("malformed_response"))?;
         Ok(Token {
             value: Secret::new(value),

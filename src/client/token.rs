@@ -1,7 +1,6 @@
 //! Access tokens: requested with OAuth client credentials, cached until shortly before they
 //! expire, and shared by every lookup waiting for one (one request in flight at a time).
 
-use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
@@ -21,10 +20,29 @@ pub struct Token {
 }
 
 /// The parts of an OAuth token response the client needs (`token_type` is always Bearer here).
-#[derive(Deserialize)]
 pub struct TokenResponse {
     pub access_token: Option<String>,
     pub expires_in: Option<f64>,
+}
+
+impl TokenResponse {
+    /// Read the response body: an object whose `access_token` is text and `expires_in` a number
+    /// (either may be missing or null); anything else is `None`. Read from a parsed value rather
+    /// than derived: a typed reader would add a second copy of the JSON reading code to the wasm
+    /// module.
+    pub fn from_body(body: &str) -> Option<TokenResponse> {
+        let value: serde_json::Value = serde_json::from_str(body).ok()?;
+        let object = value.as_object()?;
+        let access_token = match object.get("access_token") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => Some(v.as_str()?.to_string()),
+        };
+        let expires_in = match object.get("expires_in") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => Some(v.as_f64()?),
+        };
+        Some(TokenResponse { access_token, expires_in })
+    }
 }
 
 enum State<E> {

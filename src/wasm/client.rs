@@ -138,6 +138,53 @@ fn batch_item(cpr: &JsValue, existing: &JsValue) -> Result<BatchItem, CprError> 
     Ok(BatchItem { cpr, existing })
 }
 
+/// Read `Partial<ClientOptions>` (null: the defaults). Read by hand from the converted value
+/// with the same rules as the type's serde form (unknown fields ignored, wrong types refused):
+/// a derived reader would add a second copy of the JSON reading code to the wasm module.
+fn client_options(value: &serde_json::Value) -> Result<ClientOptions, String> {
+    use serde_json::Value;
+    let mut options = ClientOptions::default();
+    let map = match value {
+        Value::Null => return Ok(options),
+        Value::Object(map) => map,
+        _ => return Err("they must be an object".into()),
+    };
+    let whole = |key: &str, target: &mut u32| -> Result<(), String> {
+        match map.get(key) {
+            None => Ok(()),
+            Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+                Some(n) => {
+                    *target = n;
+                    Ok(())
+                }
+                None => Err(format!("{key} must be a whole number of at least 0")),
+            },
+        }
+    };
+    whole("timeoutMs", &mut options.timeout_ms)?;
+    whole("maxAttempts", &mut options.max_attempts)?;
+    whole("retryBaseDelayMs", &mut options.retry_base_delay_ms)?;
+    whole("retryMaxDelayMs", &mut options.retry_max_delay_ms)?;
+    whole("maxResponseBytes", &mut options.max_response_bytes)?;
+    if let Some(v) = map.get("tokenRefreshMarginSeconds") {
+        options.token_refresh_margin_seconds = v.as_f64().ok_or("tokenRefreshMarginSeconds must be a number")?;
+    }
+    if let Some(v) = map.get("debugKeepCprNumbers") {
+        options.debug_keep_cpr_numbers = v.as_bool().ok_or("debugKeepCprNumbers must be true or false")?;
+    }
+    options.merge = match map.get("merge") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(merge)) => {
+            // Only the two merge options are read; other keys are ignored, as for every option.
+            let known: serde_json::Map<String, Value> =
+                merge.iter().filter(|(k, _)| *k == "fieldMap" || *k == "policies").map(|(k, v)| (k.clone(), v.clone())).collect();
+            Some(crate::merge::merge_options_from_json(&Value::Object(known)).map_err(|e| format!("merge: {e}"))?)
+        }
+        Some(_) => return Err("merge must be an object".into()),
+    };
+    Ok(options)
+}
+
 impl CprClient {
     pub(super) fn host(&self, options: &JsValue) -> Result<JsHost, JsValue> {
         Ok(JsHost { fetch: self.fetch.clone(), signal: signal_of(options)? })
@@ -199,13 +246,8 @@ impl CprClient {
         let host = host.unwrap_or(JsValue::UNDEFINED);
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let setup_json = js_or_text_to_json(&setup.js_value())?;
-        let options = match js_to_json(&options)? {
-            serde_json::Value::Null => ClientOptions::default(),
-            // Through text: serde_json's text reader is the one deserializer the module carries.
-            value => serde_json::from_str::<ClientOptions>(&value.to_string()).map_err(|e| {
-                CprError::invalid_input("invalid_options", format!("The client options are not valid: {e}."))
-            })?,
-        };
+        let options = client_options(&js_to_json(&options)?)
+            .map_err(|e| CprError::invalid_input("invalid_options", format!("The client options are not valid: {e}.")))?;
         let core = Client::new(&setup_json, options)?;
         let fetch = function_field(&host, "fetch")?;
         let on_debug = function_field(&host, "onDebug")?;

@@ -1,6 +1,6 @@
 //! The host-fetch bridge: the core's [`Host`] trait over JavaScript. Requests go to the host's
-//! `fetch(request)` when one is given, else to the platform's fetch (gloo-net in browsers,
-//! `globalThis.fetch` in Node). Timeouts and the caller's cancellation both abort through one
+//! `fetch(request)` when one is given, else to the platform's `globalThis.fetch` (browsers and
+//! Node alike). Timeouts and the caller's cancellation both abort through one
 //! AbortController per request; every timer and listener is released when the request ends,
 //! so a batch of thousands of lookups leaves nothing behind.
 
@@ -59,7 +59,7 @@ impl JsHost {
     async fn fetch_with_signal(&self, request: &HttpRequest, signal: &AbortSignal, max_bytes: usize) -> Result<HttpResponse, TransportError> {
         match &self.fetch {
             Some(fetch) => host_fetch(fetch, request, signal).await,
-            None if is_browser() => browser_fetch(request, signal, max_bytes).await,
+            // Browsers and Node alike: the platform's `fetch` (a page's is `window.fetch`).
             None => global_fetch(request, signal, max_bytes).await,
         }
     }
@@ -118,10 +118,6 @@ impl Host for JsHost {
     fn is_cancelled(&self) -> bool {
         self.signal.as_ref().is_some_and(AbortSignal::aborted)
     }
-}
-
-fn is_browser() -> bool {
-    js_sys::global().dyn_ref::<web_sys::Window>().is_some()
 }
 
 fn set(target: &Object, key: &str, value: &JsValue) {
@@ -221,26 +217,7 @@ async fn read_response(response: web_sys::Response, max_bytes: usize) -> Result<
     Ok(HttpResponse { status: response.status(), headers, body })
 }
 
-/// Browsers: the page's fetch through gloo-net.
-async fn browser_fetch(request: &HttpRequest, signal: &AbortSignal, max_bytes: usize) -> Result<HttpResponse, TransportError> {
-    let mut builder = match request.method {
-        "GET" => gloo_net::http::Request::get(&request.url),
-        _ => gloo_net::http::Request::post(&request.url),
-    };
-    for (name, value) in &request.headers {
-        builder = builder.header(name, value);
-    }
-    builder = builder.abort_signal(Some(signal));
-    let built = match &request.body {
-        Some(body) => builder.body(body.as_str()),
-        None => builder.build(),
-    }
-    .map_err(|e| TransportError::new(e.to_string()))?;
-    let response = built.send().await.map_err(|e| TransportError::new(e.to_string()))?;
-    read_response(response.into(), max_bytes).await
-}
-
-/// Node and other non-browser hosts: `globalThis.fetch`.
+/// `globalThis.fetch`: the page's in browsers, Node's own (undici) in Node.
 async fn global_fetch(request: &HttpRequest, signal: &AbortSignal, max_bytes: usize) -> Result<HttpResponse, TransportError> {
     let fetch = Reflect::get(&js_sys::global(), &JsValue::from_str("fetch"))
         .ok()
