@@ -34,6 +34,7 @@ pub mod query;
 pub mod redact;
 pub mod response;
 pub mod schema;
+mod sdl;
 pub mod setup;
 pub mod url;
 

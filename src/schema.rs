@@ -7,16 +7,16 @@
 //! from the service ("Fetch CPR Schema") replaces them. [`check_schema`] says how a schema
 //! differs from what the library selects.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use apollo_parser::{cst, Parser};
 use serde::{Deserialize, Serialize};
 
 use crate::environment::SectorType;
 use crate::error::CprError;
 use crate::fields::{FieldGroup, FieldSpec, GroupSet, PERSON_FIELDS};
 use crate::issue::{Issue, Severity};
+use crate::sdl::Definition;
 
 /// The modelled public-sector SDL, the default dialect for `sectorType: "public"`.
 pub const PUBLIC_SECTOR_SDL: &str = include_str!("../schema/cpr-public-sector.graphql");
@@ -25,8 +25,6 @@ pub const PRIVATE_SECTOR_SDL: &str = include_str!("../schema/cpr-private-sector.
 
 /// SDL text longer than this is refused (Datafordeleren's largest published schemas are well under it).
 pub const MAX_SDL_BYTES: usize = 4 * 1024 * 1024;
-const SDL_TOKEN_LIMIT: usize = 1_000_000;
-const SDL_RECURSION_LIMIT: usize = 64;
 /// How deep the search for the CPR number filter goes into the argument's input types.
 const MAX_FILTER_DEPTH: usize = 4;
 
@@ -52,11 +50,11 @@ pub struct TypeRef {
     pub non_null: bool,
 }
 
-#[derive(Debug, Clone)]
-struct InputValue {
-    name: String,
-    ty: TypeRef,
-    has_default: bool,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InputValue {
+    pub name: String,
+    pub ty: TypeRef,
+    pub has_default: bool,
 }
 
 impl InputValue {
@@ -65,11 +63,11 @@ impl InputValue {
     }
 }
 
-#[derive(Debug, Clone)]
-struct FieldDef {
-    name: String,
-    ty: TypeRef,
-    args: Vec<InputValue>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FieldDef {
+    pub name: String,
+    pub ty: TypeRef,
+    pub args: Vec<InputValue>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,7 +89,9 @@ struct TypeDef {
 #[derive(Debug, Clone)]
 pub struct SchemaModel {
     query_type: String,
-    types: HashMap<String, TypeDef>,
+    /// In definition order; a CPR schema has some tens of types, so a list searched by name is
+    /// as quick as a hash map and smaller in the wasm module.
+    types: Vec<(String, TypeDef)>,
 }
 
 const BUILT_IN_SCALARS: [&str; 5] = ["String", "Int", "Float", "Boolean", "ID"];
@@ -115,122 +115,70 @@ impl SchemaModel {
                 "The schema is JSON, not SDL text. Pass the schema in GraphQL SDL (type Query { ... }), as the /schema endpoint returns it.",
             ));
         }
-        let tree = Parser::new(sdl).recursion_limit(SDL_RECURSION_LIMIT).token_limit(SDL_TOKEN_LIMIT).parse();
-        if let Some(error) = tree.errors().next() {
-            let (line, column) = line_column(sdl, error.index());
-            let what = if error.is_limit() { "is too large or too deeply nested" } else { "is not valid GraphQL SDL" };
-            return Err(CprError::invalid_input(
-                "schema_syntax",
-                format!("The schema {what}: {} at line {line}, column {column}.", error.message()),
-            ));
-        }
-        let mut model = SchemaModel { query_type: "Query".to_string(), types: HashMap::new() };
-        for definition in tree.document().definitions() {
+        let definitions = crate::sdl::parse(sdl).map_err(|error| {
+            let (line, column) = line_column(sdl, error.index);
+            let what = if error.limit { "is too large or too deeply nested" } else { "is not valid GraphQL SDL" };
+            CprError::invalid_input("schema_syntax", format!("The schema {what}: {} at line {line}, column {column}.", error.message))
+        })?;
+        let mut model = SchemaModel { query_type: "Query".to_string(), types: Vec::new() };
+        for definition in definitions {
             model.add(definition);
         }
         Ok(model)
     }
 
-    fn add(&mut self, definition: cst::Definition) {
-        use cst::Definition as D;
+    fn add(&mut self, definition: Definition) {
         match definition {
-            D::SchemaDefinition(s) => {
-                for root in s.root_operation_type_definitions() {
-                    let is_query = root.operation_type().is_some_and(|o| o.query_token().is_some());
-                    if let (true, Some(name)) = (is_query, root.named_type().and_then(|n| n.name())) {
-                        self.query_type = name.text().to_string();
-                    }
-                }
+            Definition::QueryType(name) => self.query_type = name,
+            Definition::Object(name, fields) => self.entry(name, Kind::Object).fields.extend(fields),
+            Definition::Input(name, fields) => self.entry(name, Kind::Input).input_fields.extend(fields),
+            Definition::Leaf(name) => {
+                self.entry(name, Kind::Leaf);
             }
-            D::ObjectTypeDefinition(t) => self.add_fields(t.name(), Kind::Object, t.fields_definition()),
-            D::ObjectTypeExtension(t) => self.add_fields(t.name(), Kind::Object, t.fields_definition()),
-            D::InterfaceTypeDefinition(t) => self.add_fields(t.name(), Kind::Object, t.fields_definition()),
-            D::InterfaceTypeExtension(t) => self.add_fields(t.name(), Kind::Object, t.fields_definition()),
-            D::InputObjectTypeDefinition(t) => self.add_input_fields(t.name(), t.input_fields_definition()),
-            D::InputObjectTypeExtension(t) => self.add_input_fields(t.name(), t.input_fields_definition()),
-            D::ScalarTypeDefinition(t) => self.add_kind(t.name(), Kind::Leaf),
-            D::EnumTypeDefinition(t) => self.add_kind(t.name(), Kind::Leaf),
-            D::UnionTypeDefinition(t) => self.add_kind(t.name(), Kind::Union),
-            _ => {}
+            Definition::Union(name) => {
+                self.entry(name, Kind::Union);
+            }
         }
     }
 
-    fn entry(&mut self, name: Option<cst::Name>, kind: Kind) -> Option<&mut TypeDef> {
-        let name = name?.text().to_string();
-        Some(self.types.entry(name).or_insert_with(|| TypeDef { kind, fields: Vec::new(), input_fields: Vec::new() }))
+    /// The type of a name, created with `kind` when it is new (an extension before its
+    /// definition keeps the kind it was first seen with, as before).
+    fn entry(&mut self, name: String, kind: Kind) -> &mut TypeDef {
+        let index = match self.types.iter().position(|(n, _)| *n == name) {
+            Some(index) => index,
+            None => {
+                self.types.push((name, TypeDef { kind, fields: Vec::new(), input_fields: Vec::new() }));
+                self.types.len() - 1
+            }
+        };
+        &mut self.types[index].1
     }
 
-    fn add_kind(&mut self, name: Option<cst::Name>, kind: Kind) {
-        self.entry(name, kind);
-    }
-
-    fn add_fields(&mut self, name: Option<cst::Name>, kind: Kind, fields: Option<cst::FieldsDefinition>) {
-        let Some(entry) = self.entry(name, kind) else { return };
-        for field in fields.iter().flat_map(|f| f.field_definitions()) {
-            let (Some(name), Some(ty)) = (field.name(), field.ty().and_then(|t| type_ref(&t))) else { continue };
-            let args = field.arguments_definition().map(|a| input_values(a.input_value_definitions())).unwrap_or_default();
-            entry.fields.push(FieldDef { name: name.text().to_string(), ty, args });
-        }
-    }
-
-    fn add_input_fields(&mut self, name: Option<cst::Name>, fields: Option<cst::InputFieldsDefinition>) {
-        let Some(entry) = self.entry(name, Kind::Input) else { return };
-        if let Some(fields) = fields {
-            entry.input_fields.extend(input_values(fields.input_value_definitions()));
-        }
+    fn get(&self, type_name: &str) -> Option<&TypeDef> {
+        self.types.iter().find(|(n, _)| n == type_name).map(|(_, t)| t)
     }
 
     fn field(&self, type_name: &str, field: &str) -> Option<&FieldDef> {
-        self.types.get(type_name)?.fields.iter().find(|f| f.name == field)
+        self.get(type_name)?.fields.iter().find(|f| f.name == field)
     }
 
     fn fields(&self, type_name: &str) -> &[FieldDef] {
-        self.types.get(type_name).map(|t| t.fields.as_slice()).unwrap_or(&[])
+        self.get(type_name).map(|t| t.fields.as_slice()).unwrap_or(&[])
     }
 
     fn input_fields(&self, type_name: &str) -> &[InputValue] {
-        self.types.get(type_name).map(|t| t.input_fields.as_slice()).unwrap_or(&[])
+        self.get(type_name).map(|t| t.input_fields.as_slice()).unwrap_or(&[])
     }
 
     /// Whether values of the type are scalars. Undeclared names count as scalars: a fetched
     /// schema may leave out custom scalar declarations (`LocalDate`, `DafDateTime`).
     fn is_leaf(&self, type_name: &str) -> bool {
-        BUILT_IN_SCALARS.contains(&type_name) || self.types.get(type_name).map_or(true, |t| t.kind == Kind::Leaf)
+        BUILT_IN_SCALARS.contains(&type_name) || self.get(type_name).map_or(true, |t| t.kind == Kind::Leaf)
     }
 
     fn is_object(&self, type_name: &str) -> bool {
-        self.types.get(type_name).is_some_and(|t| t.kind == Kind::Object)
+        self.get(type_name).is_some_and(|t| t.kind == Kind::Object)
     }
-}
-
-fn type_ref(ty: &cst::Type) -> Option<TypeRef> {
-    match ty {
-        cst::Type::NamedType(n) => Some(TypeRef { name: n.name()?.text().to_string(), list: false, non_null: false }),
-        cst::Type::ListType(l) => {
-            let inner = type_ref(&l.ty()?)?;
-            Some(TypeRef { list: true, non_null: false, ..inner })
-        }
-        cst::Type::NonNullType(nn) => {
-            let inner = match (nn.named_type(), nn.list_type()) {
-                (Some(n), _) => type_ref(&cst::Type::NamedType(n))?,
-                (None, Some(l)) => type_ref(&cst::Type::ListType(l))?,
-                (None, None) => return None,
-            };
-            Some(TypeRef { non_null: true, ..inner })
-        }
-    }
-}
-
-fn input_values(values: cst::CstChildren<cst::InputValueDefinition>) -> Vec<InputValue> {
-    values
-        .filter_map(|v| {
-            Some(InputValue {
-                name: v.name()?.text().to_string(),
-                ty: type_ref(&v.ty()?)?,
-                has_default: v.default_value().is_some(),
-            })
-        })
-        .collect()
 }
 
 fn line_column(text: &str, index: usize) -> (usize, usize) {
@@ -503,7 +451,7 @@ fn derive(model: SchemaModel, sector: SectorType) -> (Option<Dialect>, Vec<Issue
     let mut issues = Vec::new();
     let error = |code: &str, message: String| Issue::new("", code, Severity::Error, message);
     let query_type = model.query_type.clone();
-    if !model.types.contains_key(&query_type) {
+    if model.get(&query_type).is_none() {
         issues.push(error("query_type_missing", format!("The schema has no query type ({query_type}). Pass the CPR schema's SDL.")));
         return (None, issues);
     }

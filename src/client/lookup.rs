@@ -3,6 +3,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use super::debug::{DebugCapture, Recorder};
 use super::{capture, Client, ClientError, Host};
@@ -182,13 +185,39 @@ impl Client {
                 on_progress(p);
             }
         };
-        futures_util::future::join_all((0..workers).map(|_| worker())).await;
+        JoinAll((0..workers).map(|_| Some(Box::pin(worker()))).collect()).await;
         results
             .into_inner()
             .into_iter()
             .enumerate()
             .map(|(index, r)| r.unwrap_or_else(|| failed(index, &ClientError::Failed(Box::new(Diagnosis::from_code("cancelled"))))))
             .collect()
+    }
+}
+
+/// Runs a batch's workers together on one thread: each poll polls every worker not yet done.
+/// A batch has at most [`MAX_CONCURRENCY`] workers, so that costs little; futures-util's
+/// `join_all` (a task per future above 30) added several KB to the wasm module.
+struct JoinAll<F: Future<Output = ()>>(Vec<Option<Pin<Box<F>>>>);
+
+impl<F: Future<Output = ()>> Future for JoinAll<F> {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut pending = false;
+        for slot in self.get_mut().0.iter_mut() {
+            if let Some(worker) = slot {
+                if worker.as_mut().poll(cx).is_ready() {
+                    *slot = None;
+                } else {
+                    pending = true;
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
     }
 }
 

@@ -211,7 +211,7 @@ impl Client {
         let body = form_encode(&form);
         let url = self.endpoints.token_url.clone();
         let response = self
-            .send(host, recorder, Purpose::Token, false, |_| HttpRequest {
+            .send(host, recorder, Purpose::Token, false, &|_| HttpRequest {
                 url: url.clone(),
                 method: "POST",
                 headers: vec![
@@ -238,7 +238,7 @@ impl Client {
         recorder: &Recorder,
         purpose: Purpose,
         authenticated: bool,
-        build: impl Fn(Option<&Secret>) -> HttpRequest,
+        build: &dyn Fn(Option<&Secret>) -> HttpRequest,
     ) -> Result<HttpResponse, ClientError> {
         let mut attempt = 0u32;
         let mut refreshed = false;
@@ -302,7 +302,7 @@ impl Client {
     /// A GraphQL request with a bearer token.
     pub async fn graphql<H: Host>(&self, host: &H, recorder: &Recorder, body: String) -> Result<HttpResponse, ClientError> {
         let url = self.endpoints.graphql_url.clone();
-        self.send(host, recorder, Purpose::Graphql, true, |token| HttpRequest {
+        self.send(host, recorder, Purpose::Graphql, true, &|token| HttpRequest {
             url: url.clone(),
             method: "POST",
             headers: authorized(token, "application/json", "application/graphql-response+json, application/json"),
@@ -316,7 +316,7 @@ impl Client {
     pub async fn fetch_schema<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<String, ClientError> {
         let request = crate::query::build_schema_request(&self.endpoints);
         let response = self
-            .send(host, recorder, Purpose::Schema, true, |token| {
+            .send(host, recorder, Purpose::Schema, true, &|token| {
                 let mut headers: Vec<(String, String)> = request.headers.clone().into_iter().collect();
                 headers.extend(authorized(token, "", "").into_iter().filter(|(k, _)| k == "authorization"));
                 HttpRequest { url: request.url.clone(), method: "GET", headers, body: None, purpose: Purpose::Schema }

@@ -7,7 +7,6 @@ use std::rc::Rc;
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
 use super::convert::{js_error, js_or_text_to_json, js_to_json, to_js};
@@ -64,6 +63,13 @@ export interface BatchOptions extends OperationOptions {
     onProgress?: (progress: Progress) => void;
 }
 "#;
+
+/// A Promise for an operation. Every operation's future is boxed to one type first, so the
+/// wasm module carries one copy of the future-to-Promise machinery instead of one per operation.
+fn promise(work: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>> = Box::pin(work);
+    wasm_bindgen_futures::future_to_promise(boxed)
+}
 
 /// Most items in one `lookupMany` call.
 const MAX_BATCH_ITEMS: usize = 1_000_000;
@@ -220,7 +226,7 @@ impl CprClient {
         };
         let core = self.core();
         let on_debug = self.on_debug();
-        future_to_promise(async move {
+        promise(async move {
             let recorder = core.begin(&host).map_err(|e| client_error(&e, None))?;
             let outcome = work(Rc::clone(&core), &host, &recorder).await;
             let debug = capture(&recorder, &host, operation, outcome.as_ref().err());
@@ -302,7 +308,7 @@ impl CprClient {
         };
         let core = self.core();
         let on_debug = self.on_debug();
-        future_to_promise(async move {
+        promise(async move {
             let recorder = core.begin(&host).map_err(|e| client_error(&e, None))?;
             let outcome = core.lookup(&host, &recorder, &item.cpr, item.existing.as_ref()).await;
             let debug = capture(&recorder, &host, "lookup", outcome.as_ref().err());
@@ -364,7 +370,7 @@ impl CprClient {
         };
         let core = self.core();
         let on_debug = self.on_debug();
-        future_to_promise(async move {
+        promise(async move {
             let progress = |p: crate::client::lookup::Progress| {
                 if let (Some(callback), Ok(value)) = (&on_progress, to_js(&p)) {
                     let _ = callback.call1(&JsValue::UNDEFINED, &value);
