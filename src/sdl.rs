@@ -349,14 +349,8 @@ impl<'a> Parser<'a> {
                     self.name()?;
                     // `A & B`, or the older `A, B` (commas are ignored): a bare name continues
                     // the list unless it starts the next definition.
-                    loop {
-                        if self.eat(b'&')? {
-                            self.name()?;
-                        } else if matches!(self.token, Token::Name(n) if !DEFINITION_KEYWORDS.contains(&n)) {
-                            self.name()?;
-                        } else {
-                            break;
-                        }
+                    while self.eat(b'&')? || matches!(self.token, Token::Name(n) if !DEFINITION_KEYWORDS.contains(&n)) {
+                        self.name()?;
                     }
                 }
                 self.directives()?;
