@@ -378,7 +378,13 @@ impl CprClient {
             };
             let debug = |capture: &DebugCapture| Self::emit_debug(&on_debug, Some(capture));
             let results = core.lookup_many(&host, &batch, concurrency, &progress, &debug).await;
-            to_js(&results)
+            // Item by item, each freed once converted: one JSON text for a whole batch would
+            // hold every result twice at the end (thousands of records, tens of MB).
+            let array = js_sys::Array::new_with_length(u32::try_from(results.len()).unwrap_or(u32::MAX));
+            for (index, result) in results.into_iter().enumerate() {
+                array.set(u32::try_from(index).unwrap_or(u32::MAX), to_js(&result)?);
+            }
+            Ok(array.into())
         })
     }
 
