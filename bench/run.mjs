@@ -1,0 +1,430 @@
+// `npm run bench`: bundle sizes, start-up, per-operation cost and batch throughput, side by side
+// with the alternatives. Prints tables and writes the figures as JSON to bench/results/.
+//
+//   node bench/run.mjs [--quick] [--skip-browser] [--only sizes,startup,operations,batch]
+//                      [--package DIR]                        (BENCH_QUICK=1 is --quick)
+//
+// --quick runs every part briefly (CI checks only that the benchmark runs). --package measures
+// another build of the package (e.g. an older one, for a before/after) in the per-operation and
+// batch parts. Timings are never asserted: they depend on the machine. Servers listen on
+// 127.0.0.1 only and stop by themselves.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createInterface } from 'node:readline';
+import { coreSizes, measure, CORE_BUDGET_GZIP_BYTES } from '../scripts/size-check.mjs';
+import { summarize, timeOp, round, table } from './stats.mjs';
+import * as plain from './plain.mjs';
+
+// Re-run with --expose-gc (memory figures are taken after a full collection).
+if (typeof global.gc !== 'function') {
+  const child = spawn(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  child.on('exit', (code) => process.exit(code ?? 1));
+} else {
+  await main();
+}
+
+async function main() {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+  const skipBrowser = process.argv.includes('--skip-browser') || process.env.BENCH_SKIP_BROWSER === '1';
+  const settings = quick
+    ? { startupRuns: 2, browserRuns: 1, warmup: 200, iterations: 500, batch: 200, batchWarmup: 50, concurrencies: [1, 8, 32] }
+    : { startupRuns: 15, browserRuns: 7, warmup: 5_000, iterations: 20_000, batch: 10_000, batchWarmup: 1_000, concurrencies: [1, 8, 32] };
+
+  // The wasm module's memory: the glue keeps its instance private, so catch it as it is made.
+  let wasmMemory;
+  const Instance = WebAssembly.Instance;
+  WebAssembly.Instance = function (module, imports) {
+    const instance = new Instance(module, imports);
+    wasmMemory ??= instance.exports.memory;
+    return instance;
+  };
+  const packageDir = option('--package');
+  const lib = await import(packageDir ? pathToFileURL(join(resolve(packageDir), 'index.node.js')).href : 'datafordeler-cpr');
+  WebAssembly.Instance = Instance;
+  const only = option('--only')?.split(',');
+  const part = (name) => !only || only.includes(name);
+
+  const results = { date: new Date().toISOString(), quick, package: packageDir ?? 'pkg', machine: machine(), settings };
+  const t = Date.now();
+  if (part('sizes')) results.sizes = sizes(root);
+  if (part('startup')) {
+    results.startup = { node: nodeStartup(root, settings.startupRuns) };
+    if (!skipBrowser) results.startup.chromium = await browserStartup(root, settings.browserRuns);
+  }
+  const comparisons = { stdnum: (await loadOptional('stdnum'))?.stdnum, danishSsn: (await loadOptional('danish-ssn'))?.default };
+  if (part('operations')) {
+    const ops = operations(root, lib, settings, comparisons);
+    const inMemory = await clientPerLookup(lib, ops, { ...settings, quick }, () => wasmMemory.buffer.byteLength);
+    const clientUs = inMemory.cpuPerLookupUs;
+    results.operations = {
+      responseBytes: Buffer.byteLength(ops.body),
+      iterations: settings.iterations,
+      warmup: settings.warmup,
+      rows: ops.rows,
+      ...operationsSummary(ops.rows, clientUs),
+      inMemoryRounds: { lookupsPerRound: inMemory.lookupsPerRound, wasmMemoryBytesAfterRound: inMemory.wasmAfterRound },
+      validationDifferences: validationDifferences(lib, comparisons.stdnum, comparisons.danishSsn),
+    };
+  }
+  if (part('batch')) results.batch = await batch(root, lib, settings, () => wasmMemory.buffer.byteLength);
+  results.durationSeconds = round((Date.now() - t) / 1000, 1);
+
+  report(results);
+  const dir = join(root, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const name = `${quick ? 'quick' : 'full'}-${results.date.replace(/[:.]/g, '-')}.json`;
+  writeFileSync(join(dir, name), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(dir, quick ? 'latest-quick.json' : 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwritten: bench/results/${name} (${results.durationSeconds} s)`);
+}
+
+function option(name) {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+function machine() {
+  const cpu = cpus();
+  return {
+    cpus: cpu.length,
+    nproc: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()),
+    cpuModel: cpu[0]?.model ?? 'unknown',
+    memoryGiB: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    v8: process.versions.v8,
+  };
+}
+
+// 1. Bundle sizes ------------------------------------------------------------------------------
+
+function sizes(root) {
+  const core = coreSizes();
+  const out = { budgetGzipBytes: CORE_BUDGET_GZIP_BYTES, web: core.web, node: core.node };
+  // The optional certificate-inspection module, when the build made it.
+  for (const build of ['web', 'node']) {
+    const dir = `cert/${build}`;
+    if (existsSync(join(root, 'pkg', dir, 'cpr_certificate_bg.wasm'))) {
+      out[`certificate-${build}`] = measure(dir, ['cpr_certificate_bg.wasm', 'cpr_certificate.js']);
+    }
+  }
+  return out;
+}
+
+// 2. Start-up ----------------------------------------------------------------------------------
+
+function nodeStartup(root, runs) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint();
+    const out = execFileSync(process.execPath, [join(root, 'bench', 'startup-node.mjs')], { cwd: root, encoding: 'utf8' });
+    const wall = Number(process.hrtime.bigint() - started) / 1e6;
+    samples.push({ ...JSON.parse(out), spawnToExitMs: wall });
+  }
+  const pick = (k) => round(summarize(samples.map((s) => s[k])).median, 1);
+  return { runs, importMs: pick('importMs'), firstResultMs: pick('firstResultMs'), processStartToResultMs: pick('processMs'), spawnToExitMs: pick('spawnToExitMs') };
+}
+
+async function browserStartup(root, runs) {
+  let launchChromium, startStaticServer;
+  try {
+    ({ launchChromium } = await import('../tests/support/browser.mjs'));
+    ({ startStaticServer } = await import('../scripts/serve.mjs'));
+  } catch (e) {
+    return { skipped: `browser support unavailable: ${e.message}` };
+  }
+  const server = await startStaticServer({ root, index: '/bench/startup.html' });
+  let browser;
+  try {
+    browser = await launchChromium();
+    const samples = [];
+    for (let i = 0; i < runs; i++) {
+      // A fresh context each time: nothing cached from the previous load.
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${server.url.replace(/\/$/, '')}/bench/startup.html`);
+      await page.waitForFunction(() => window.__startup, null, { timeout: 30_000 });
+      samples.push(await page.evaluate(() => window.__startup));
+      await context.close();
+    }
+    const pick = (k) => round(summarize(samples.map((s) => s[k])).median, 1);
+    return { runs, importMs: pick('importMs'), firstResultMs: pick('firstResultMs'), navigationToResultMs: pick('navigationMs') };
+  } catch (e) {
+    return { skipped: `Chromium could not run: ${e.message.split('\n')[0]}` };
+  } finally {
+    await browser?.close();
+    await server.close();
+  }
+}
+
+// 3. Per-operation cost ------------------------------------------------------------------------
+
+async function loadOptional(name) {
+  try {
+    return await import(name);
+  } catch {
+    return null;
+  }
+}
+
+function operations(root, lib, settings, { stdnum, danishSsn }) {
+  const { warmup, iterations } = settings;
+  const cpr = '010170-1239';
+  const setup = { enabled: true, environment: 'test04', sectorType: 'private', authMethod: 'sharedSecret', clientId: 'erp-client', clientSecret: 's3cret-value', apiVersion: 'v2' };
+  const body = readFileSync(join(root, 'tests', 'fixtures', 'graphql', 'public-history.json'), 'utf8');
+  const number = '2906790168';
+  const existing = { customerNo: 'C-10001', name: 'Hanne Hansen', address: 'Første Vej 1', postCode: '8000', city: 'Aarhus C' };
+  const options = { sectorType: 'public', cprNumbers: [number] };
+  const person = lib.parseLookupResponse(body, options).persons[0];
+  const plainPerson = plain.parseResponse(body, 'public')[0];
+  const rows = [];
+  const op = (group, name, fn) => {
+    const s = timeOp(fn, { warmup, iterations });
+    rows.push({ group, name, medianUs: round(s.median, 2), p99Us: round(s.p99, 2), meanUs: round(s.mean, 2) });
+  };
+
+  op('validateCpr', 'library validateCpr', () => lib.validateCpr(cpr));
+  if (stdnum) op('validateCpr', 'stdnum dk.cpr.validate', () => stdnum.DK.cpr.validate(cpr));
+  if (danishSsn) op('validateCpr', 'danish-ssn', () => danishSsn(cpr));
+  op('validateSetup', 'library validateSetup', () => lib.validateSetup(setup));
+  op('query', 'library buildLookupQuery', () => lib.buildLookupQuery(options));
+  op('query', 'plain buildQuery', () => plain.buildQuery('public', [number]));
+  op('parse', 'library parseLookupResponse', () => lib.parseLookupResponse(body, options));
+  op('parse', 'plain parseResponse', () => plain.parseResponse(body, 'public'));
+  op('merge', 'library mergePerson', () => lib.mergePerson(existing, person));
+  op('merge', 'plain mergePerson', () => plain.mergePerson(existing, plainPerson));
+  op('parse+merge', 'library parse + merge', () => lib.mergePerson(existing, lib.parseLookupResponse(body, options).persons[0]));
+  op('parse+merge', 'plain parse + merge', () => plain.mergePerson(existing, plain.parseResponse(body, 'public')[0]));
+  op('per lookup', 'library validate + build + parse + merge', () => {
+    lib.validateCpr(number);
+    JSON.stringify(lib.buildLookupQuery(options));
+    lib.mergePerson(existing, lib.parseLookupResponse(body, options).persons[0]);
+  });
+  op('per lookup', 'plain build + parse + merge', () => {
+    JSON.stringify(plain.buildQuery('public', [number]));
+    plain.mergePerson(existing, plain.parseResponse(body, 'public')[0]);
+  });
+  return { rows, body, number, existing };
+}
+
+/**
+ * The whole per-lookup cost inside the client, without a network: `lookupMany` with a host
+ * fetch that answers at once (a token, then the fixture for every lookup). What remains is the
+ * library's own work per lookup: the query, the host bridge, parsing, merging, the results.
+ */
+async function clientPerLookup(lib, { body, number, existing }, settings, wasmBytes) {
+  const host = {
+    fetch: (request) => (request.purpose === 'token'
+      ? { status: 200, headers: { 'content-type': 'application/json' }, body: '{"access_token":"t","token_type":"Bearer","expires_in":300}' }
+      : { status: 200, headers: { 'content-type': 'application/json' }, body }),
+  };
+  const setup = { enabled: true, environment: 'test04', sectorType: 'public', authMethod: 'sharedSecret', clientId: 'erp', clientSecret: 's3cret-value' };
+  const client = new lib.CprClient(setup, host);
+  const n = settings.quick ? 200 : 2000;
+  const items = Array.from({ length: n }, () => ({ cpr: number, existing }));
+  await client.lookupMany(items.slice(0, 200), { concurrency: 8 });
+  const samples = [];
+  const wasmAfterRound = [];
+  for (let round = 0; round < (settings.quick ? 2 : 10); round++) {
+    const cpu0 = process.cpuUsage();
+    const results = await client.lookupMany(items, { concurrency: 8 });
+    const cpu = process.cpuUsage(cpu0);
+    if (results.some((r) => !r.ok)) throw new Error(`in-memory lookup failed: ${JSON.stringify(results.find((r) => !r.ok).error)}`);
+    samples.push((cpu.user + cpu.system) / n);
+    wasmAfterRound.push(wasmBytes());
+  }
+  client.free?.();
+  // Rounds of the same size: a leak would raise the wasm memory round after round.
+  return { cpuPerLookupUs: round(summarize(samples).median, 1), lookupsPerRound: n, wasmAfterRound };
+}
+
+function operationsSummary(rows, clientUs) {
+  const get = (name) => rows.find((r) => r.name === name);
+  return {
+    clientLookupManyCpuPerLookupUs: clientUs,
+    targets: {
+      parseMergeAtLeastAsFastAsPlain: get('library parse + merge').medianUs <= get('plain parse + merge').medianUs,
+      perLookupUnder25Us: clientUs < 25 || get('library validate + build + parse + merge').medianUs < 25,
+    },
+  };
+}
+
+/** Where the packages' rules differ from the library's (the library is the reference). */
+function validationDifferences(lib, stdnum, danishSsn) {
+  const cases = ['010170-1239', '0101701238', '010107-4000', '3201701239', '290200-1234', '010170 1239', '0101701239 ', '０１０１７０１２３９'];
+  return cases.map((n) => ({
+    input: n,
+    library: lib.validateCpr(n).valid,
+    stdnum: stdnum ? stdnum.DK.cpr.validate(n).isValid : null,
+    danishSsn: danishSsn ? safe(() => danishSsn(n).valid) : null,
+  }));
+}
+
+function safe(fn) {
+  try {
+    return fn();
+  } catch {
+    return 'throws';
+  }
+}
+
+// 4. Batch throughput --------------------------------------------------------------------------
+
+/** The emulator in its own process, so its CPU is not the client's. */
+async function startEmulatorProcess(root) {
+  const child = spawn(process.execPath, [join(root, 'tests', 'emulator', 'cli.mjs'), '--port', '0', '--https-port', '0', '--max-lifetime', '1200'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const info = await new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`emulator exited (${code})`)));
+    lines.once('line', (line) => resolve(JSON.parse(line)));
+  });
+  lines.on('line', () => {});
+  const control = async (method, path) => {
+    const response = await fetch(`${info.urls.controlUrl}${path}`, { method });
+    return response.json();
+  };
+  return { info, control, stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }) };
+}
+
+function heapAfterGc() {
+  global.gc();
+  global.gc();
+  return process.memoryUsage().heapUsed;
+}
+
+async function batch(root, lib, settings, wasmBytes) {
+  const emu = await startEmulatorProcess(root);
+  try {
+    const { clientId, clientSecret } = emu.info.credentials.privateSector;
+    const setup = {
+      enabled: true,
+      environment: emu.info.environment,
+      sectorType: 'private',
+      authMethod: 'sharedSecret',
+      clientId,
+      clientSecret,
+      endpoints: { graphqlBaseUrl: emu.info.urls.origin, sharedSecretTokenUrl: emu.info.urls.tokenUrl },
+    };
+    // Realistic items: valid numbers (the emulator answers each with a person) with records.
+    const numbers = ['0707610123', '2906790168', '1203750168', '0101701239', '1508820127'];
+    const items = (n) => Array.from({ length: n }, (_, i) => ({
+      cpr: numbers[i % numbers.length],
+      existing: { customerNo: `C-${i}`, name: 'Old Name', address: 'Old Street 1', postCode: '1000', city: 'København K' },
+    }));
+    const runs = [];
+    for (const concurrency of settings.concurrencies) {
+      const client = new lib.CprClient(setup);
+      const tokenSeqs = new Set();
+      const poll = async () => {
+        for (const entry of await emu.control('GET', '/log?purpose=token')) tokenSeqs.add(entry.seq);
+      };
+      await emu.control('DELETE', '/log');
+      // Warm-up: JIT, wasm tier-up, connection pool, the token.
+      await client.lookupMany(items(settings.batchWarmup), { concurrency });
+      await poll();
+      const before = { wasm: wasmBytes(), heap: heapAfterGc() };
+      // The emulator keeps its last 10,000 log entries: poll token requests during the run.
+      const poller = setInterval(() => { poll().catch(() => {}); }, 500);
+      const cpu0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      let results = await client.lookupMany(items(settings.batch), { concurrency });
+      const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      const cpu = process.cpuUsage(cpu0);
+      clearInterval(poller);
+      await poll();
+      const failures = results.filter((r) => !r.ok);
+      // The caller lets go of the results; what stays is the library's.
+      results = null;
+      const after = { wasm: wasmBytes(), heap: heapAfterGc() };
+      client.free?.();
+      runs.push({
+        concurrency,
+        lookups: settings.batch,
+        failures: failures.length,
+        firstFailure: failures[0]?.error?.code,
+        wallMs: round(wallMs, 1),
+        lookupsPerSecond: Math.round(settings.batch / (wallMs / 1000)),
+        tokenRequests: tokenSeqs.size,
+        clientCpuMs: round((cpu.user + cpu.system) / 1000, 1),
+        clientCpuPerLookupUs: round((cpu.user + cpu.system) / settings.batch, 1),
+        clientCpuShare: round((cpu.user + cpu.system) / 1000 / wallMs, 3),
+        wasmMemoryBytes: { afterWarmup: before.wasm, afterRun: after.wasm },
+        heapUsedBytes: { afterWarmup: before.heap, afterRun: after.heap },
+      });
+    }
+    // Wasm memory never shrinks: it is the high-water mark. A batch holds its results until it
+    // ends, so the first run sets the mark for its size; later runs (as many lookups again)
+    // must not raise it, and the heap must come back once the results are let go.
+    const first = runs[0];
+    const last = runs[runs.length - 1];
+    return {
+      tokenLifetimeSeconds: 300,
+      runs,
+      memory: {
+        lookupsAfterFirstRun: runs.slice(1).reduce((n, r) => n + r.lookups, 0),
+        wasmGrowthAfterFirstRunBytes: last.wasmMemoryBytes.afterRun - first.wasmMemoryBytes.afterRun,
+        heapGrowthWarmupToLastRunBytes: last.heapUsedBytes.afterRun - first.heapUsedBytes.afterWarmup,
+      },
+    };
+  } finally {
+    await emu.stop();
+  }
+}
+
+// Report ---------------------------------------------------------------------------------------
+
+function report(r) {
+  const kb = (n) => (n / 1024).toFixed(1);
+  console.log(`\nMachine: ${r.machine.nproc} cores (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}${r.quick ? '  [quick run]' : ''}`);
+  if (r.sizes) reportSizes(r.sizes, kb);
+  if (r.startup) reportStartup(r.startup);
+  if (r.operations) reportOperations(r.operations, kb);
+  if (r.batch) reportBatch(r.batch, kb);
+}
+
+function reportSizes(sizes, kb) {
+  const budget = sizes.budgetGzipBytes;
+  console.log('\n1. Bundle size (KB)');
+  console.log(table(['module', 'wasm raw', 'wasm gz', 'glue raw', 'glue gz', 'total gz', 'budget'], Object.entries(sizes)
+    .filter(([k]) => k !== 'budgetGzipBytes')
+    .map(([k, s]) => [k, kb(s.rows[0].raw), kb(s.rows[0].gzip), kb(s.rows[1].raw), kb(s.rows[1].gzip), kb(s.gzip),
+      k.startsWith('certificate') ? '-' : `${s.gzip <= budget ? 'within' : 'OVER'} ${kb(budget)}`])));
+}
+
+function reportStartup(startup) {
+  const n = startup.node;
+  const c = startup.chromium;
+  console.log('\n2. Start-up, import -> first validateSetup result (median ms)');
+  console.log(table(['runtime', 'runs', 'import', 'first result', 'from process/page start'], [
+    ['Node', n.runs, n.importMs, n.firstResultMs, n.processStartToResultMs],
+    c && !c.skipped ? ['Chromium (headless)', c.runs, c.importMs, c.firstResultMs, c.navigationToResultMs] : ['Chromium', '', c?.skipped ?? 'skipped', '', ''],
+  ]));
+}
+
+function reportOperations(ops, kb) {
+  console.log(`\n3. Per-operation cost in Node (µs; ${ops.iterations} timed calls after ${ops.warmup} warm-up; response ${ops.responseBytes} bytes)`);
+  console.log(table(['operation', 'median', 'p99', 'mean'], ops.rows.map((x) => [x.name, x.medianUs, x.p99Us, x.meanUs])));
+  const rounds = ops.inMemoryRounds;
+  console.log(`library CprClient.lookupMany, in-memory host fetch (no network): ${ops.clientLookupManyCpuPerLookupUs} µs CPU per lookup; `
+    + `wasm memory after each round of ${rounds.lookupsPerRound}: ${rounds.wasmMemoryBytesAfterRound.map((b) => kb(b)).join(', ')} KB`);
+  const tg = ops.targets;
+  console.log(`targets: parse+merge at least as fast as plain: ${tg.parseMergeAtLeastAsFastAsPlain ? 'met' : 'MISSED'}; per lookup < 25 µs: ${tg.perLookupUnder25Us ? 'met' : 'MISSED'}`);
+  console.log(table(['input', 'library', 'stdnum', 'danish-ssn'], ops.validationDifferences.map((d) => [JSON.stringify(d.input), d.library, d.stdnum, d.danishSsn])));
+}
+
+function reportBatch(batch, kb) {
+  console.log(`\n4. Batch against the emulator on 127.0.0.1 (${batch.runs[0]?.lookups} lookups per run)`);
+  console.log(table(['concurrency', 'lookups/s', 'failures', 'token req.', 'client CPU share', 'CPU/lookup µs', 'wasm mem KB (warm -> end)', 'heap KB (warm -> end)'], batch.runs.map((b) => [
+    b.concurrency, b.lookupsPerSecond, b.failures, b.tokenRequests, b.clientCpuShare, b.clientCpuPerLookupUs,
+    `${kb(b.wasmMemoryBytes.afterWarmup)} -> ${kb(b.wasmMemoryBytes.afterRun)}`, `${kb(b.heapUsedBytes.afterWarmup)} -> ${kb(b.heapUsedBytes.afterRun)}`,
+  ])));
+  const m = batch.memory;
+  console.log(`memory: wasm grew ${kb(m.wasmGrowthAfterFirstRunBytes)} KB over the ${m.lookupsAfterFirstRun} lookups after the first run; `
+    + `JS heap ${kb(m.heapGrowthWarmupToLastRunBytes)} KB from the first warm-up to the end`);
+}
