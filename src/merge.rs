@@ -70,11 +70,32 @@ pub struct MergeOptions {
     /// canonical names for the first six; facts are written only when mapped.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "Record<string, string | null>"))]
-    pub field_map: Option<std::collections::BTreeMap<String, Option<String>>>,
+    #[serde(with = "pairs")]
+    pub field_map: Option<Vec<(String, Option<String>)>>,
     /// Policy per canonical field; default `always`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "Record<string, Policy>"))]
-    pub policies: Option<std::collections::BTreeMap<String, Policy>>,
+    #[serde(with = "pairs")]
+    pub policies: Option<Vec<(String, Policy)>>,
+}
+
+/// A map kept as a list of pairs (a handful of entries, looked up by name), read and written
+/// as a JSON object. A BTreeMap per value type cost more in the wasm module than it saves.
+mod pairs {
+    use serde::de::{Deserialize, Deserializer};
+    use serde::ser::{Serialize, Serializer};
+
+    pub fn serialize<V: Serialize, S: Serializer>(pairs: &Option<Vec<(String, V)>>, s: S) -> Result<S::Ok, S::Error> {
+        match pairs {
+            Some(pairs) => s.collect_map(pairs.iter().map(|(k, v)| (k, v))),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, V: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<(String, V)>>, D::Error> {
+        let map: Option<std::collections::BTreeMap<String, V>> = Option::deserialize(d)?;
+        Ok(map.map(|m| m.into_iter().collect()))
+    }
 }
 
 /// One change to the record.
@@ -129,7 +150,7 @@ impl ResolvedOptions {
         };
         let list = RECORD_FIELDS.iter().map(|f| f.key).collect::<Vec<_>>().join(", ");
         if let Some(map) = &options.field_map {
-            for (key, name) in map {
+            for (key, name) in map.iter() {
                 if !known(key) {
                     return Err(CprError::invalid_input(
                         "invalid_field_map",
@@ -147,7 +168,7 @@ impl ResolvedOptions {
             }
         }
         if let Some(policies) = &options.policies {
-            if let Some(key) = policies.keys().find(|k| !known(k)) {
+            if let Some((key, _)) = policies.iter().find(|(k, _)| !known(k)) {
                 return Err(CprError::invalid_input(
                     "invalid_policies",
                     format!("policies has an entry for \"{}\", which is not a record field.{} The fields are {list}.", short(key), suggest(key)),
@@ -156,7 +177,7 @@ impl ResolvedOptions {
         }
         let mut fields = Vec::new();
         for field in RECORD_FIELDS {
-            let mapped = options.field_map.as_ref().and_then(|m| m.get(field.key));
+            let mapped = options.field_map.as_ref().and_then(|m| m.iter().find(|(k, _)| k == field.key).map(|(_, v)| v));
             let name = match mapped {
                 Some(Some(name)) => name.clone(),
                 Some(None) => continue,
@@ -169,7 +190,7 @@ impl ResolvedOptions {
                     format!("fieldMap maps both {} and {} to \"{}\"; give each its own field.", other.key, field.key, short(&name)),
                 ));
             }
-            let policy = options.policies.as_ref().and_then(|p| p.get(field.key)).copied().unwrap_or_default();
+            let policy = options.policies.as_ref().and_then(|p| p.iter().find(|(k, _)| k == field.key).map(|(_, v)| *v)).unwrap_or_default();
             fields.push((field, name, policy));
         }
         Ok(ResolvedOptions { fields })
@@ -666,7 +687,7 @@ pub fn merge_options_from_json(options: &Value) -> Result<MergeOptions, CprError
             let field_map = match map.get("fieldMap") {
                 None | Some(Value::Null) => None,
                 Some(Value::Object(m)) => {
-                    let mut out = std::collections::BTreeMap::new();
+                    let mut out = Vec::new();
                     for (k, v) in m.iter().take(RECORD_FIELDS.len() * 4) {
                         let name = match v {
                             Value::Null => None,
@@ -678,7 +699,7 @@ pub fn merge_options_from_json(options: &Value) -> Result<MergeOptions, CprError
                                 ))
                             }
                         };
-                        out.insert(k.clone(), name);
+                        out.push((k.clone(), name));
                     }
                     if m.len() > RECORD_FIELDS.len() * 4 {
                         return Err(CprError::invalid_input("invalid_field_map", "fieldMap has far more entries than there are record fields."));
@@ -698,7 +719,7 @@ pub fn merge_options_from_json(options: &Value) -> Result<MergeOptions, CprError
                     if m.len() > RECORD_FIELDS.len() * 4 {
                         return Err(CprError::invalid_input("invalid_policies", "policies has far more entries than there are record fields."));
                     }
-                    let mut out = std::collections::BTreeMap::new();
+                    let mut out = Vec::new();
                     for (k, v) in m {
                         let policy = match v.as_str() {
                             Some("always") => Policy::Always,
@@ -711,7 +732,7 @@ pub fn merge_options_from_json(options: &Value) -> Result<MergeOptions, CprError
                                 ))
                             }
                         };
-                        out.insert(k.clone(), policy);
+                        out.push((k.clone(), policy));
                     }
                     Some(out)
                 }

@@ -7,7 +7,6 @@
 //! from the service ("Fetch CPR Schema") replaces them. [`check_schema`] says how a schema
 //! differs from what the library selects.
 
-use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
@@ -547,7 +546,7 @@ fn find_filter(model: &SchemaModel, root: &FieldDef, issues: &mut Vec<Issue>) ->
     let mut best: Option<FilterCandidate> = None;
     for arg in &root.args {
         let mut path = Vec::new();
-        let mut visited = BTreeSet::new();
+        let mut visited: Vec<String> = Vec::new();
         let mut found = Vec::new();
         search(model, &arg.name, &arg.ty, &mut path, &mut visited, &mut found);
         for (path, operator, element_type) in found {
@@ -646,12 +645,14 @@ fn search(
     name: &str,
     ty: &TypeRef,
     path: &mut Vec<String>,
-    visited: &mut BTreeSet<String>,
+    visited: &mut Vec<String>,
     found: &mut Vec<(Vec<String>, FilterOperator, String)>,
 ) {
-    if ty.list || path.len() > MAX_FILTER_DEPTH || !visited.insert(ty.name.clone()) {
+    if ty.list || path.len() > MAX_FILTER_DEPTH || visited.contains(&ty.name) {
         return;
     }
+    // The input types on the way here (a path a few deep): a recursive filter type ends the search.
+    visited.push(ty.name.clone());
     let fields = model.input_fields(&ty.name);
     if name.eq_ignore_ascii_case("personnummer") {
         let op_in = fields.iter().find(|f| f.name == "in" && f.ty.list);
@@ -670,7 +671,7 @@ fn search(
         search(model, &field.name, &field.ty, path, visited, found);
         path.pop();
     }
-    visited.remove(&ty.name);
+    visited.pop();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -150,7 +150,12 @@ impl Recorder {
     }
 
     fn headers(&self, headers: &[(String, String)]) -> Value {
-        let map: Map<String, Value> = headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), Value::String(v.clone()))).collect();
+        // Inserted one by one (the last of a repeated name wins): collecting would add a
+        // second, sorting way of building maps to the wasm module.
+        let mut map = Map::new();
+        for (k, v) in headers {
+            map.insert(k.to_ascii_lowercase(), Value::String(v.clone()));
+        }
         redact_with(&Value::Object(map), &self.redaction)
     }
 

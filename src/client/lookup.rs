@@ -142,7 +142,9 @@ impl Client {
     ) -> Vec<ItemResult> {
         let total = items.len();
         let next = Cell::new(0usize);
-        let results: RefCell<Vec<Option<ItemResult>>> = RefCell::new(vec![None; total]);
+        // Not `vec![None; total]`: that clones, and cloning a result drags every result type's
+        // Clone into the wasm module.
+        let results: RefCell<Vec<Option<ItemResult>>> = RefCell::new((0..total).map(|_| None).collect());
         let progress = Cell::new(Progress { done: 0, total, failures: 0 });
         let workers = concurrency.clamp(1, MAX_CONCURRENCY).min(total.max(1));
         let worker = || async {

@@ -317,7 +317,8 @@ impl Client {
         let request = crate::query::build_schema_request(&self.endpoints);
         let response = self
             .send(host, recorder, Purpose::Schema, true, &|token| {
-                let mut headers: Vec<(String, String)> = request.headers.clone().into_iter().collect();
+                let mut headers: Vec<(String, String)> =
+                    request.headers.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect();
                 headers.extend(authorized(token, "", "").into_iter().filter(|(k, _)| k == "authorization"));
                 HttpRequest { url: request.url.clone(), method: "GET", headers, body: None, purpose: Purpose::Schema }
             })

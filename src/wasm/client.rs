@@ -182,8 +182,10 @@ fn client_options(value: &serde_json::Value) -> Result<ClientOptions, String> {
         None | Some(Value::Null) => None,
         Some(Value::Object(merge)) => {
             // Only the two merge options are read; other keys are ignored, as for every option.
-            let known: serde_json::Map<String, Value> =
-                merge.iter().filter(|(k, _)| *k == "fieldMap" || *k == "policies").map(|(k, v)| (k.clone(), v.clone())).collect();
+            let mut known = serde_json::Map::new();
+            for (k, v) in merge.iter().filter(|(k, _)| *k == "fieldMap" || *k == "policies") {
+                known.insert(k.clone(), v.clone());
+            }
             Some(crate::merge::merge_options_from_json(&Value::Object(known)).map_err(|e| format!("merge: {e}"))?)
         }
         Some(_) => return Err("merge must be an object".into()),
