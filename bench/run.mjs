@@ -76,9 +76,10 @@ async function main() {
   report(results);
   const dir = join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const name = `${quick ? 'quick' : 'full'}-${results.date.replace(/[:.]/g, '-')}.json`;
+  // Full runs are kept (to compare later); a quick run (every npm test) only replaces the last.
+  const name = quick ? 'latest-quick.json' : `full-${results.date.replace(/[:.]/g, '-')}.json`;
   writeFileSync(join(dir, name), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(dir, quick ? 'latest-quick.json' : 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  if (!quick) writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nwritten: bench/results/${name} (${results.durationSeconds} s)`);
 }
 
