@@ -541,41 +541,73 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// The text fields of a record type: their JSON names and where each value goes. Read in a loop
+/// over this table into a default record rather than field by field in a struct literal: with
+/// a `?` per field, every early return drops the fields read so far, and that cleanup code,
+/// repeated per field, made the reader several KB of wasm.
+type Texts<T> = &'static [(&'static str, fn(&mut T) -> &mut Option<String>)];
+
+impl Fields<'_> {
+    fn texts<T>(&self, target: &mut T, fields: Texts<T>) -> Read<()> {
+        for (key, slot) in fields {
+            *slot(target) = self.text(key)?;
+        }
+        Ok(())
+    }
+}
+
+const NAME_TEXTS: Texts<PersonName> = &[
+    ("given", |n| &mut n.given),
+    ("middle", |n| &mut n.middle),
+    ("family", |n| &mut n.family),
+    ("addressing", |n| &mut n.addressing),
+    ("from", |n| &mut n.from),
+    ("to", |n| &mut n.to),
+];
+
+const ADDRESS_TEXTS: Texts<Address> = &[
+    ("street", |a| &mut a.street),
+    ("houseNumber", |a| &mut a.house_number),
+    ("floor", |a| &mut a.floor),
+    ("door", |a| &mut a.door),
+    ("postCode", |a| &mut a.post_code),
+    ("postDistrict", |a| &mut a.post_district),
+    ("locality", |a| &mut a.locality),
+    ("municipalityCode", |a| &mut a.municipality_code),
+    ("municipalityName", |a| &mut a.municipality_name),
+    ("coName", |a| &mut a.co_name),
+    ("from", |a| &mut a.from),
+    ("to", |a| &mut a.to),
+];
+
+const PERSON_TEXTS: Texts<Person> =
+    &[("cpr", |p| &mut p.cpr), ("statusDate", |p| &mut p.status_date), ("birthDate", |p| &mut p.birth_date)];
+
 fn read_name(f: &Fields) -> Read<PersonName> {
-    Ok(PersonName {
-        given: f.text("given")?,
-        middle: f.text("middle")?,
-        family: f.text("family")?,
-        addressing: f.text("addressing")?,
-        from: f.text("from")?,
-        to: f.text("to")?,
-    })
+    let mut name = PersonName::default();
+    f.texts(&mut name, NAME_TEXTS)?;
+    Ok(name)
 }
 
 fn read_address(f: &Fields) -> Read<Address> {
-    Ok(Address {
-        street: f.text("street")?,
-        house_number: f.text("houseNumber")?,
-        floor: f.text("floor")?,
-        door: f.text("door")?,
-        post_code: f.text("postCode")?,
-        post_district: f.text("postDistrict")?,
-        locality: f.text("locality")?,
-        municipality_code: f.text("municipalityCode")?,
-        municipality_name: f.text("municipalityName")?,
-        co_name: f.text("coName")?,
-        lines: f.lines("lines")?,
-        from: f.text("from")?,
-        to: f.text("to")?,
-    })
+    let mut address = Address::default();
+    f.texts(&mut address, ADDRESS_TEXTS)?;
+    address.lines = f.lines("lines")?;
+    Ok(address)
 }
 
 fn read_protection(f: &Fields) -> Read<Protection> {
-    Ok(Protection { kind: f.required_text("type")?, from: f.text("from")?, to: f.text("to")?, active: f.flag("active")? })
+    let mut protection = Protection { kind: f.required_text("type")?, ..Protection::default() };
+    protection.from = f.text("from")?;
+    protection.to = f.text("to")?;
+    protection.active = f.flag("active")?;
+    Ok(protection)
 }
 
 fn read_country(f: &Fields) -> Read<Country> {
-    Ok(Country { code: f.text("code")?, name: f.text("name")?, iso_code: f.text("isoCode")? })
+    let mut country = Country::default();
+    f.texts(&mut country, &[("code", |c| &mut c.code), ("name", |c| &mut c.name), ("isoCode", |c| &mut c.iso_code)])?;
+    Ok(country)
 }
 
 fn read_relation(f: &Fields) -> Read<Relation> {
@@ -584,14 +616,11 @@ fn read_relation(f: &Fields) -> Read<Relation> {
         Some("parent") => RelationKind::Parent,
         _ => return Err(f.wrong("kind", "child or parent")),
     };
-    Ok(Relation {
-        kind,
-        role: f.text("role")?,
-        cpr: f.text("cpr")?,
-        name: f.record("name", read_name)?,
-        protections: f.records("protections", read_protection)?,
-        from: f.text("from")?,
-    })
+    let mut relation = Relation { kind, role: None, cpr: None, name: None, protections: Vec::new(), from: None };
+    f.texts(&mut relation, &[("role", |r| &mut r.role), ("cpr", |r| &mut r.cpr), ("from", |r| &mut r.from)])?;
+    relation.name = f.record("name", read_name)?;
+    relation.protections = f.records("protections", read_protection)?;
+    Ok(relation)
 }
 
 fn read_person(f: &Fields) -> Read<Person> {
@@ -603,38 +632,41 @@ fn read_person(f: &Fields) -> Read<Person> {
         }),
         Some(_) => return Err(f.wrong("status", "text")),
     };
-    Ok(Person {
-        cpr: f.text("cpr")?,
-        status,
-        status_date: f.text("statusDate")?,
-        birth_date: f.text("birthDate")?,
-        name: f.record("name", read_name)?,
-        name_withheld: f.flag("nameWithheld")?,
-        address: f.record("address", read_address)?,
-        address_withheld: f.flag("addressWithheld")?,
-        protections: f.records("protections", read_protection)?,
-        emigration: f.record("emigration", |e| {
-            Ok(Emigration {
-                date: e.text("date")?,
-                country: e.record("country", read_country)?,
-                foreign_address_lines: e.lines("foreignAddressLines")?,
-                return_date: e.text("returnDate")?,
-            })
-        })?,
-        disappearance: f.record("disappearance", |d| Ok(Disappearance { date: d.text("date")?, found_date: d.text("foundDate")? }))?,
-        death: f.record("death", |d| Ok(Death { date: d.text("date")? }))?,
-        contact_address: f.record("contactAddress", |c| Ok(ContactAddress { lines: c.lines("lines")?, from: c.text("from")? }))?,
-        guardianship: f.record("guardianship", |g| {
-            Ok(Guardianship {
-                from: g.text("from")?,
-                guardian_name: g.text("guardianName")?,
-                guardian_address_lines: g.lines("guardianAddressLines")?,
-            })
-        })?,
-        name_history: f.records("nameHistory", read_name)?,
-        address_history: f.records("addressHistory", read_address)?,
-        relations: f.records("relations", read_relation)?,
-    })
+    let mut person = Person { status, ..Person::default() };
+    f.texts(&mut person, PERSON_TEXTS)?;
+    person.name = f.record("name", read_name)?;
+    person.name_withheld = f.flag("nameWithheld")?;
+    person.address = f.record("address", read_address)?;
+    person.address_withheld = f.flag("addressWithheld")?;
+    person.protections = f.records("protections", read_protection)?;
+    person.emigration = f.record("emigration", |e| {
+        let mut emigration = Emigration::default();
+        e.texts(&mut emigration, &[("date", |x| &mut x.date), ("returnDate", |x| &mut x.return_date)])?;
+        emigration.country = e.record("country", read_country)?;
+        emigration.foreign_address_lines = e.lines("foreignAddressLines")?;
+        Ok(emigration)
+    })?;
+    person.disappearance = f.record("disappearance", |d| {
+        let mut disappearance = Disappearance::default();
+        d.texts(&mut disappearance, &[("date", |x| &mut x.date), ("foundDate", |x| &mut x.found_date)])?;
+        Ok(disappearance)
+    })?;
+    person.death = f.record("death", |d| Ok(Death { date: d.text("date")? }))?;
+    person.contact_address = f.record("contactAddress", |c| {
+        let mut contact = ContactAddress { lines: c.lines("lines")?, from: None };
+        contact.from = c.text("from")?;
+        Ok(contact)
+    })?;
+    person.guardianship = f.record("guardianship", |g| {
+        let mut guardianship = Guardianship::default();
+        g.texts(&mut guardianship, &[("from", |x| &mut x.from), ("guardianName", |x| &mut x.guardian_name)])?;
+        guardianship.guardian_address_lines = g.lines("guardianAddressLines")?;
+        Ok(guardianship)
+    })?;
+    person.name_history = f.records("nameHistory", read_name)?;
+    person.address_history = f.records("addressHistory", read_address)?;
+    person.relations = f.records("relations", read_relation)?;
+    Ok(person)
 }
 
 impl Person {
