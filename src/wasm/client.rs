@@ -12,7 +12,7 @@ use web_sys::AbortSignal;
 use super::convert::{js_error, js_or_text_to_json, js_to_json, to_js};
 use super::host::JsHost;
 use crate::client::debug::DebugCapture;
-use crate::client::lookup::BatchItem;
+use crate::client::lookup::{BatchItem, LookupOutcome};
 use crate::client::{capture, Client, ClientError, ClientOptions};
 use crate::endpoints::ResolvedEndpoints;
 use crate::environment::AuthMethod;
@@ -215,10 +215,11 @@ impl CprClient {
         self.on_debug.clone()
     }
 
-    /// Run an operation whose success is a serializable value.
-    fn run<T, F>(&self, options: &JsValue, operation: &'static str, work: F) -> Promise
+    /// Run an operation whose success is a serializable value; `attach_debug` may put the
+    /// operation's debug capture into that value (a lookup carries it as `debug`).
+    fn run<T, F>(&self, options: &JsValue, operation: &'static str, attach_debug: fn(&mut T, Option<DebugCapture>), work: F) -> Promise
     where
-        T: Serialize,
+        T: Serialize + 'static,
         F: for<'a> FnOnce(Rc<Client>, &'a JsHost, &'a crate::client::debug::Recorder) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, ClientError>> + 'a>>
             + 'static,
     {
@@ -234,7 +235,10 @@ impl CprClient {
             let debug = capture(&recorder, &host, operation, outcome.as_ref().err());
             Self::emit_debug(&on_debug, debug.as_ref());
             match outcome {
-                Ok(value) => to_js(&value),
+                Ok(mut value) => {
+                    attach_debug(&mut value, debug);
+                    to_js(&value)
+                }
                 Err(error) => Err(client_error(&error, debug.as_ref())),
             }
         })
@@ -283,7 +287,7 @@ impl CprClient {
     #[wasm_bindgen(js_name = testConnection, unchecked_return_type = "Promise<ConnectionReport>")]
     pub fn test_connection(&self, #[wasm_bindgen(unchecked_optional_param_type = "OperationOptions")] options: Option<JsValue>) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        self.run(&options, "testConnection", |core, host, recorder| {
+        self.run(&options, "testConnection", |_, _| {}, |core, host, recorder| {
             Box::pin(async move { Ok(core.test_connection(host, recorder).await) })
         })
     }
@@ -304,24 +308,8 @@ impl CprClient {
             Ok(item) => item,
             Err(error) => return Promise::reject(&error.into()),
         };
-        let host = match self.host(&options) {
-            Ok(host) => host,
-            Err(error) => return Promise::reject(&error),
-        };
-        let core = self.core();
-        let on_debug = self.on_debug();
-        promise(async move {
-            let recorder = core.begin(&host).map_err(|e| client_error(&e, None))?;
-            let outcome = core.lookup(&host, &recorder, &item.cpr, item.existing.as_ref()).await;
-            let debug = capture(&recorder, &host, "lookup", outcome.as_ref().err());
-            Self::emit_debug(&on_debug, debug.as_ref());
-            match outcome {
-                Ok(mut value) => {
-                    value.debug = debug;
-                    to_js(&value)
-                }
-                Err(error) => Err(client_error(&error, debug.as_ref())),
-            }
+        self.run(&options, "lookup", |value: &mut LookupOutcome, debug| value.debug = debug, move |core, host, recorder| {
+            Box::pin(async move { core.lookup(host, recorder, &item.cpr, item.existing.as_ref()).await })
         })
     }
 
@@ -394,14 +382,14 @@ impl CprClient {
     #[wasm_bindgen(js_name = fetchSchema, unchecked_return_type = "Promise<string>")]
     pub fn fetch_schema(&self, #[wasm_bindgen(unchecked_optional_param_type = "OperationOptions")] options: Option<JsValue>) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        self.run(&options, "fetchSchema", |core, host, recorder| Box::pin(async move { core.fetch_schema(host, recorder).await }))
+        self.run(&options, "fetchSchema", |_, _| {}, |core, host, recorder| Box::pin(async move { core.fetch_schema(host, recorder).await }))
     }
 
     /// The drift report of the live schema against what the library selects (fetches it first if needed).
     #[wasm_bindgen(js_name = checkSchema, unchecked_return_type = "Promise<DriftReport>")]
     pub fn check_schema(&self, #[wasm_bindgen(unchecked_optional_param_type = "OperationOptions")] options: Option<JsValue>) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        self.run(&options, "checkSchema", |core, host, recorder| {
+        self.run(&options, "checkSchema", |_, _| {}, |core, host, recorder| {
             Box::pin(async move {
                 let sdl = match core.live_schema() {
                     Some(sdl) => sdl,
