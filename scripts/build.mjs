@@ -52,7 +52,9 @@ function optimize(file) {
   if (!existsSync(wasmOpt)) throw new Error('wasm-opt missing: run the bootstrap (npm ci) first');
   const before = statSync(file).size;
   run(process.execPath, [
-    wasmOpt, file, '-o', file, '-Oz',
+    // The producers and target_features sections are for tools (wasm-bindgen has read them
+    // by now); engines ignore them.
+    wasmOpt, file, '-o', file, '-Oz', '--strip-producers', '--strip-target-features',
     '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
     '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
   ]);

@@ -17,10 +17,12 @@ use crate::fields::{FieldGroup, FieldSpec, GroupSet, PERSON_FIELDS};
 use crate::issue::{Issue, Severity};
 use crate::sdl::Definition;
 
-/// The modelled public-sector SDL, the default dialect for `sectorType: "public"`.
-pub const PUBLIC_SECTOR_SDL: &str = include_str!("../schema/cpr-public-sector.graphql");
-/// The modelled private-sector SDL, the default dialect for `sectorType: "private"`.
-pub const PRIVATE_SECTOR_SDL: &str = include_str!("../schema/cpr-private-sector.graphql");
+/// The modelled public-sector SDL (`schema/cpr-public-sector.graphql` without its comment
+/// lines, see `build.rs`), the default dialect for `sectorType: "public"`.
+pub const PUBLIC_SECTOR_SDL: &str = include_str!(concat!(env!("OUT_DIR"), "/cpr-public-sector.graphql"));
+/// The modelled private-sector SDL (`schema/cpr-private-sector.graphql` without its comment
+/// lines), the default dialect for `sectorType: "private"`.
+pub const PRIVATE_SECTOR_SDL: &str = include_str!(concat!(env!("OUT_DIR"), "/cpr-private-sector.graphql"));
 
 /// SDL text longer than this is refused (Datafordeleren's largest published schemas are well under it).
 pub const MAX_SDL_BYTES: usize = 4 * 1024 * 1024;
