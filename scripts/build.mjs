@@ -52,9 +52,10 @@ function optimize(file) {
   if (!existsSync(wasmOpt)) throw new Error('wasm-opt missing: run the bootstrap (npm ci) first');
   const before = statSync(file).size;
   run(process.execPath, [
-    // The producers and target_features sections are for tools (wasm-bindgen has read them
-    // by now); engines ignore them.
-    wasmOpt, file, '-o', file, '-Oz', '--strip-producers', '--strip-target-features',
+    // -Oz, then a whole-program flow analysis (--gufa) and -Oz again: about 0.6 KB less
+    // gzipped. The producers and target_features sections are for tools (wasm-bindgen has
+    // read them by now); engines ignore them.
+    wasmOpt, file, '-o', file, '-Oz', '--gufa', '-Oz', '--strip-producers', '--strip-target-features',
     '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
     '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
   ]);

@@ -499,7 +499,7 @@ impl Failure {
         let body = match map.get("body") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
-            Some(other) => Some(other.to_string()),
+            Some(other) => Some(crate::json_input::json_text(other)),
         };
         let transport_error = match map.get("transportError") {
             None | Some(Value::Null) => None,
@@ -515,7 +515,7 @@ impl Failure {
                     .collect::<Vec<_>>()
                     .join(": "),
             ),
-            Some(other) => Some(other.to_string()),
+            Some(other) => Some(crate::json_input::json_text(other)),
         };
         Ok(Failure { stage, status, headers, body, transport_error })
     }

@@ -89,6 +89,13 @@ pub fn depth_exceeds(value: &Value, limit: usize) -> bool {
     walk(value, limit + 1)
 }
 
+/// A value as compact JSON text. Writing a `Value` through `Display` (`to_string()`) or
+/// building one with `json!` from other values would each bring another copy of serde_json's
+/// writer into the wasm module; every value written goes through this one path instead.
+pub fn json_text(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
 /// The type of a JSON value, in words.
 pub fn describe_type(value: &Value) -> &'static str {
     match value {

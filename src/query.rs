@@ -69,12 +69,16 @@ pub struct LookupQuery {
 impl LookupQuery {
     /// The request body as JSON text.
     pub fn body(&self) -> String {
-        let body = serde_json::json!({
-            "operationName": self.operation_name,
-            "query": self.query,
-            "variables": self.variables,
-        });
-        body.to_string()
+        // Written from borrowed fields: `json!` would copy the query text into a `Value` first.
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Body<'a> {
+            operation_name: &'a str,
+            query: &'a str,
+            variables: &'a Map<String, Value>,
+        }
+        let body = Body { operation_name: &self.operation_name, query: &self.query, variables: &self.variables };
+        serde_json::to_string(&body).unwrap_or_default()
     }
 }
 

@@ -834,7 +834,7 @@ fn read_envelope(text: &str) -> Result<Envelope<'_>, CprError> {
 }
 
 fn graphql_error(error: &Value, partial: bool) -> LookupError {
-    let body = serde_json::json!({ "errors": [error] }).to_string();
+    let body = format!("{{\"errors\":[{}]}}", crate::json_input::json_text(error));
     let diagnosis = diagnose(&Failure { stage: Some(Stage::Graphql), status: Some(200), body: Some(body), ..Failure::default() });
     let code = if partial && diagnosis.code == "graphql_errors" { "partial_data".to_string() } else { diagnosis.code.clone() };
     let path = error.get("path").and_then(Value::as_array).map(|segments| {
@@ -843,7 +843,7 @@ fn graphql_error(error: &Value, partial: bool) -> LookupError {
             .take(16)
             .map(|s| match s {
                 Value::String(s) => s.clone(),
-                other => other.to_string(),
+                other => crate::json_input::json_text(other),
             })
             .collect::<Vec<_>>()
             .join(".")
