@@ -7,6 +7,7 @@
 //!   rejects queries without it;
 //! - no aliases, because the service rejects them.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -64,22 +65,33 @@ pub struct LookupQuery {
     pub variables: Map<String, Value>,
     /// Fields left out because the schema lacks them, and other things worth knowing.
     pub warnings: Vec<Issue>,
+    /// The rendering the query came from: its body text up to the variables is written once
+    /// per dialect, not once per lookup.
+    #[serde(skip)]
+    rendered: Option<Arc<Rendered>>,
 }
 
 impl LookupQuery {
-    /// The request body as JSON text.
+    /// The request body as JSON text: `{"operationName":…,"query":…,"variables":…}`.
     pub fn body(&self) -> String {
-        // Written from borrowed fields: `json!` would copy the query text into a `Value` first.
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Body<'a> {
-            operation_name: &'a str,
-            query: &'a str,
-            variables: &'a Map<String, Value>,
-        }
-        let body = Body { operation_name: &self.operation_name, query: &self.query, variables: &self.variables };
-        serde_json::to_string(&body).unwrap_or_default()
+        let variables = serde_json::to_string(&self.variables).unwrap_or_default();
+        // The cached start holds this query's text unless a caller changed the public fields.
+        let start = match &self.rendered {
+            Some(r) if r.query == self.query && self.operation_name == OPERATION_NAME => Cow::Borrowed(r.body_start.as_str()),
+            _ => Cow::Owned(body_start(&self.operation_name, &self.query)),
+        };
+        let mut body = String::with_capacity(start.len() + variables.len() + 1);
+        body.push_str(&start);
+        body.push_str(&variables);
+        body.push('}');
+        body
     }
+}
+
+/// `{"operationName":"…","query":"…","variables":` with both texts escaped as JSON strings.
+fn body_start(operation_name: &str, query: &str) -> String {
+    let text = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    format!("{{\"operationName\":{},\"query\":{},\"variables\":", text(operation_name), text(query))
 }
 
 /// Options of [`build_lookup_query`].
@@ -103,6 +115,8 @@ impl Default for QueryOptions<'_> {
 pub struct Rendered {
     pub query: String,
     pub warnings: Vec<Issue>,
+    /// The request body up to its variables (see [`LookupQuery::body`]).
+    body_start: String,
 }
 
 /// Build the lookup query for already validated numbers.
@@ -185,7 +199,13 @@ pub fn build_lookup_query(sector: SectorType, numbers: &[CprNumber], options: &Q
             }
         }
     }
-    Ok(LookupQuery { operation_name: OPERATION_NAME.to_string(), query: rendered.query.clone(), variables, warnings: all_warnings })
+    Ok(LookupQuery {
+        operation_name: OPERATION_NAME.to_string(),
+        query: rendered.query.clone(),
+        variables,
+        warnings: all_warnings,
+        rendered: Some(rendered),
+    })
 }
 
 enum DialectRef {
@@ -238,7 +258,7 @@ fn render(dialect: &Dialect, groups: GroupSet) -> Result<Rendered, CprError> {
         q.push_str("    }\n");
     }
     q.push_str("  }\n}\n");
-    Ok(Rendered { query: q, warnings: selection.report.issues })
+    Ok(Rendered { body_start: body_start(OPERATION_NAME, &q), query: q, warnings: selection.report.issues })
 }
 
 fn write_fields(out: &mut String, fields: &[Selected], depth: usize) {
@@ -549,6 +569,24 @@ mod tests {
         assert_eq!(err.code(), "batch_too_large");
         let err = build_lookup_query_json(&json!({"sectorType": "private", "cprNumbers": ["0707610123", "3102901235"]})).unwrap_err();
         assert_eq!(err.to_string(), "CPR number 2 of 2 (310290-xxxx) is not valid: Digits 1-2 must be a day that exists in the birth month. Check the number against the source.");
+    }
+
+    #[test]
+    fn body_is_the_query_as_json_whether_cached_or_not() {
+        let expected = |q: &LookupQuery| {
+            json!({"operationName": q.operation_name, "query": q.query, "variables": q.variables})
+        };
+        let numbers = [CprNumber::parse("0707610123").unwrap(), CprNumber::parse("1203750168").unwrap()];
+        let mut q = build_lookup_query(SectorType::Public, &numbers, &QueryOptions::default()).unwrap();
+        assert!(q.rendered.is_some());
+        assert_eq!(serde_json::from_str::<Value>(&q.body()).unwrap(), expected(&q));
+        // A caller may edit the public fields: the body follows them, not the cache.
+        q.query = q.query.replace("nodes", "nodes \"quoted\"");
+        q.operation_name = "Other".into();
+        assert_eq!(serde_json::from_str::<Value>(&q.body()).unwrap(), expected(&q));
+        let read_back: LookupQuery = serde_json::from_value(serde_json::to_value(&q).unwrap()).unwrap();
+        assert!(read_back.rendered.is_none());
+        assert_eq!(serde_json::from_str::<Value>(&read_back.body()).unwrap(), expected(&q));
     }
 
     #[test]
