@@ -36,6 +36,7 @@ pub mod response;
 pub mod schema;
 mod sdl;
 pub mod setup;
+mod shape;
 pub mod url;
 
 /// The JavaScript boundary (public only so its tests can call the exports from inside wasm).

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use crate::error::CprError;
 use crate::issue::{Issue, Severity};
 use crate::json_input::{depth_exceeds, describe_type, MAX_DEPTH};
-use crate::person::{KnownStatus, Person, PersonStatus, MARKETING_PROTECTION, NAME_AND_ADDRESS_PROTECTION};
+use crate::person::{person_from_text, KnownStatus, Person, PersonStatus, PersonText, MARKETING_PROTECTION, NAME_AND_ADDRESS_PROTECTION};
 
 /// When the register's value may replace the record's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -607,6 +607,12 @@ const MAX_RECORD_FIELDS: usize = 10_000;
 /// `parseLookupResponse`, `null` when none was found, or the lookup's `person_not_found` /
 /// `ambiguous_result` error; `options` as [`MergeOptions`].
 pub fn merge_person_json(existing: &Value, person: &Value, options: &Value) -> Result<MergeResult, CprError> {
+    merge_person_text(existing, &crate::json_input::json_text(person), options)
+}
+
+/// [`merge_person_json`] with the person as JSON text, read straight into a [`Person`] (the
+/// wasm boundary's path: a person crosses from JS as the text of `JSON.stringify`).
+pub fn merge_person_text(existing: &Value, person: &str, options: &Value) -> Result<MergeResult, CprError> {
     let empty = Map::new();
     let record = match existing {
         Value::Null => &empty,
@@ -630,12 +636,18 @@ pub fn merge_person_json(existing: &Value, person: &Value, options: &Value) -> R
             ));
         }
     }
-    let parsed;
-    let subject = match person {
-        Value::Null => MergeSubject::NotFound,
-        Value::Object(map) if map.get("code").is_some_and(Value::is_string) => match map.get("code").and_then(Value::as_str) {
-            Some("person_not_found") => MergeSubject::NotFound,
-            Some("ambiguous_result") => MergeSubject::Ambiguous,
+    let invalid = |detail: String| {
+        CprError::invalid_input("invalid_person", format!("The person is not a person record from parseLookupResponse ({detail})."))
+    };
+    if person.len() > crate::json_input::MAX_JSON_BYTES {
+        return Err(invalid(format!("it is {} bytes of JSON", person.len())));
+    }
+    let parsed = person_from_text(person).map_err(invalid)?;
+    let subject = match &parsed {
+        PersonText::Nothing => MergeSubject::NotFound,
+        PersonText::Outcome(code) => match code.as_str() {
+            "person_not_found" => MergeSubject::NotFound,
+            "ambiguous_result" => MergeSubject::Ambiguous,
             _ => {
                 return Err(CprError::invalid_input(
                     "invalid_person",
@@ -644,24 +656,7 @@ pub fn merge_person_json(existing: &Value, person: &Value, options: &Value) -> R
                 ))
             }
         },
-        Value::Object(_) => {
-            if depth_exceeds(person, MAX_DEPTH) {
-                return Err(CprError::invalid_input("invalid_person", "The person is nested too deeply to be a person record."));
-            }
-            parsed = Person::from_json(person).map_err(|e| {
-                CprError::invalid_input(
-                    "invalid_person",
-                    format!("The person is not a person record from parseLookupResponse ({}).", crate::response::safe_message(&e)),
-                )
-            })?;
-            MergeSubject::Person(&parsed)
-        }
-        other => {
-            return Err(CprError::invalid_input(
-                "invalid_person",
-                format!("mergePerson needs a person object from parseLookupResponse (or null); got {}.", describe_type(other)),
-            ))
-        }
+        PersonText::Person(person) => MergeSubject::Person(person),
     };
     Ok(merge_person(record, subject, &options))
 }

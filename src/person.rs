@@ -4,8 +4,11 @@
 //! empty string, and where CPR withholds a value from the private sector (name and address
 //! protection) a flag says so. Merging relies on this: an absent value never overwrites data.
 
+use serde::de::DeserializeSeed;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use crate::shape::{texts, Kind, Node, RowVisitor, Shape, Slot};
 
 use crate::cpr::days_in_month;
 
@@ -461,98 +464,105 @@ impl Person {
 // Reading a person back from JSON
 // ---------------------------------------------------------------------------------------------
 
-/// A JSON object being read as one of the records above, with the same rules as their serde
-/// form: a missing field takes its default, `null` is an absent optional value, unknown fields
-/// are ignored, and a value of the wrong type is an error naming the field (never its value).
-///
-/// Written by hand rather than derived: a derived reader is generic code instantiated per
-/// record type and per deserializer, several times the size of this in the wasm module, and
-/// `mergePerson` (the one place a person is read back) already holds the parsed value.
-struct Fields<'a> {
-    map: &'a Map<String, Value>,
-    path: &'a str,
-}
+// The JSON form of the records above (what `parseLookupResponse` writes), as shape tables: the
+// person is read straight from its text in one pass, with no intermediate `Value` tree (that
+// tree, built and dropped again, was most of `mergePerson`'s time). The rules are the serde
+// form's: a missing field takes its default, `null` is an absent optional value, unknown
+// fields are ignored, a value of the wrong type is an error (serde's words, never the value).
+// Text is taken trimmed, and blank text as absent, as everywhere else in a person.
+
+static NAME_JSON: Shape =
+    Shape { fields: texts!["given", "middle", "family", "addressing", "from", "to"], from: None, to: "" };
+static ADDRESS_JSON: Shape = Shape {
+    fields: &[
+        ("street", Kind::Text),
+        ("houseNumber", Kind::Text),
+        ("floor", Kind::Text),
+        ("door", Kind::Text),
+        ("postCode", Kind::Text),
+        ("postDistrict", Kind::Text),
+        ("locality", Kind::Text),
+        ("municipalityCode", Kind::Text),
+        ("municipalityName", Kind::Text),
+        ("coName", Kind::Text),
+        ("lines", Kind::Texts),
+        ("from", Kind::Text),
+        ("to", Kind::Text),
+    ],
+    from: None,
+    to: "",
+};
+static PROTECTION_JSON: Shape = Shape {
+    fields: &[("type", Kind::Text), ("from", Kind::Text), ("to", Kind::Text), ("active", Kind::Flag)],
+    from: None,
+    to: "",
+};
+static COUNTRY_JSON: Shape = Shape { fields: texts!["code", "name", "isoCode"], from: None, to: "" };
+static EMIGRATION_JSON: Shape = Shape {
+    fields: &[
+        ("date", Kind::Text),
+        ("country", Kind::Rows(&COUNTRY_JSON)),
+        ("foreignAddressLines", Kind::Texts),
+        ("returnDate", Kind::Text),
+    ],
+    from: None,
+    to: "",
+};
+static DISAPPEARANCE_JSON: Shape = Shape { fields: texts!["date", "foundDate"], from: None, to: "" };
+static DEATH_JSON: Shape = Shape { fields: texts!["date"], from: None, to: "" };
+static CONTACT_JSON: Shape = Shape { fields: &[("lines", Kind::Texts), ("from", Kind::Text)], from: None, to: "" };
+static GUARDIANSHIP_JSON: Shape = Shape {
+    fields: &[("from", Kind::Text), ("guardianName", Kind::Text), ("guardianAddressLines", Kind::Texts)],
+    from: None,
+    to: "",
+};
+static RELATION_JSON: Shape = Shape {
+    fields: &[
+        ("kind", Kind::Text),
+        ("role", Kind::Text),
+        ("cpr", Kind::Text),
+        ("name", Kind::Rows(&NAME_JSON)),
+        ("protections", Kind::Rows(&PROTECTION_JSON)),
+        ("from", Kind::Text),
+    ],
+    from: None,
+    to: "",
+};
+static PERSON_JSON: Shape = Shape {
+    fields: &[
+        // A lookup error (`person_not_found`, …) passed where a person may be: see `code`.
+        ("code", Kind::Text),
+        ("cpr", Kind::Text),
+        ("status", Kind::Text),
+        ("statusDate", Kind::Text),
+        ("birthDate", Kind::Text),
+        ("name", Kind::Rows(&NAME_JSON)),
+        ("nameWithheld", Kind::Flag),
+        ("address", Kind::Rows(&ADDRESS_JSON)),
+        ("addressWithheld", Kind::Flag),
+        ("protections", Kind::Rows(&PROTECTION_JSON)),
+        ("emigration", Kind::Rows(&EMIGRATION_JSON)),
+        ("disappearance", Kind::Rows(&DISAPPEARANCE_JSON)),
+        ("death", Kind::Rows(&DEATH_JSON)),
+        ("contactAddress", Kind::Rows(&CONTACT_JSON)),
+        ("guardianship", Kind::Rows(&GUARDIANSHIP_JSON)),
+        ("nameHistory", Kind::Rows(&NAME_JSON)),
+        ("addressHistory", Kind::Rows(&ADDRESS_JSON)),
+        ("relations", Kind::Rows(&RELATION_JSON)),
+    ],
+    from: None,
+    to: "",
+};
 
 type Read<T> = Result<T, String>;
 
-impl<'a> Fields<'a> {
-    fn of(value: &'a Value, path: &'a str) -> Read<Fields<'a>> {
-        match value {
-            Value::Object(map) => Ok(Fields { map, path }),
-            _ => Err(format!("{path} must be an object")),
-        }
-    }
-
-    fn wrong(&self, key: &str, what: &str) -> String {
-        format!("{}.{key} must be {what}", self.path)
-    }
-
-    fn get(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key)
-    }
-
-    fn text(&self, key: &str) -> Read<Option<String>> {
-        match self.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(self.wrong(key, "text")),
-        }
-    }
-
-    fn required_text(&self, key: &str) -> Read<String> {
-        match self.get(key) {
-            None => Ok(String::new()),
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(_) => Err(self.wrong(key, "text")),
-        }
-    }
-
-    fn flag(&self, key: &str) -> Read<bool> {
-        match self.get(key) {
-            None => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(_) => Err(self.wrong(key, "true or false")),
-        }
-    }
-
-    fn lines(&self, key: &str) -> Read<Vec<String>> {
-        match self.get(key) {
-            None => Ok(Vec::new()),
-            Some(Value::Array(items)) => {
-                items.iter().map(|i| i.as_str().map(str::to_string).ok_or_else(|| self.wrong(key, "a list of text"))).collect()
-            }
-            Some(_) => Err(self.wrong(key, "a list of text")),
-        }
-    }
-
-    fn record<T>(&self, key: &str, read: fn(&Fields) -> Read<T>) -> Read<Option<T>> {
-        match self.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => read(&Fields::of(v, key)?).map(Some),
-        }
-    }
-
-    fn records<T>(&self, key: &str, read: fn(&Fields) -> Read<T>) -> Read<Vec<T>> {
-        match self.get(key) {
-            None => Ok(Vec::new()),
-            Some(Value::Array(items)) => items.iter().map(|i| read(&Fields::of(i, key)?)).collect(),
-            Some(_) => Err(self.wrong(key, "a list")),
-        }
-    }
-}
-
-/// The text fields of a record type: their JSON names and where each value goes. Read in a loop
-/// over this table into a default record rather than field by field in a struct literal: with
-/// a `?` per field, every early return drops the fields read so far, and that cleanup code,
-/// repeated per field, made the reader several KB of wasm.
+/// The text fields of a record type: their JSON names and where each value goes. Filled in a
+/// loop over this table rather than field by field: one small loop instead of a read per field.
 type Texts<T> = &'static [(&'static str, fn(&mut T) -> &mut Option<String>)];
 
-impl Fields<'_> {
-    fn texts<T>(&self, target: &mut T, fields: Texts<T>) -> Read<()> {
-        for (key, slot) in fields {
-            *slot(target) = self.text(key)?;
-        }
-        Ok(())
+fn fill<T>(node: &Node<'_>, target: &mut T, fields: Texts<T>) {
+    for (key, slot) in fields {
+        *slot(target) = node.get(key);
     }
 }
 
@@ -583,90 +593,100 @@ const ADDRESS_TEXTS: Texts<Address> = &[
 const PERSON_TEXTS: Texts<Person> =
     &[("cpr", |p| &mut p.cpr), ("statusDate", |p| &mut p.status_date), ("birthDate", |p| &mut p.birth_date)];
 
-fn read_name(f: &Fields) -> Read<PersonName> {
+fn read_name(n: &Node<'_>) -> PersonName {
     let mut name = PersonName::default();
-    f.texts(&mut name, NAME_TEXTS)?;
-    Ok(name)
+    fill(n, &mut name, NAME_TEXTS);
+    name
 }
 
-fn read_address(f: &Fields) -> Read<Address> {
-    let mut address = Address::default();
-    f.texts(&mut address, ADDRESS_TEXTS)?;
-    address.lines = f.lines("lines")?;
-    Ok(address)
+fn read_address(n: &Node<'_>) -> Address {
+    let mut address = Address { lines: n.texts("lines"), ..Address::default() };
+    fill(n, &mut address, ADDRESS_TEXTS);
+    address
 }
 
-fn read_protection(f: &Fields) -> Read<Protection> {
-    let mut protection = Protection { kind: f.required_text("type")?, ..Protection::default() };
-    protection.from = f.text("from")?;
-    protection.to = f.text("to")?;
-    protection.active = f.flag("active")?;
-    Ok(protection)
+fn read_protection(n: &Node<'_>) -> Read<Protection> {
+    let kind = match n.slot("type") {
+        Slot::Null => return Err("protections[].type must be text".to_string()),
+        _ => n.get("type").unwrap_or_default(),
+    };
+    Ok(Protection { kind, from: n.get("from"), to: n.get("to"), active: n.flag("active").unwrap_or(false) })
 }
 
-fn read_country(f: &Fields) -> Read<Country> {
-    let mut country = Country::default();
-    f.texts(&mut country, &[("code", |c| &mut c.code), ("name", |c| &mut c.name), ("isoCode", |c| &mut c.iso_code)])?;
-    Ok(country)
+fn read_protections(rows: &[Node<'_>]) -> Read<Vec<Protection>> {
+    rows.iter().map(read_protection).collect()
 }
 
-fn read_relation(f: &Fields) -> Read<Relation> {
-    let kind = match f.get("kind").and_then(Value::as_str) {
+fn read_relation(n: &Node<'_>) -> Read<Relation> {
+    let kind = match n.str("kind") {
         Some("child") => RelationKind::Child,
         Some("parent") => RelationKind::Parent,
-        _ => return Err(f.wrong("kind", "child or parent")),
+        _ => return Err("relations[].kind must be child or parent".to_string()),
     };
-    let mut relation = Relation { kind, role: None, cpr: None, name: None, protections: Vec::new(), from: None };
-    f.texts(&mut relation, &[("role", |r| &mut r.role), ("cpr", |r| &mut r.cpr), ("from", |r| &mut r.from)])?;
-    relation.name = f.record("name", read_name)?;
-    relation.protections = f.records("protections", read_protection)?;
-    Ok(relation)
+    Ok(Relation {
+        kind,
+        role: n.get("role"),
+        cpr: n.get("cpr"),
+        name: n.one("name").map(read_name),
+        protections: read_protections(n.rows("protections"))?,
+        from: n.get("from"),
+    })
 }
 
-fn read_person(f: &Fields) -> Read<Person> {
-    let status = match f.get("status") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(match KnownStatus::ALL.into_iter().find(|k| k.key() == s) {
-            Some(k) => PersonStatus::Known(k),
-            None => PersonStatus::Other(s.clone()),
+/// What `mergePerson` was given where a person may be.
+pub(crate) enum PersonText {
+    Person(Box<Person>),
+    /// `null`.
+    Nothing,
+    /// An object with a text `code`: one of the lookup's error outcomes.
+    Outcome(String),
+}
+
+fn read_person(n: &Node<'_>) -> Read<Person> {
+    let status = n.str("status").map(|s| match KnownStatus::ALL.into_iter().find(|k| k.key() == s) {
+        Some(k) => PersonStatus::Known(k),
+        None => PersonStatus::Other(s.to_string()),
+    });
+    let mut person = Person {
+        status,
+        name: n.one("name").map(read_name),
+        name_withheld: n.flag("nameWithheld").unwrap_or(false),
+        address: n.one("address").map(read_address),
+        address_withheld: n.flag("addressWithheld").unwrap_or(false),
+        protections: read_protections(n.rows("protections"))?,
+        emigration: n.one("emigration").map(|e| {
+            let country = e.one("country").map(|c| Country { code: c.get("code"), name: c.get("name"), iso_code: c.get("isoCode") });
+            Emigration { date: e.get("date"), country, foreign_address_lines: e.texts("foreignAddressLines"), return_date: e.get("returnDate") }
         }),
-        Some(_) => return Err(f.wrong("status", "text")),
+        disappearance: n.one("disappearance").map(|d| Disappearance { date: d.get("date"), found_date: d.get("foundDate") }),
+        death: n.one("death").map(|d| Death { date: d.get("date") }),
+        contact_address: n.one("contactAddress").map(|c| ContactAddress { lines: c.texts("lines"), from: c.get("from") }),
+        guardianship: n.one("guardianship").map(|g| Guardianship {
+            from: g.get("from"),
+            guardian_name: g.get("guardianName"),
+            guardian_address_lines: g.texts("guardianAddressLines"),
+        }),
+        name_history: n.rows("nameHistory").iter().map(read_name).collect(),
+        address_history: n.rows("addressHistory").iter().map(read_address).collect(),
+        relations: n.rows("relations").iter().map(read_relation).collect::<Read<_>>()?,
+        ..Person::default()
     };
-    let mut person = Person { status, ..Person::default() };
-    f.texts(&mut person, PERSON_TEXTS)?;
-    person.name = f.record("name", read_name)?;
-    person.name_withheld = f.flag("nameWithheld")?;
-    person.address = f.record("address", read_address)?;
-    person.address_withheld = f.flag("addressWithheld")?;
-    person.protections = f.records("protections", read_protection)?;
-    person.emigration = f.record("emigration", |e| {
-        let mut emigration = Emigration::default();
-        e.texts(&mut emigration, &[("date", |x| &mut x.date), ("returnDate", |x| &mut x.return_date)])?;
-        emigration.country = e.record("country", read_country)?;
-        emigration.foreign_address_lines = e.lines("foreignAddressLines")?;
-        Ok(emigration)
-    })?;
-    person.disappearance = f.record("disappearance", |d| {
-        let mut disappearance = Disappearance::default();
-        d.texts(&mut disappearance, &[("date", |x| &mut x.date), ("foundDate", |x| &mut x.found_date)])?;
-        Ok(disappearance)
-    })?;
-    person.death = f.record("death", |d| Ok(Death { date: d.text("date")? }))?;
-    person.contact_address = f.record("contactAddress", |c| {
-        let mut contact = ContactAddress { lines: c.lines("lines")?, from: None };
-        contact.from = c.text("from")?;
-        Ok(contact)
-    })?;
-    person.guardianship = f.record("guardianship", |g| {
-        let mut guardianship = Guardianship::default();
-        g.texts(&mut guardianship, &[("from", |x| &mut x.from), ("guardianName", |x| &mut x.guardian_name)])?;
-        guardianship.guardian_address_lines = g.lines("guardianAddressLines")?;
-        Ok(guardianship)
-    })?;
-    person.name_history = f.records("nameHistory", read_name)?;
-    person.address_history = f.records("addressHistory", read_address)?;
-    person.relations = f.records("relations", read_relation)?;
+    fill(n, &mut person, PERSON_TEXTS);
     Ok(person)
+}
+
+/// Read a person (or `null`, or a lookup outcome) from JSON text.
+pub(crate) fn person_from_text(text: &str) -> Read<PersonText> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let node = RowVisitor(&PERSON_JSON).deserialize(&mut deserializer).and_then(|node| deserializer.end().map(|()| node));
+    match node {
+        Err(e) => Err(crate::response::safe_message(&e.to_string())),
+        Ok(None) => Ok(PersonText::Nothing),
+        Ok(Some(node)) => match node.slot("code") {
+            Slot::Text(code) => Ok(PersonText::Outcome(code.to_string())),
+            _ => read_person(&node).map(|p| PersonText::Person(Box::new(p))),
+        },
+    }
 }
 
 impl Person {
@@ -676,10 +696,16 @@ impl Person {
     /// use datafordeler_cpr::person::Person;
     /// let p = Person::from_json(&serde_json::json!({"status": "doed", "name": {"given": "Jens"}})).unwrap();
     /// assert_eq!(p.name.unwrap().given.as_deref(), Some("Jens"));
-    /// assert!(Person::from_json(&serde_json::json!({"name": "Jens"})).unwrap_err().contains("name must be an object"));
+    /// assert!(Person::from_json(&serde_json::json!({"name": "Jens"})).unwrap_err().contains("invalid type: text"));
     /// ```
     pub fn from_json(value: &Value) -> Result<Person, String> {
-        read_person(&Fields::of(value, "person")?)
+        if !value.is_object() {
+            return Err("person must be an object".to_string());
+        }
+        match person_from_text(&crate::json_input::json_text(value))? {
+            PersonText::Person(person) => Ok(*person),
+            _ => Err("person must be a person, not a lookup error".to_string()),
+        }
     }
 }
 

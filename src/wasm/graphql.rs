@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::CprError;
 use crate::json_input::parse_json_text;
-use crate::merge::{merge_person_json, MergeOptions, MergeResult};
+use crate::merge::{merge_person_text, MergeOptions, MergeResult};
 use crate::query::{build_lookup_query_json, LookupQuery, LookupQueryInput};
 use crate::response::{read_parse_options, LookupBody, LookupResult, ParseOptions};
 use crate::schema::{check_schema_json, DriftReport, SchemaCheckOptions};
@@ -34,6 +34,20 @@ fn js_to_json(value: &JsValue) -> Result<Value, CprError> {
         // A function or a symbol: nothing JSON can hold.
         None => Ok(Value::Null),
     }
+}
+
+/// A JS value as JSON text (`undefined`, functions and symbols as `null`).
+fn js_to_text(value: &JsValue) -> Result<String, CprError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok("null".to_string());
+    }
+    let text = JSON::stringify(value).map_err(|_| {
+        CprError::invalid_input(
+            "input_not_json",
+            "The input cannot be written as JSON (it refers to itself, or holds a BigInt). Pass plain objects, lists, text and numbers.",
+        )
+    })?;
+    Ok(text.as_string().unwrap_or_else(|| "null".to_string()))
 }
 
 /// A result as a plain JS value. Serializing the library's own types cannot fail; if it ever
@@ -100,10 +114,11 @@ pub fn merge_person(
     options: Option<Ts<MergeOptions>>,
 ) -> Result<Ts<MergeResult>, JsValue> {
     let existing = js_to_json(&existing)?;
-    let person = js_to_json(&person)?;
+    // The person crosses as JSON text and is read straight into a person record.
+    let person = js_to_text(&person)?;
     let options = match options {
         Some(o) => js_to_json(&o.js_value())?,
         None => serde_json::Value::Null,
     };
-    ts(&merge_person_json(&existing, &person, &options)?)
+    ts(&merge_person_text(&existing, &person, &options)?)
 }
