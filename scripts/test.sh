@@ -24,8 +24,8 @@ WASM_BINDGEN_USE_BROWSER=1 cargo test --target wasm32-unknown-unknown --tests
 step "TypeScript declarations"
 node node_modules/typescript/bin/tsc -p tests/types/tsconfig.json
 
-# The size budget (node scripts/size-check.mjs: core <= 150 KB gzipped) is not checked here
-# yet: the core is at about 159 KB. docs/PERFORMANCE.md says what stands in the way.
+step "Size budget: the core module (wasm + JS glue) at most 150 KB gzipped, web and Node builds"
+node scripts/size-check.mjs
 
 step "Benchmark smoke: every part of npm run bench on its quick setting (timings are not checked)"
 node bench/run.mjs --quick
