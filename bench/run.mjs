@@ -2,11 +2,12 @@
 // with the alternatives. Prints tables and writes the figures as JSON to bench/results/.
 //
 //   node bench/run.mjs [--quick] [--skip-browser] [--only sizes,startup,operations,batch]
-//                      [--package DIR]                        (BENCH_QUICK=1 is --quick)
+//                      [--package DIR] [--compare DIR]        (BENCH_QUICK=1 is --quick)
 //
 // --quick runs every part briefly (CI checks only that the benchmark runs). --package measures
-// another build of the package (e.g. an older one, for a before/after) in the per-operation and
-// batch parts. Timings are never asserted: they depend on the machine. Servers listen on
+// another build of the package (e.g. an older one) in the per-operation and batch parts.
+// --compare DIR adds a before/after: that build and this one timed side by side in alternating
+// rounds in one process (bench/compare.mjs), the figures to trust on a noisy machine. Timings are never asserted: they depend on the machine. Servers listen on
 // 127.0.0.1 only and stop by themselves.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { createInterface } from 'node:readline';
 import { coreSizes, measure, CORE_BUDGET_GZIP_BYTES } from '../scripts/size-check.mjs';
 import { summarize, timeOp, round, table } from './stats.mjs';
 import * as plain from './plain.mjs';
+import { compareBuilds } from './compare.mjs';
 
 // Re-run with --expose-gc (memory figures are taken after a full collection).
 if (typeof global.gc !== 'function') {
@@ -71,6 +73,11 @@ async function main() {
     };
   }
   if (part('batch')) results.batch = await batch(root, lib, settings, () => wasmMemory.buffer.byteLength);
+  const compareDir = option('--compare');
+  if (compareDir) {
+    const other = await import(pathToFileURL(join(resolve(compareDir), 'index.node.js')).href);
+    results.compare = { other: compareDir, rows: await compare(root, lib, other, quick) };
+  }
   results.durationSeconds = round((Date.now() - t) / 1000, 1);
 
   report(results);
@@ -81,6 +88,45 @@ async function main() {
   writeFileSync(join(dir, name), `${JSON.stringify(results, null, 2)}\n`);
   if (!quick) writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nwritten: bench/results/${name} (${results.durationSeconds} s)`);
+}
+
+/** The per-operation and per-lookup figures of two builds, side by side (bench/compare.mjs). */
+async function compare(root, current, other, quick) {
+  const body = readFileSync(join(root, 'tests', 'fixtures', 'graphql', 'public-history.json'), 'utf8');
+  const number = '2906790168';
+  const existing = { customerNo: 'C-10001', name: 'Hanne Hansen', address: 'Første Vej 1', postCode: '8000', city: 'Aarhus C' };
+  const options = { sectorType: 'public', cprNumbers: [number] };
+  const setup = { enabled: true, environment: 'test04', sectorType: 'private', authMethod: 'sharedSecret', clientId: 'erp-client', clientSecret: 's3cret-value', apiVersion: 'v2' };
+  const ops = (lib) => {
+    const person = lib.parseLookupResponse(body, options).persons[0];
+    return [
+      ['validateCpr', () => lib.validateCpr('010170-1239')],
+      ['validateSetup', () => lib.validateSetup(setup)],
+      ['buildLookupQuery', () => lib.buildLookupQuery(options)],
+      ['parseLookupResponse', () => lib.parseLookupResponse(body, options)],
+      ['mergePerson', () => lib.mergePerson(existing, person)],
+      ['parse + merge', () => lib.mergePerson(existing, lib.parseLookupResponse(body, options).persons[0])],
+    ];
+  };
+  const lookups = quick ? 100 : 1000;
+  const asyncOps = (lib) => {
+    const host = {
+      fetch: (request) => (request.purpose === 'token'
+        ? { status: 200, headers: { 'content-type': 'application/json' }, body: '{"access_token":"t","token_type":"Bearer","expires_in":300}' }
+        : { status: 200, headers: { 'content-type': 'application/json' }, body }),
+    };
+    const client = new lib.CprClient({ ...setup, sectorType: 'public' }, host);
+    const items = Array.from({ length: lookups }, () => ({ cpr: number, existing }));
+    return [['lookupMany, CPU per lookup (in-memory host)', async () => {
+      const cpu0 = process.cpuUsage();
+      const results = await client.lookupMany(items, { concurrency: 8 });
+      const cpu = process.cpuUsage(cpu0);
+      if (results.some((r) => !r.ok)) throw new Error('in-memory lookup failed');
+      return (cpu.user + cpu.system) / lookups;
+    }]];
+  };
+  const settings = quick ? { rounds: 4, callsPerRound: 50, warmup: 100 } : { rounds: 40, callsPerRound: 250, warmup: 3000 };
+  return compareBuilds(current, other, settings, ops, asyncOps);
 }
 
 function option(name) {
@@ -387,6 +433,10 @@ function report(r) {
   if (r.startup) reportStartup(r.startup);
   if (r.operations) reportOperations(r.operations, kb);
   if (r.batch) reportBatch(r.batch, kb);
+  if (r.compare) {
+    console.log(`\n5. Before/after: ${r.compare.other} (before) and this build (after), alternating rounds in one process (µs, median of round means)`);
+    console.log(table(['operation', 'before', 'after', 'after/before', 'rounds'], r.compare.rows.map((x) => [x.name, x.beforeUs, x.afterUs, x.afterOverBefore, x.rounds])));
+  }
 }
 
 function reportSizes(sizes, kb) {

@@ -640,7 +640,10 @@ pub fn merge_person_text(existing: &Value, person: &str, options: &Value) -> Res
         CprError::invalid_input("invalid_person", format!("The person is not a person record from parseLookupResponse ({detail})."))
     };
     if person.len() > crate::json_input::MAX_JSON_BYTES {
-        return Err(invalid(format!("it is {} bytes of JSON", person.len())));
+        return Err(CprError::invalid_input(
+            "input_too_large",
+            format!("The person is {} bytes of JSON; the limit is {}.", person.len(), crate::json_input::MAX_JSON_BYTES),
+        ));
     }
     let parsed = person_from_text(person).map_err(invalid)?;
     let subject = match &parsed {

@@ -215,6 +215,47 @@ test('answers become persons and diagnosed outcomes', () => {
   }
 });
 
+test('merging reads the person straight from its JSON text: every field the parser writes, wrong types refused', () => {
+  // A person with every part filled, as parseLookupResponse writes it (public sector, history).
+  const [person] = cpr.parseLookupResponse(fixture('public-history'), { sectorType: 'public' }).persons;
+  const record = { name: 'X', address: 'Y', postCode: '1', city: 'Z', countryCode: 'SE' };
+  const merged = cpr.mergePerson(record, person);
+  // The same person with unknown fields added and its objects in a different key order merges the same.
+  const shuffled = Object.fromEntries(Object.entries({ ...person, extra: { deep: [1, { x: null }] } }).reverse());
+  assert.deepEqual(cpr.mergePerson(record, shuffled), merged);
+  // What the merge took from the person is what the person says.
+  assert.equal(merged.record.name, [person.name.given, person.name.middle, person.name.family].filter(Boolean).join(' '));
+  assert.equal(merged.record.postCode, person.address.postCode);
+  assert.equal(merged.record.city, person.address.postDistrict);
+
+  const refused = [
+    ['text', 'Jens'],
+    ['number', 42],
+    ['list', [person]],
+    ['name as text', { name: 'Jens Hansen 0101701239' }],
+    ['flag as text', { nameWithheld: 'yes' }],
+    ['protections as a number', { protections: 5 }],
+    ['protection type null', { protections: [{ type: null, active: true }] }],
+    ['number in address lines', { address: { lines: [1] } }],
+    ['relation without kind', { relations: [{ cpr: '0101701239' }] }],
+    ['another lookup error', { code: 'not_entitled', message: 'm' }],
+  ];
+  for (const [what, value] of refused) {
+    assert.throws(() => cpr.mergePerson(record, value), (e) => {
+      assert.equal(e.code, 'invalid_person', what);
+      assert.ok(!/Jens|0101701239/.test(e.message), `${what}: ${e.message}`);
+      return true;
+    });
+  }
+  // Nesting in fields the merge does not read is skipped without recursion, at any depth.
+  const deep = Array.from({ length: 1500 }).reduce((inner) => [inner], []);
+  assert.deepEqual(cpr.mergePerson(record, { ...person, unknown: deep }).record, merged.record);
+  assert.throws(() => cpr.mergePerson(record, { ...person, unknown: 'x'.repeat(9 * 1024 * 1024) }), (e) => e.code === 'input_too_large');
+  assert.throws(() => cpr.mergePerson(record, { ...person, n: 1n }), (e) => e.code === 'input_not_json');
+  // undefined and functions are no person, as null is.
+  assert.deepEqual(cpr.mergePerson(record, undefined).notifications.map((n) => n.code), ['person_not_found']);
+});
+
 test('merging: record, changes, notifications, idempotent, never empties a field', () => {
   const [emigrated] = cpr.parseLookupResponse(fixture('private-emigrated'), { sectorType: 'private' }).persons;
   const existing = { Navn: 'Signe R.', Adresse: 'Havnegade 5, 1. th', Postnr: '8000', By: 'Aarhus C', Land: 'DK', Kundenr: 'K-7' };
