@@ -7,8 +7,9 @@
 // --quick runs every part briefly (CI checks only that the benchmark runs). --package measures
 // another build of the package (e.g. an older one) in the per-operation and batch parts.
 // --compare DIR adds a before/after: that build and this one timed side by side in alternating
-// rounds in one process (bench/compare.mjs), the figures to trust on a noisy machine. Timings are never asserted: they depend on the machine. Servers listen on
-// 127.0.0.1 only and stop by themselves.
+// rounds in one process (bench/compare.mjs), the figures to trust on a noisy machine.
+// Timings are never asserted: they depend on the machine. Servers listen on 127.0.0.1 only and
+// stop by themselves.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';

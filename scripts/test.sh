@@ -28,7 +28,8 @@ step "Size budget: the core module (wasm + JS glue) at most 150 KB gzipped, web 
 node scripts/size-check.mjs
 
 step "Benchmark smoke: every part of npm run bench on its quick setting (timings are not checked)"
-node bench/run.mjs --quick
+# --compare pkg: the before/after code path, with this build on both sides.
+node bench/run.mjs --quick --compare pkg
 
 step "JavaScript tests: package in Node, web build in Chromium, emulator"
 shopt -s nullglob
