@@ -93,15 +93,11 @@ async function main() {
 
 /** The per-operation and per-lookup figures of two builds, side by side (bench/compare.mjs). */
 async function compare(root, current, other, quick) {
-  const body = readFileSync(join(root, 'tests', 'fixtures', 'graphql', 'public-history.json'), 'utf8');
-  const number = '2906790168';
-  const existing = { customerNo: 'C-10001', name: 'Hanne Hansen', address: 'Første Vej 1', postCode: '8000', city: 'Aarhus C' };
-  const options = { sectorType: 'public', cprNumbers: [number] };
-  const setup = { enabled: true, environment: 'test04', sectorType: 'private', authMethod: 'sharedSecret', clientId: 'erp-client', clientSecret: 's3cret-value', apiVersion: 'v2' };
+  const { cpr, setup, body, number, existing, options } = workload(root);
   const ops = (lib) => {
     const person = lib.parseLookupResponse(body, options).persons[0];
     return [
-      ['validateCpr', () => lib.validateCpr('010170-1239')],
+      ['validateCpr', () => lib.validateCpr(cpr)],
       ['validateSetup', () => lib.validateSetup(setup)],
       ['buildLookupQuery', () => lib.buildLookupQuery(options)],
       ['parseLookupResponse', () => lib.parseLookupResponse(body, options)],
@@ -111,20 +107,9 @@ async function compare(root, current, other, quick) {
   };
   const lookups = quick ? 100 : 1000;
   const asyncOps = (lib) => {
-    const host = {
-      fetch: (request) => (request.purpose === 'token'
-        ? { status: 200, headers: { 'content-type': 'application/json' }, body: '{"access_token":"t","token_type":"Bearer","expires_in":300}' }
-        : { status: 200, headers: { 'content-type': 'application/json' }, body }),
-    };
-    const client = new lib.CprClient({ ...setup, sectorType: 'public' }, host);
+    const client = inMemoryClient(lib, body);
     const items = Array.from({ length: lookups }, () => ({ cpr: number, existing }));
-    return [['lookupMany, CPU per lookup (in-memory host)', async () => {
-      const cpu0 = process.cpuUsage();
-      const results = await client.lookupMany(items, { concurrency: 8 });
-      const cpu = process.cpuUsage(cpu0);
-      if (results.some((r) => !r.ok)) throw new Error('in-memory lookup failed');
-      return (cpu.user + cpu.system) / lookups;
-    }]];
+    return [['lookupMany, CPU per lookup (in-memory host)', () => lookupManyCpuPerLookup(client, items)]];
   };
   const settings = quick ? { rounds: 4, callsPerRound: 50, warmup: 100 } : { rounds: 40, callsPerRound: 250, warmup: 3000 };
   return compareBuilds(current, other, settings, ops, asyncOps);
@@ -220,12 +205,7 @@ async function loadOptional(name) {
 
 function operations(root, lib, settings, { stdnum, danishSsn }) {
   const { warmup, iterations } = settings;
-  const cpr = '010170-1239';
-  const setup = { enabled: true, environment: 'test04', sectorType: 'private', authMethod: 'sharedSecret', clientId: 'erp-client', clientSecret: 's3cret-value', apiVersion: 'v2' };
-  const body = readFileSync(join(root, 'tests', 'fixtures', 'graphql', 'public-history.json'), 'utf8');
-  const number = '2906790168';
-  const existing = { customerNo: 'C-10001', name: 'Hanne Hansen', address: 'Første Vej 1', postCode: '8000', city: 'Aarhus C' };
-  const options = { sectorType: 'public', cprNumbers: [number] };
+  const { cpr, setup, body, number, existing, options } = workload(root);
   const person = lib.parseLookupResponse(body, options).persons[0];
   const plainPerson = plain.parseResponse(body, 'public')[0];
   const rows = [];
@@ -258,30 +238,53 @@ function operations(root, lib, settings, { stdnum, danishSsn }) {
   return { rows, body, number, existing };
 }
 
-/**
- * The whole per-lookup cost inside the client, without a network: `lookupMany` with a host
- * fetch that answers at once (a token, then the fixture for every lookup). What remains is the
- * library's own work per lookup: the query, the host bridge, parsing, merging, the results.
- */
-async function clientPerLookup(lib, { body, number, existing }, settings, wasmBytes) {
+/** What every per-operation figure is measured on: the same setup, answer, number and record. */
+function workload(root) {
+  const number = '2906790168';
+  return {
+    cpr: '010170-1239',
+    setup: { enabled: true, environment: 'test04', sectorType: 'private', authMethod: 'sharedSecret', clientId: 'erp-client', clientSecret: 's3cret-value', apiVersion: 'v2' },
+    body: readFileSync(join(root, 'tests', 'fixtures', 'graphql', 'public-history.json'), 'utf8'),
+    number,
+    existing: { customerNo: 'C-10001', name: 'Hanne Hansen', address: 'Første Vej 1', postCode: '8000', city: 'Aarhus C' },
+    options: { sectorType: 'public', cprNumbers: [number] },
+  };
+}
+
+/** A client whose host fetch answers at once: a token, then `body` for every lookup. */
+function inMemoryClient(lib, body) {
   const host = {
     fetch: (request) => (request.purpose === 'token'
       ? { status: 200, headers: { 'content-type': 'application/json' }, body: '{"access_token":"t","token_type":"Bearer","expires_in":300}' }
       : { status: 200, headers: { 'content-type': 'application/json' }, body }),
   };
   const setup = { enabled: true, environment: 'test04', sectorType: 'public', authMethod: 'sharedSecret', clientId: 'erp', clientSecret: 's3cret-value' };
-  const client = new lib.CprClient(setup, host);
+  return new lib.CprClient(setup, host);
+}
+
+/** The process CPU of one `lookupMany` over `items`, in µs per lookup. */
+async function lookupManyCpuPerLookup(client, items) {
+  const cpu0 = process.cpuUsage();
+  const results = await client.lookupMany(items, { concurrency: 8 });
+  const cpu = process.cpuUsage(cpu0);
+  if (results.some((r) => !r.ok)) throw new Error(`in-memory lookup failed: ${JSON.stringify(results.find((r) => !r.ok).error)}`);
+  return (cpu.user + cpu.system) / items.length;
+}
+
+/**
+ * The whole per-lookup cost inside the client, without a network: `lookupMany` with a host
+ * fetch that answers at once (a token, then the fixture for every lookup). What remains is the
+ * library's own work per lookup: the query, the host bridge, parsing, merging, the results.
+ */
+async function clientPerLookup(lib, { body, number, existing }, settings, wasmBytes) {
+  const client = inMemoryClient(lib, body);
   const n = settings.quick ? 200 : 2000;
   const items = Array.from({ length: n }, () => ({ cpr: number, existing }));
   await client.lookupMany(items.slice(0, 200), { concurrency: 8 });
   const samples = [];
   const wasmAfterRound = [];
   for (let round = 0; round < (settings.quick ? 2 : 10); round++) {
-    const cpu0 = process.cpuUsage();
-    const results = await client.lookupMany(items, { concurrency: 8 });
-    const cpu = process.cpuUsage(cpu0);
-    if (results.some((r) => !r.ok)) throw new Error(`in-memory lookup failed: ${JSON.stringify(results.find((r) => !r.ok).error)}`);
-    samples.push((cpu.user + cpu.system) / n);
+    samples.push(await lookupManyCpuPerLookup(client, items));
     wasmAfterRound.push(wasmBytes());
   }
   client.free?.();

@@ -556,53 +556,33 @@ static PERSON_JSON: Shape = Shape {
 
 type Read<T> = Result<T, String>;
 
-/// The text fields of a record type: their JSON names and where each value goes. Filled in a
-/// loop over this table rather than field by field: one small loop instead of a read per field.
-type Texts<T> = &'static [(&'static str, fn(&mut T) -> &mut Option<String>)];
-
-fn fill<T>(node: &Node<'_>, target: &mut T, fields: Texts<T>) {
-    for (key, slot) in fields {
-        *slot(target) = node.get(key);
+fn read_name(n: &Node<'_>) -> PersonName {
+    PersonName {
+        given: n.get("given"),
+        middle: n.get("middle"),
+        family: n.get("family"),
+        addressing: n.get("addressing"),
+        from: n.get("from"),
+        to: n.get("to"),
     }
 }
 
-const NAME_TEXTS: Texts<PersonName> = &[
-    ("given", |n| &mut n.given),
-    ("middle", |n| &mut n.middle),
-    ("family", |n| &mut n.family),
-    ("addressing", |n| &mut n.addressing),
-    ("from", |n| &mut n.from),
-    ("to", |n| &mut n.to),
-];
-
-const ADDRESS_TEXTS: Texts<Address> = &[
-    ("street", |a| &mut a.street),
-    ("houseNumber", |a| &mut a.house_number),
-    ("floor", |a| &mut a.floor),
-    ("door", |a| &mut a.door),
-    ("postCode", |a| &mut a.post_code),
-    ("postDistrict", |a| &mut a.post_district),
-    ("locality", |a| &mut a.locality),
-    ("municipalityCode", |a| &mut a.municipality_code),
-    ("municipalityName", |a| &mut a.municipality_name),
-    ("coName", |a| &mut a.co_name),
-    ("from", |a| &mut a.from),
-    ("to", |a| &mut a.to),
-];
-
-const PERSON_TEXTS: Texts<Person> =
-    &[("cpr", |p| &mut p.cpr), ("statusDate", |p| &mut p.status_date), ("birthDate", |p| &mut p.birth_date)];
-
-fn read_name(n: &Node<'_>) -> PersonName {
-    let mut name = PersonName::default();
-    fill(n, &mut name, NAME_TEXTS);
-    name
-}
-
 fn read_address(n: &Node<'_>) -> Address {
-    let mut address = Address { lines: n.texts("lines"), ..Address::default() };
-    fill(n, &mut address, ADDRESS_TEXTS);
-    address
+    Address {
+        street: n.get("street"),
+        house_number: n.get("houseNumber"),
+        floor: n.get("floor"),
+        door: n.get("door"),
+        post_code: n.get("postCode"),
+        post_district: n.get("postDistrict"),
+        locality: n.get("locality"),
+        municipality_code: n.get("municipalityCode"),
+        municipality_name: n.get("municipalityName"),
+        co_name: n.get("coName"),
+        lines: n.texts("lines"),
+        from: n.get("from"),
+        to: n.get("to"),
+    }
 }
 
 fn read_protection(n: &Node<'_>) -> Read<Protection> {
@@ -647,8 +627,11 @@ fn read_person(n: &Node<'_>) -> Read<Person> {
         Some(k) => PersonStatus::Known(k),
         None => PersonStatus::Other(s.to_string()),
     });
-    let mut person = Person {
+    Ok(Person {
+        cpr: n.get("cpr"),
         status,
+        status_date: n.get("statusDate"),
+        birth_date: n.get("birthDate"),
         name: n.one("name").map(read_name),
         name_withheld: n.flag("nameWithheld").unwrap_or(false),
         address: n.one("address").map(read_address),
@@ -669,10 +652,7 @@ fn read_person(n: &Node<'_>) -> Read<Person> {
         name_history: n.rows("nameHistory").iter().map(read_name).collect(),
         address_history: n.rows("addressHistory").iter().map(read_address).collect(),
         relations: n.rows("relations").iter().map(read_relation).collect::<Read<_>>()?,
-        ..Person::default()
-    };
-    fill(n, &mut person, PERSON_TEXTS);
-    Ok(person)
+    })
 }
 
 /// Read a person (or `null`, or a lookup outcome) from JSON text.

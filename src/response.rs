@@ -11,8 +11,6 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-
-use crate::shape::{read_rows, refuse, refused, texts, Kind, Node, Shape, Slot, SlotSeed};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -21,6 +19,7 @@ use crate::diagnosis::{diagnose, Diagnosis, Failure, Stage};
 use crate::environment::SectorType;
 use crate::error::CprError;
 use crate::json_input::{depth_exceeds, describe_type, MAX_DEPTH, MAX_JSON_BYTES};
+use crate::shape::{read_rows, refuse, refused, texts, Kind, Node, Shape, Slot, SlotSeed};
 use crate::person::{
     Address, ContactAddress, Country, Death, Disappearance, Emigration, Guardianship, KnownStatus, Person,
     PersonName, PersonStatus, Protection, Relation, RelationKind, NAME_AND_ADDRESS_PROTECTION,

@@ -18,24 +18,6 @@ use crate::query::{build_lookup_query_json, LookupQuery, LookupQueryInput};
 use crate::response::{read_parse_options, LookupBody, LookupResult, ParseOptions};
 use crate::schema::{check_schema_json, DriftReport, SchemaCheckOptions};
 
-/// A JS value as JSON (`undefined` as null).
-fn js_to_json(value: &JsValue) -> Result<Value, CprError> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(Value::Null);
-    }
-    let text = JSON::stringify(value).map_err(|_| {
-        CprError::invalid_input(
-            "input_not_json",
-            "The input cannot be written as JSON (it refers to itself, or holds a BigInt). Pass plain objects, lists, text and numbers.",
-        )
-    })?;
-    match text.as_string() {
-        Some(text) => parse_json_text(&text).map_err(|e| CprError::invalid_input(e.code(), format!("The input: {e}."))),
-        // A function or a symbol: nothing JSON can hold.
-        None => Ok(Value::Null),
-    }
-}
-
 /// A JS value as JSON text (`undefined`, functions and symbols as `null`).
 fn js_to_text(value: &JsValue) -> Result<String, CprError> {
     if value.is_undefined() || value.is_null() {
@@ -48,6 +30,11 @@ fn js_to_text(value: &JsValue) -> Result<String, CprError> {
         )
     })?;
     Ok(text.as_string().unwrap_or_else(|| "null".to_string()))
+}
+
+/// A JS value as JSON, read from its text with the usual size and depth limits.
+fn js_to_json(value: &JsValue) -> Result<Value, CprError> {
+    parse_json_text(&js_to_text(value)?).map_err(|e| CprError::invalid_input(e.code(), format!("The input: {e}.")))
 }
 
 /// A result as a plain JS value. Serializing the library's own types cannot fail; if it ever
