@@ -631,30 +631,36 @@ impl Reader {
             let url = match value {
                 Value::Null => continue,
                 Value::String(s) if s.trim().is_empty() => continue,
-                Value::String(s) => s.trim().trim_end_matches('/').to_string(),
+                // Only what WHATWG URL parsing strips itself (C0 controls and spaces at either
+                // end); anything else stays for the URL reader to judge.
+                Value::String(s) => s.trim_matches(|c: char| c <= ' ').trim_end_matches('/').to_string(),
                 other => {
                     self.error(&field_name, "wrong_type", format!("The {key} override must be a URL as text; got {}.", describe_type(other)));
                     continue;
                 }
             };
-            match HttpUrl::parse(&url) {
+            let parsed = match HttpUrl::parse(&url) {
                 Err(e) => {
                     self.error(&field_name, "invalid_url", format!("The {key} override {e}."));
                     continue;
                 }
-                Ok(parsed) if !parsed.is_https() && !parsed.is_loopback() => {
-                    self.error(
-                        &field_name,
-                        "insecure_url",
-                        format!(
-                            "The {key} override uses http:// to another computer. Credentials and personal data must travel over \
-                             https://; plain http is only allowed to this computer (127.0.0.1, localhost)."
-                        ),
-                    );
-                    continue;
-                }
-                Ok(_) => {}
+                Ok(parsed) => parsed,
+            };
+            if !parsed.is_https() && !parsed.is_loopback() {
+                self.error(
+                    &field_name,
+                    "insecure_url",
+                    format!(
+                        "The {key} override uses http:// to {}, which is not this computer. Credentials and personal data \
+                         must travel over https://; plain http is only allowed to this computer (localhost, 127.0.0.1, [::1]).",
+                        parsed.host.serialize()
+                    ),
+                );
+                continue;
             }
+            // The URL in its normal form: the host the library checked is the host every later
+            // reader (the client, the host's fetch) finds in it.
+            let url = parsed.href();
             let slot = match key.as_str() {
                 "graphqlBaseUrl" => &mut result.graphql_base_url,
                 "graphqlUrl" => &mut result.graphql_url,
