@@ -382,6 +382,24 @@ pub const CATALOGUE: &[CatalogueEntry] = &[
         settings: &["debugMode", "endpoints"],
     },
     CatalogueEntry {
+        code: "token_missing",
+        title: "The token endpoint answered without a token",
+        cause: "The token endpoint answered with JSON that has no access_token: something other than Datafordeleren's \
+                token service answered (a proxy, a relay, a wrong token URL), or the service changed.",
+        solution: "Check the token endpoint override and any relay or proxy in between; turn on CPR Debug Mode and look at the response.",
+        retryable: false,
+        settings: &["authMethod", "environment", "endpoints", "debugMode"],
+    },
+    CatalogueEntry {
+        code: "invalid_cpr",
+        title: "Not a valid CPR number",
+        cause: "The number given is not a CPR number: it must be ten digits, DDMMYYSSSS or DDMMYY-SSSS, starting with a \
+                real date. (A number that fails the old modulus 11 check is still valid.)",
+        solution: "Correct the CPR number on the customer record.",
+        retryable: false,
+        settings: &[],
+    },
+    CatalogueEntry {
         code: "response_too_large",
         title: "The answer was too large",
         cause: "The response exceeded the size limit: far more than a person lookup returns.",

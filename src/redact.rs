@@ -396,3 +396,39 @@ mod tests {
         assert_eq!(redact_text(&once), once);
     }
 }
+
+/// The client's live secrets, compiled once. (Raw spellings only, until the engine learns the
+/// encoded ones.)
+#[derive(Clone, Default)]
+pub struct KnownSecrets {
+    spellings: Vec<String>,
+}
+
+impl std::fmt::Debug for KnownSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KnownSecrets([{} redacted])", self.spellings.len())
+    }
+}
+
+impl KnownSecrets {
+    pub fn new<'a>(values: impl IntoIterator<Item = &'a str>) -> KnownSecrets {
+        let spellings = values.into_iter().filter(|v| v.chars().count() >= MIN_KNOWN_SECRET_CHARS).map(str::to_string).collect();
+        KnownSecrets { spellings }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.spellings.is_empty()
+    }
+    pub fn occurs_in(&self, text: &str) -> bool {
+        self.spellings.iter().any(|s| text.contains(s.as_str()))
+    }
+    pub fn remove_from<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        if !self.occurs_in(text) {
+            return std::borrow::Cow::Borrowed(text);
+        }
+        let mut out = text.to_string();
+        for s in &self.spellings {
+            out = out.replace(s.as_str(), REDACTED);
+        }
+        std::borrow::Cow::Owned(out)
+    }
+}

@@ -82,8 +82,9 @@ impl Steps {
     }
 }
 
-fn failed_diagnosis(error: ClientError) -> Diagnosis {
-    match error {
+/// A failed step's diagnosis, sealed like every error the client hands back.
+fn failed_diagnosis(client: &Client, error: ClientError) -> Diagnosis {
+    match client.seal(error) {
         ClientError::Failed(d) => *d,
         ClientError::Invalid(e) => {
             let mut d = Diagnosis::from_code("unexpected_status");
@@ -119,7 +120,7 @@ impl Client {
             format!("{} ({}): token from {}, GraphQL at {}.", e.environment_label, e.service, e.token_url, e.graphql_url),
         );
         if let Err(error) = self.token(host, recorder).await {
-            steps.fail(StepName::TokenObtained, failed_diagnosis(error));
+            steps.fail(StepName::TokenObtained, failed_diagnosis(self, error));
             return steps.finish();
         }
         steps.pass(StepName::TokenObtained, "Datafordeleren issued an access token for the Client ID.".into());
@@ -127,14 +128,14 @@ impl Client {
         let body = match self.probe_body() {
             Ok(body) => body,
             Err(error) => {
-                steps.fail(StepName::GraphqlReachable, failed_diagnosis(error));
+                steps.fail(StepName::GraphqlReachable, failed_diagnosis(self, error));
                 return steps.finish();
             }
         };
         let response = match self.graphql(host, recorder, body).await {
             Ok(response) => response,
             Err(error) => {
-                steps.fail(StepName::GraphqlReachable, failed_diagnosis(error));
+                steps.fail(StepName::GraphqlReachable, failed_diagnosis(self, error));
                 return steps.finish();
             }
         };
@@ -153,7 +154,7 @@ impl Client {
         if entitlement.code == "no_failure" && has_data {
             steps.pass(StepName::EntityAuthorised, format!("The IT-system may query {} ({}).", e.entity, e.service));
         } else {
-            steps.fail(StepName::EntityAuthorised, entitlement);
+            steps.fail(StepName::EntityAuthorised, failed_diagnosis(self, ClientError::Failed(Box::new(entitlement))));
         }
         steps.finish()
     }

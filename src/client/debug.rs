@@ -127,7 +127,11 @@ impl Recorder {
             response,
             transport_error,
             duration_ms,
-            diagnosis: diagnosis.cloned(),
+            diagnosis: diagnosis.map(|d| {
+                let mut d = d.clone();
+                d.detail = d.detail.map(|detail| redact_text_with(&detail, &self.redaction));
+                d
+            }),
         });
     }
 

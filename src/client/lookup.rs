@@ -161,7 +161,7 @@ impl Client {
                     let outcome = match self.begin(host) {
                         Err(error) => Err(error),
                         Ok(recorder) => {
-                            let outcome = self.lookup(host, &recorder, &item.cpr, item.existing.as_ref()).await;
+                            let outcome = self.lookup(host, &recorder, &item.cpr, item.existing.as_ref()).await.map_err(|e| self.seal(e));
                             let debug = capture(&recorder, host, "lookup", outcome.as_ref().err());
                             if let Some(debug) = &debug {
                                 on_debug(debug);
@@ -228,7 +228,7 @@ fn failed(index: usize, error: &ClientError) -> ItemResult {
         index,
         ok: false,
         value: None,
-        error: Some(ItemError { code: error.code().to_string(), message: error.to_string(), diagnosis: error.diagnosis().cloned() }),
+        error: Some(ItemError { code: error.code().to_string(), message: error.to_string(), diagnosis: error.to_diagnosis() }),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod connection;
 pub mod debug;
 pub mod lookup;
+mod output;
 pub mod retry;
 pub mod token;
 pub mod transport;
@@ -18,7 +19,6 @@ use crate::endpoints::{resolve, ResolvedEndpoints};
 use crate::environment::AuthMethod;
 use crate::error::CprError;
 use crate::issue::Issue;
-use crate::redact::RedactOptions;
 use crate::setup::{read_setup, Secret, Setup};
 use debug::{DebugCapture, Recorder};
 use retry::RetryPolicy;
@@ -47,6 +47,18 @@ impl ClientError {
         match self {
             ClientError::Failed(d) => Some(d),
             ClientError::Invalid(_) => None,
+        }
+    }
+    /// The diagnosis to show with this error: its own, or the catalogue's entry for an invalid
+    /// argument that has one (an invalid CPR number), with the message as its detail.
+    pub fn to_diagnosis(&self) -> Option<Diagnosis> {
+        match self {
+            ClientError::Failed(d) => Some((**d).clone()),
+            ClientError::Invalid(e) => crate::diagnosis::CATALOGUE.iter().any(|entry| entry.code == e.code()).then(|| {
+                let mut diagnosis = Diagnosis::from_code(e.code());
+                diagnosis.detail = Some(e.to_string());
+                diagnosis
+            }),
         }
     }
     fn from_code(code: &str) -> ClientError {
@@ -110,6 +122,8 @@ pub struct Client {
     tokens: TokenCache<ClientError>,
     /// A schema fetched from the service; queries follow it once present.
     live_schema: RefCell<Option<String>>,
+    /// Every token the client was given (the newest few dozen), so that no output shows one.
+    held_tokens: RefCell<Vec<Secret>>,
     /// The merge field map and policies, checked once.
     pub merge: crate::merge::ResolvedOptions,
 }
@@ -134,7 +148,7 @@ impl Client {
             ..RetryPolicy::default()
         };
         let merge = crate::merge::ResolvedOptions::new(&options.merge.clone().unwrap_or_default())?;
-        Ok(Client { setup, setup_issues: issues, endpoints, options, retry, tokens: TokenCache::default(), live_schema: RefCell::new(None), merge })
+        Ok(Client { setup, setup_issues: issues, endpoints, options, retry, tokens: TokenCache::default(), live_schema: RefCell::new(None), held_tokens: RefCell::new(Vec::new()), merge })
     }
 
     /// The explanation why operations are refused, if they are.
@@ -164,16 +178,6 @@ impl Client {
             return Err(refusal.into());
         }
         Ok(Recorder::new(self.setup.debug_mode, self.redaction(), host.now_ms()))
-    }
-
-    /// What debug captures and errors hide: always the setup's own secrets; CPR numbers unless kept.
-    pub fn redaction(&self) -> RedactOptions {
-        let known_secrets = [&self.setup.client_secret, &self.setup.certificate_password]
-            .into_iter()
-            .flatten()
-            .map(|s| s.expose().to_string())
-            .collect();
-        RedactOptions { mask_cpr: !self.options.debug_keep_cpr_numbers, known_secrets }
     }
 
     pub fn live_schema(&self) -> Option<String> {
@@ -223,9 +227,11 @@ impl Client {
             })
             .await?;
         let parsed = TokenResponse::from_body(&response.body).ok_or_else(|| ClientError::from_code("malformed_response"))?;
-        let value = parsed.access_token.filter(|t| !t.is_empty()).ok_or_else(|| ClientError::from_code("malformed_response"))?;
+        let value = parsed.access_token.filter(|t| !t.is_empty()).ok_or_else(|| ClientError::from_code("token_missing"))?;
+        let value = Secret::new(value);
+        self.remember_token(&value);
         Ok(Token {
-            value: Secret::new(value),
+            value,
             refresh_at_ms: refresh_at(host.now_ms(), parsed.expires_in, self.options.token_refresh_margin_seconds),
         })
     }
@@ -273,7 +279,7 @@ impl Client {
             };
             let diagnosis = failure.as_ref().map(diagnose);
             recorder.record(&request, attempt, outcome.as_ref(), duration, diagnosis.as_ref());
-            let Some(mut diagnosis) = diagnosis else {
+            let Some(diagnosis) = diagnosis else {
                 return outcome.map_err(|_| ClientError::from_code("network_error"));
             };
             if diagnosis.code == "invalid_token" && !refreshed {
@@ -289,12 +295,7 @@ impl Client {
             }
             match self.retry.delay_ms(attempt, &diagnosis, host.random()) {
                 Some(ms) => host.sleep(ms).await,
-                None => {
-                    if let Some(detail) = diagnosis.detail.take() {
-                        diagnosis.detail = Some(crate::redact::redact_text_with(&detail, &self.redaction()));
-                    }
-                    return Err(ClientError::Failed(Box::new(diagnosis)));
-                }
+                None => return Err(self.seal(ClientError::Failed(Box::new(diagnosis)))),
             }
         }
     }

@@ -451,3 +451,85 @@ fn huge_bodies_are_not_copied_into_debug_captures() {
     let body = capture.response.unwrap().body;
     assert!(body.as_str().unwrap().contains("bytes not kept"), "{body}");
 }
+
+/// Every spelling in which a live secret may come back from a server or a host.
+fn spellings(secret: &str) -> Vec<String> {
+    vec![secret.to_string(), form_encode(&[("x", secret.to_string())]).trim_start_matches("x=").to_string()]
+}
+
+fn assert_clean(text: &str, secrets: &[&str]) {
+    for secret in secrets {
+        for spelling in spellings(secret) {
+            assert!(!text.contains(&spelling), "{spelling:?} leaked in {text}");
+        }
+    }
+}
+
+#[test]
+fn an_echoed_token_never_leaves_the_client() {
+    let host = FakeHost::default();
+    // A short token that no pattern recognises, echoed in a GraphQL error.
+    host.script(Purpose::Token, vec![ok(r#"{"access_token":"tk-91x","expires_in":300}"#)]);
+    let echo = r#"{"errors":[{"message":"not allowed for token tk-91x, client secret Canary-Secret-0042"}]}"#;
+    host.script(Purpose::Graphql, vec![ok(echo), ok(echo)]);
+    let c = client(json!({"debugMode": true}));
+    let recorder = c.begin(&host).unwrap();
+    let error = block_on(c.lookup(&host, &recorder, "0707610123", None)).unwrap_err();
+    let error = c.seal(error);
+    let capture = capture(&recorder, &host, "lookup", Some(&error)).unwrap();
+    let emitted = format!("{} {}", c.emit(&capture).unwrap(), c.emit(&error.to_diagnosis()).unwrap());
+    assert!(emitted.contains("not allowed for token"), "the rest of the message stays: {emitted}");
+    assert_clean(&emitted, &["tk-91x", SECRET]);
+    // The batch path: item errors pass the same exit.
+    let items = [lookup::BatchItem { cpr: "0707610123".into(), existing: None }];
+    let results = block_on(c.lookup_many(&host, &items, 1, &|_| {}, &|_| {}));
+    assert_clean(&c.emit(&results).unwrap(), &["tk-91x", SECRET]);
+}
+
+#[test]
+fn a_secret_in_a_host_exception_is_redacted_in_every_exchange() {
+    let host = FakeHost::default();
+    let thrown = TransportError::new(format!("TypeError: fetch failed: secret={SECRET} client_secret%3D{}", form_encode(&[("x", SECRET.into())])));
+    host.script(Purpose::Token, (0..10).map(|_| Err(thrown.clone())).collect());
+    let c = client(json!({"debugMode": true}));
+    let recorder = c.begin(&host).unwrap();
+    let error = c.seal(block_on(c.token(&host, &recorder)).unwrap_err());
+    let capture = capture(&recorder, &host, "testConnection", Some(&error)).unwrap();
+    assert!(!capture.exchanges.is_empty());
+    assert_clean(&c.emit(&capture).unwrap(), &[SECRET]);
+    assert_clean(&format!("{error} {:?}", error.to_diagnosis()), &[SECRET]);
+}
+
+#[test]
+fn tokens_without_a_lifetime_are_not_reused() {
+    for body in [r#"{"access_token":"a-token-1"}"#, r#"{"access_token":"a-token-1","expires_in":0}"#, r#"{"access_token":"a-token-1","expires_in":-5}"#] {
+        let host = FakeHost::default();
+        host.script(Purpose::Token, vec![ok(body), ok(body)]);
+        let c = client(json!({}));
+        graphql(&c, &host).unwrap();
+        graphql(&c, &host).unwrap();
+        assert_eq!(host.count(Purpose::Token), 2, "{body}");
+    }
+}
+
+#[test]
+fn a_token_answer_without_a_token_says_so() {
+    let host = FakeHost::default();
+    host.script(Purpose::Token, vec![ok(r#"{"token_type":"Bearer","expires_in":300}"#)]);
+    let error = graphql(&client(json!({})), &host).unwrap_err();
+    assert_eq!(error.code(), "token_missing");
+    assert!(error.to_string().contains("without a token"), "{error}");
+    host.script(Purpose::Token, vec![ok("<html>proxy</html>")]);
+    assert_eq!(graphql(&client(json!({})), &host).unwrap_err().code(), "malformed_response");
+}
+
+#[test]
+fn an_invalid_cpr_number_in_a_batch_has_a_diagnosis() {
+    let host = FakeHost::default();
+    let items = [lookup::BatchItem { cpr: "3213001234".into(), existing: None }];
+    let results = block_on(client(json!({})).lookup_many(&host, &items, 1, &|_| {}, &|_| {}));
+    let error = results[0].error.as_ref().unwrap();
+    assert_eq!(error.code, "invalid_cpr");
+    let diagnosis = error.diagnosis.as_ref().expect("a diagnosis like every other item error");
+    assert_eq!((diagnosis.code.as_str(), diagnosis.retryable), ("invalid_cpr", false));
+}

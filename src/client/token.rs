@@ -8,9 +8,6 @@ use std::task::{Context, Poll, Waker};
 
 use crate::setup::Secret;
 
-/// Used when a token response carries no usable `expires_in` (the real lifetime is not documented).
-pub const FALLBACK_LIFETIME_SECONDS: f64 = 300.0;
-
 /// A token, with when it stops being used.
 #[derive(Clone, Debug)]
 pub struct Token {
@@ -159,8 +156,13 @@ impl<E: Clone> Future for Changed<'_, E> {
 }
 
 /// When to stop using a token: `expires_in` minus a safety margin, never less than half its life.
+///
+/// A token whose `expires_in` is missing, not a number above zero, or not finite is used for the
+/// request that fetched it and never again (it counts as expired at once): how long it lasts is
+/// unknown, and a token used after it expired only earns an `invalid_token` round trip.
 pub fn refresh_at(now_ms: f64, expires_in_seconds: Option<f64>, margin_seconds: f64) -> f64 {
-    let lifetime = expires_in_seconds.filter(|s| s.is_finite() && *s > 0.0).unwrap_or(FALLBACK_LIFETIME_SECONDS);
-    let usable = (lifetime - margin_seconds).max(lifetime / 2.0);
-    now_ms + usable * 1000.0
+    match expires_in_seconds.filter(|s| s.is_finite() && *s > 0.0) {
+        Some(lifetime) => now_ms + (lifetime - margin_seconds).max(lifetime / 2.0) * 1000.0,
+        None => now_ms,
+    }
 }

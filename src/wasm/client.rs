@@ -111,20 +111,29 @@ fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, CprError> {
     }
 }
 
-/// A failed operation as a JS Error: `code`, `message`, and the `diagnosis` and `debug` capture.
-pub(super) fn client_error(error: &ClientError, debug: Option<&DebugCapture>) -> JsValue {
-    let field = match error {
+/// A value the client hands back, as a plain JS value: through the client's one exit
+/// ([`Client::emit`]), which removes every live secret.
+pub(super) fn emit<T: Serialize + ?Sized>(core: &Client, value: &T) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(&core.emit(value)?)
+}
+
+/// A failed operation as a JS Error: `code`, `message`, and the `diagnosis` and `debug` capture,
+/// sealed by the client first.
+pub(super) fn client_error(core: &Client, error: ClientError, debug: Option<&DebugCapture>) -> JsValue {
+    let error = core.seal(error);
+    let field = match &error {
         ClientError::Invalid(e) => e.field(),
         ClientError::Failed(_) => None,
     };
-    let js = js_error(error.code(), &error.to_string(), field);
-    if let Some(diagnosis) = error.diagnosis() {
-        if let Ok(value) = to_js(diagnosis) {
+    let message = core.live_secrets().remove_from(&error.to_string()).into_owned();
+    let js = js_error(error.code(), &message, field);
+    if let Some(diagnosis) = error.to_diagnosis() {
+        if let Ok(value) = emit(core, &diagnosis) {
             let _ = Reflect::set(&js, &JsValue::from_str("diagnosis"), &value);
         }
     }
     if let Some(debug) = debug {
-        if let Ok(value) = to_js(debug) {
+        if let Ok(value) = emit(core, debug) {
             let _ = Reflect::set(&js, &JsValue::from_str("debug"), &value);
         }
     }
@@ -199,9 +208,9 @@ impl CprClient {
     }
 
     /// Hand a debug capture to `host.onDebug` (its errors are the host's, not the operation's).
-    pub(super) fn emit_debug(on_debug: &Option<Function>, capture: Option<&DebugCapture>) {
+    pub(super) fn emit_debug(core: &Client, on_debug: &Option<Function>, capture: Option<&DebugCapture>) {
         if let (Some(callback), Some(capture)) = (on_debug, capture) {
-            if let Ok(value) = to_js(capture) {
+            if let Ok(value) = emit(core, capture) {
                 let _ = callback.call1(&JsValue::UNDEFINED, &value);
             }
         }
@@ -230,16 +239,16 @@ impl CprClient {
         let core = self.core();
         let on_debug = self.on_debug();
         promise(async move {
-            let recorder = core.begin(&host).map_err(|e| client_error(&e, None))?;
-            let outcome = work(Rc::clone(&core), &host, &recorder).await;
+            let recorder = core.begin(&host).map_err(|e| client_error(&core, e, None))?;
+            let outcome = work(Rc::clone(&core), &host, &recorder).await.map_err(|e| core.seal(e));
             let debug = capture(&recorder, &host, operation, outcome.as_ref().err());
-            Self::emit_debug(&on_debug, debug.as_ref());
+            Self::emit_debug(&core, &on_debug, debug.as_ref());
             match outcome {
                 Ok(mut value) => {
                     attach_debug(&mut value, debug);
-                    to_js(&value)
+                    emit(&core, &value)
                 }
-                Err(error) => Err(client_error(&error, debug.as_ref())),
+                Err(error) => Err(client_error(&core, error, debug.as_ref())),
             }
         })
     }
@@ -280,7 +289,7 @@ impl CprClient {
     /// The URLs this client calls.
     #[wasm_bindgen(getter)]
     pub fn endpoints(&self) -> Result<Ts<ResolvedEndpoints>, JsValue> {
-        Ok(Ts::new_unchecked(to_js(&self.core.endpoints)?))
+        Ok(Ts::new_unchecked(emit(&self.core, &self.core.endpoints)?))
     }
 
     /// Test the connection step by step; resolves to a report (failures are steps, not rejections).
@@ -366,13 +375,13 @@ impl CprClient {
                     let _ = callback.call1(&JsValue::UNDEFINED, &value);
                 }
             };
-            let debug = |capture: &DebugCapture| Self::emit_debug(&on_debug, Some(capture));
+            let debug = |capture: &DebugCapture| Self::emit_debug(&core, &on_debug, Some(capture));
             let results = core.lookup_many(&host, &batch, concurrency, &progress, &debug).await;
             // Item by item, each freed once converted: one JSON text for a whole batch would
             // hold every result twice at the end (thousands of records, tens of MB).
             let array = js_sys::Array::new_with_length(u32::try_from(results.len()).unwrap_or(u32::MAX));
             for (index, result) in results.into_iter().enumerate() {
-                array.set(u32::try_from(index).unwrap_or(u32::MAX), to_js(&result)?);
+                array.set(u32::try_from(index).unwrap_or(u32::MAX), emit(&core, &result)?);
             }
             Ok(array.into())
         })

@@ -100,3 +100,97 @@ test('no secret, token or CPR number leaks through errors, debug captures or log
     assert.ok(!text.includes(canary), `leaked: ${canary.slice(0, 6)}…`);
   }
 });
+
+// A hostile or careless server and host: every answer echoes what the client holds, in every
+// spelling a server might use. Nothing the library hands back or emits may contain any of it.
+const ECHO_SECRET = 'S3cr\u00e9t p@ss/Word+1"x&y=z';
+const ECHO_PASSWORD = 'Pfx-P\u00e4ss:word/42';
+const CPR = '0707610123';
+
+function spellingsOf(secret) {
+  const form = new URLSearchParams({ x: secret }).toString().slice(2);
+  return Object.entries({
+    raw: secret,
+    url: encodeURIComponent(secret),
+    form,
+    json: JSON.stringify(secret).slice(1, -1),
+    base64: Buffer.from(secret).toString('base64'),
+    base64url: Buffer.from(secret).toString('base64url'),
+  });
+}
+
+/** A host whose server echoes `echo(request)` in one way per scenario. */
+function echoingHost(scenario, tokens) {
+  let issued = 0;
+  return async (request) => {
+    const token = request.headers.authorization?.replace(/^Bearer /, '') ?? '';
+    const all = [...spellingsOf(ECHO_SECRET), ...spellingsOf(token)].map(([, s]) => s).filter((s) => s.length > 0).join(' | ');
+    if (scenario === 'host-throws') {
+      const error = new Error(`fetch failed: secret=${ECHO_SECRET} auth=${request.headers.authorization ?? ''} ${all} body=${request.body ?? ''}`);
+      error.cause = { code: 'ECONNRESET', message: `client_secret=${encodeURIComponent(ECHO_SECRET)} for ${CPR}` };
+      throw error;
+    }
+    if (request.purpose === 'token') {
+      if (scenario === 'token-401') {
+        return { status: 401, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'invalid_client', error_description: `bad client_secret ${all} in ${request.body}` }) };
+      }
+      const value = `tk${++issued}-${scenario.length}x`; // short: no pattern can recognise it
+      tokens.add(value);
+      return { status: 200, body: JSON.stringify({ access_token: value, token_type: 'Bearer', expires_in: 300 }) };
+    }
+    if (scenario === 'graphql-errors') {
+      return { status: 200, body: JSON.stringify({ errors: [{ message: `not allowed for token ${all}; person ${CPR}` }] }) };
+    }
+    if (scenario === 'graphql-500') {
+      return { status: 500, headers: { 'x-echo': all }, body: `CLIENT_SECRET=${encodeURIComponent(ECHO_SECRET)}&Authorization=${request.headers.authorization} ${all} ${CPR}` };
+    }
+    if (scenario === 'graphql-401') {
+      return { status: 401, headers: { 'www-authenticate': `Bearer error="invalid_token", token="${token}"` }, body: JSON.stringify({ detail: `token ${all} rejected` }) };
+    }
+    return { status: 200, body: JSON.stringify({ data: null, errors: [{ message: `weird ${all}`, extensions: { secret: ECHO_SECRET, token } }] }) };
+  };
+}
+
+test('echoed secrets and tokens, in every spelling, never come back out', async () => {
+  const tokens = new Set();
+  const emitted = [];
+  const consoleLines = [];
+  const originals = {};
+  for (const level of ['log', 'info', 'warn', 'error', 'debug', 'trace']) {
+    originals[level] = console[level];
+    console[level] = (...args) => consoleLines.push(args.map(String).join(' '));
+  }
+  const errorText = (e) => JSON.stringify({ all: Object.fromEntries(Object.getOwnPropertyNames(e ?? {}).map((k) => [k, e[k]])), message: e?.message, stack: e?.stack, diagnosis: e?.diagnosis, debug: e?.debug, cause: e?.cause });
+  const record = (value) => emitted.push(typeof value === 'string' ? value : JSON.stringify(value));
+  try {
+    for (const scenario of ['token-401', 'graphql-errors', 'graphql-500', 'graphql-401', 'graphql-odd', 'host-throws']) {
+      for (const debugMode of [true, false]) {
+        const setup = {
+          enabled: true, environment: 'test04', sectorType: 'private', authMethod: 'sharedSecret', clientId: 'erp-client',
+          clientSecret: ECHO_SECRET, certificatePassword: ECHO_PASSWORD, debugMode,
+          endpoints: { graphqlBaseUrl: 'http://127.0.0.1:9', sharedSecretTokenUrl: 'http://127.0.0.1:9/token' },
+        };
+        const client = new CprClient(setup, { fetch: echoingHost(scenario, tokens), onDebug: record }, { maxAttempts: 2, retryBaseDelayMs: 1, retryMaxDelayMs: 2 });
+        record(await client.testConnection().catch(errorText));
+        await client.lookup(CPR, { name: 'Existing' }).then((o) => record({ notifications: o.notifications, debug: o.debug, merge: o.merge?.changes }), (e) => record(errorText(e)));
+        const batch = await client.lookupMany([CPR, 'not-a-number', { cpr: CPR, existing: { name: 'x' } }], { concurrency: 2, onProgress: record });
+        record(batch.map((r) => ({ error: r.error, debug: r.value?.debug, notifications: r.value?.notifications })));
+        await client.fetchSchema().then(record, (e) => record(errorText(e)));
+        await client.checkSchema().then(record, (e) => record(errorText(e)));
+      }
+    }
+  } finally {
+    Object.assign(console, originals);
+  }
+  assert.ok(tokens.size >= 4, `tokens issued: ${tokens.size}`);
+  const text = emitted.join('\n') + consoleLines.join('\n');
+  assert.ok(text.includes('[REDACTED]'), 'the echoes were there to redact');
+  assert.ok(text.includes('not allowed for token'), 'the rest of the server message is kept');
+  for (const secret of [ECHO_SECRET, ECHO_PASSWORD, ...tokens]) {
+    for (const [kind, spelling] of spellingsOf(secret)) {
+      const at = text.indexOf(spelling);
+      assert.ok(at < 0, `leaked a secret, ${kind}-encoded, in: …${text.slice(Math.max(0, at - 80), at).replaceAll(spelling, '<S>')}<S>…`);
+    }
+  }
+  assert.ok(!text.includes(CPR) && !text.includes('070761-0123'), 'a full CPR number leaked');
+});

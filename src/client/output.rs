@@ -1,0 +1,108 @@
+//! The one way out of a client. Everything a client hands back (results, errors, item errors,
+//! connection reports, debug captures) leaves through [`Client::seal`] and [`Client::emit`], so
+//! one redaction knows every secret the client holds: the client secret, the certificate
+//! password and every token it has been given, in each of their spellings (raw, URL-, form-,
+//! JSON- and base64-encoded). A server that echoes a token in an error message, or a host whose
+//! `fetch` puts the secret in its exception, cannot get either past this point.
+
+use serde::Serialize;
+
+use super::{Client, ClientError};
+use crate::error::CprError;
+use crate::redact::{redact_text_with, KnownSecrets, RedactOptions};
+use crate::setup::Secret;
+
+/// Tokens remembered for redaction. A client lives for hours and fetches a token every few
+/// minutes; far older tokens are long expired, and the list must stay small because every
+/// output is searched for each of them.
+const MAX_REMEMBERED_TOKENS: usize = 32;
+
+impl Client {
+    /// Remember a token the client was given, so that no output ever shows it.
+    pub(super) fn remember_token(&self, token: &Secret) {
+        let mut held = self.held_tokens.borrow_mut();
+        if held.len() >= MAX_REMEMBERED_TOKENS {
+            held.remove(0);
+        }
+        held.push(token.clone());
+    }
+
+    fn secret_values(&self) -> Vec<String> {
+        let held = self.held_tokens.borrow();
+        [&self.setup.client_secret, &self.setup.certificate_password]
+            .into_iter()
+            .flatten()
+            .chain(held.iter())
+            .map(|s| s.expose().to_string())
+            .collect()
+    }
+
+    /// The client's live secrets, compiled for searching.
+    pub fn live_secrets(&self) -> KnownSecrets {
+        let values = self.secret_values();
+        KnownSecrets::new(values.iter().map(String::as_str))
+    }
+
+    /// What debug captures and error texts hide: every live secret; CPR numbers unless kept.
+    pub fn redaction(&self) -> RedactOptions {
+        RedactOptions { mask_cpr: !self.options.debug_keep_cpr_numbers, known_secrets: self.secret_values() }
+    }
+
+    /// An error as it leaves the client: its message and its diagnosis' detail redacted
+    /// (credentials in every form, the live secrets, CPR numbers masked).
+    pub fn seal(&self, error: ClientError) -> ClientError {
+        let redaction = RedactOptions { mask_cpr: true, ..self.redaction() };
+        match error {
+            ClientError::Failed(mut diagnosis) => {
+                if let Some(detail) = diagnosis.detail.take() {
+                    diagnosis.detail = Some(redact_text_with(&detail, &redaction));
+                }
+                ClientError::Failed(diagnosis)
+            }
+            ClientError::Invalid(error) => ClientError::Invalid(match error {
+                CprError::InvalidSetup { field, code, message } => {
+                    CprError::InvalidSetup { field, code, message: redact_text_with(&message, &redaction) }
+                }
+                CprError::InvalidInput { code, message } => {
+                    CprError::InvalidInput { code, message: redact_text_with(&message, &redaction) }
+                }
+            }),
+        }
+    }
+
+    /// A value as the JSON text the client hands back, with every live secret removed from
+    /// every string in it. The common case costs one search of the text: the value is rebuilt
+    /// only when a secret occurs.
+    pub fn emit<T: Serialize + ?Sized>(&self, value: &T) -> Result<String, CprError> {
+        let text = serde_json::to_string(value).map_err(|e| CprError::invalid_input("internal_error", format!("Could not convert the result: {e}")))?;
+        let secrets = self.live_secrets();
+        if secrets.is_empty() || !secrets.occurs_in(&text) {
+            return Ok(text);
+        }
+        let mut tree: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| CprError::invalid_input("internal_error", format!("Could not convert the result: {e}")))?;
+        scrub(&mut tree, &secrets);
+        serde_json::to_string(&tree).map_err(|e| CprError::invalid_input("internal_error", format!("Could not convert the result: {e}")))
+    }
+}
+
+/// Remove every secret from every string (keys included) of a JSON tree.
+fn scrub(value: &mut serde_json::Value, secrets: &KnownSecrets) {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => {
+            if let std::borrow::Cow::Owned(clean) = secrets.remove_from(text) {
+                *text = clean;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| scrub(item, secrets)),
+        Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (key, mut item) in entries {
+                scrub(&mut item, secrets);
+                map.insert(secrets.remove_from(&key).into_owned(), item);
+            }
+        }
+        _ => {}
+    }
+}
