@@ -1,5 +1,6 @@
 //! Property tests of CPR number parsing: no input makes it panic, every real date with any
 //! sequence number is valid (modulus 11 or not), and what it reports agrees with itself.
+#![cfg(not(target_arch = "wasm32"))]
 
 use datafordeler_cpr::cpr::{days_in_month, validate_cpr, century, CprNumber};
 use proptest::prelude::*;

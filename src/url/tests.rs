@@ -1,5 +1,4 @@
 use super::*;
-use proptest::prelude::*;
 use serde::Deserialize;
 
 #[test]
@@ -104,6 +103,11 @@ fn agrees_with_whatwg_on_the_corpus() {
     assert!(accepted > 100, "the corpus should exercise accepted URLs too ({accepted})");
 }
 
+#[cfg(not(target_arch = "wasm32"))]
+mod properties {
+use super::*;
+use proptest::prelude::*;
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 4000, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -133,4 +137,5 @@ proptest! {
         let again = HttpUrl::parse(&url.href()).unwrap();
         prop_assert_eq!(again.host, Host::Ipv6(pieces));
     }
+}
 }
