@@ -80,8 +80,10 @@ impl TransportError {
 /// cancellation signal.
 #[allow(async_fn_in_trait)] // single-threaded by design (wasm); no Send bound wanted
 pub trait Host {
-    /// Send one request; give up after `timeout_ms`. The response body must be read up to
-    /// `max_response_bytes` at most (longer: an error whose message says "too large").
+    /// Send one request. It ends after `timeout_ms` (an error whose message says "timed out")
+    /// and when the operation is cancelled, whether or not the underlying transport gives up
+    /// too. The response body is read up to `max_response_bytes` at most: reading stops as soon
+    /// as it is longer (an error whose message says "too large"), never after the whole body.
     async fn send(&self, request: &HttpRequest, timeout_ms: u32, max_response_bytes: usize) -> Result<HttpResponse, TransportError>;
     /// Milliseconds since some fixed point (wall clock or monotonic).
     fn now_ms(&self) -> f64;

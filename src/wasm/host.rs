@@ -1,10 +1,15 @@
 //! The host-fetch bridge: the core's [`Host`] trait over JavaScript. Requests go to the host's
 //! `fetch(request)` when one is given, else to the platform's `globalThis.fetch` (browsers and
-//! Node alike). Timeouts and the caller's cancellation both abort through one
-//! AbortController per request; every timer and listener is released when the request ends,
-//! so a batch of thousands of lookups leaves nothing behind.
+//! Node alike).
+//!
+//! Every request is bounded whatever the host does: its own AbortController tells the fetch to
+//! stop, and its deadline ends the wait even when the host ignores that signal (a timer for
+//! `timeoutMs`, the caller's cancellation). Every wait of a request (the host's promise and each
+//! body read) races the deadline. Bodies are read chunk by chunk and refused as soon as they pass
+//! the size cap. Every timer and listener is released when the request ends, so a batch of
+//! thousands of lookups leaves nothing behind.
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -18,6 +23,26 @@ extern "C" {
     fn set_timeout(handler: &Function, ms: i32) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
+
+    /// `Object.entries`, which throws for `undefined`, `null` and some proxies.
+    #[wasm_bindgen(js_namespace = Object, js_name = entries, catch)]
+    fn object_entries(object: &JsValue) -> Result<Array, JsValue>;
+    /// `Array.isArray`, which throws for a revoked proxy.
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    fn is_array(value: &JsValue) -> Result<bool, JsValue>;
+
+    /// A response body (`ReadableStream`); only its reader is used.
+    type BodyStream;
+    /// Throws when the stream is locked (a host that read the body already).
+    #[wasm_bindgen(method, catch, js_name = getReader)]
+    fn get_reader(stream: &BodyStream) -> Result<BodyReader, JsValue>;
+
+    /// A `ReadableStreamDefaultReader`.
+    type BodyReader;
+    #[wasm_bindgen(method, catch)]
+    fn read(reader: &BodyReader) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn cancel(reader: &BodyReader) -> Result<JsValue, JsValue>;
 }
 
 /// One operation's view of the host.
@@ -55,13 +80,177 @@ pub fn describe_js_error(value: &JsValue) -> String {
     }
 }
 
-impl JsHost {
-    async fn fetch_with_signal(&self, request: &HttpRequest, signal: &AbortSignal, max_bytes: usize) -> Result<HttpResponse, TransportError> {
-        match &self.fetch {
-            Some(fetch) => host_fetch(fetch, request, signal).await,
-            // Browsers and Node alike: the platform's `fetch` (a page's is `window.fetch`).
-            None => global_fetch(request, signal, max_bytes).await,
+fn js_failure(error: JsValue) -> TransportError {
+    TransportError::new(describe_js_error(&error))
+}
+
+/// The texts [`crate::diagnosis::diagnose`] reads as `response_too_large`.
+const TOO_LARGE_DECLARED: &str = "response too large: its Content-Length exceeds the limit";
+const TOO_LARGE_BODY: &str = "response too large: the body exceeds the limit";
+
+/// Ends one request early: aborts its controller (a fetch that listens stops) and rejects its
+/// deadline (every wait of the request ends, whether the fetch listened or not).
+#[derive(Clone)]
+struct Stopper {
+    controller: AbortController,
+    reject_deadline: Function,
+}
+
+impl Stopper {
+    fn stop(&self, reason: &JsValue) {
+        self.controller.abort_with_reason(reason);
+        let _ = self.reject_deadline.call1(&JsValue::UNDEFINED, reason);
+    }
+}
+
+/// One request in flight: its stopper, its deadline and what must be released when it ends
+/// (the timer, and its place among the requests watching the caller's signal).
+struct InFlight {
+    stopper: Stopper,
+    /// Rejects (with the reason) when the request must end: on timeout or cancellation.
+    deadline: Promise,
+    timer: JsValue,
+    _on_timeout: Closure<dyn FnMut()>,
+    watch: Option<(AbortSignal, u32)>,
+}
+
+impl InFlight {
+    fn start(timeout_ms: u32, caller: Option<&AbortSignal>) -> Result<InFlight, TransportError> {
+        let controller = AbortController::new().map_err(js_failure)?;
+        let mut reject = None;
+        let deadline = Promise::new(&mut |_, rejecter| reject = Some(rejecter));
+        let reject_deadline = reject.ok_or_else(|| TransportError::new("a promise gave no reject function"))?;
+        // Marks the deadline's rejection as handled: it may reject before anything waits on it.
+        let _ = Promise::all_settled(&Array::of1(&deadline));
+        let stopper = Stopper { controller, reject_deadline };
+        let on_timeout = {
+            let stopper = stopper.clone();
+            Closure::once(move || stopper.stop(&named_error("TimeoutError", "The request timed out")))
+        };
+        let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), i32::try_from(timeout_ms).unwrap_or(i32::MAX));
+        let watch = caller.and_then(|signal| Some((signal.clone(), caller_signals::watch(signal, stopper.clone())?)));
+        Ok(InFlight { stopper, deadline, timer, _on_timeout: on_timeout, watch })
+    }
+
+    fn signal(&self) -> AbortSignal {
+        self.stopper.controller.signal()
+    }
+
+    /// `promise` (or a value), unless the deadline comes first: then the deadline's reason.
+    fn wait(&self, promise: &JsValue) -> JsFuture {
+        JsFuture::from(Promise::race(&Array::of2(promise, &self.deadline)))
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        clear_timeout(&self.timer);
+        if let Some((signal, ticket)) = self.watch.take() {
+            caller_signals::unwatch(&signal, ticket);
         }
+    }
+}
+
+/// The caller's signals that requests in flight watch. One `abort` listener per signal however
+/// many requests share it (Node warns past ten listeners on one signal, and a batch runs up to
+/// 64 requests at once): the same function for every signal, which stops every request
+/// registered under the signal that fired, and is removed from a signal with the last of its
+/// requests. The registry is never borrowed while JS code runs.
+mod caller_signals {
+    use js_sys::{Function, Reflect};
+    use std::cell::RefCell;
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+    use web_sys::AbortSignal;
+
+    use super::{named_error, Stopper};
+
+    struct Registry {
+        next_ticket: u32,
+        /// The requests in flight: the signal each watches, its ticket, its stopper.
+        requests: Vec<(AbortSignal, u32, Stopper)>,
+        /// The one listener, made on first use and kept for the module's lifetime.
+        listener: Option<Function>,
+    }
+
+    thread_local! {
+        static REGISTRY: RefCell<Registry> = const { RefCell::new(Registry { next_ticket: 0, requests: Vec::new(), listener: None }) };
+    }
+
+    /// Run `change` on the registry; nothing happens if it is unavailable (it never is: no JS
+    /// code runs while it is borrowed).
+    fn with_registry<T>(change: impl FnOnce(&mut Registry) -> T) -> Option<T> {
+        REGISTRY.try_with(|registry| registry.try_borrow_mut().ok().map(|mut registry| change(&mut registry))).ok().flatten()
+    }
+
+    /// Stop `stopper` when `signal` aborts. Returns the ticket that [`unwatch`] takes.
+    pub(super) fn watch(signal: &AbortSignal, stopper: Stopper) -> Option<u32> {
+        let (ticket, listener) = with_registry(|registry| {
+            let ticket = registry.next_ticket;
+            registry.next_ticket = ticket.wrapping_add(1);
+            registry.requests.push((signal.clone(), ticket, stopper));
+            let listener = registry.listener.get_or_insert_with(|| Closure::<dyn FnMut(JsValue)>::new(stop_all).into_js_value().unchecked_into());
+            (ticket, listener.clone())
+        })?;
+        // Adding the same listener again does nothing: one per signal.
+        let _ = signal.add_event_listener_with_callback("abort", &listener);
+        Some(ticket)
+    }
+
+    /// The request with `ticket` has ended; the last one under a signal removes the listener.
+    pub(super) fn unwatch(signal: &AbortSignal, ticket: u32) {
+        let unused = with_registry(|registry| {
+            registry.requests.retain(|(_, t, _)| *t != ticket);
+            let in_use = registry.requests.iter().any(|(s, _, _)| s == signal);
+            registry.listener.clone().filter(|_| !in_use)
+        });
+        if let Some(listener) = unused.flatten() {
+            let _ = signal.remove_event_listener_with_callback("abort", &listener);
+        }
+    }
+
+    /// A caller's signal aborted: stop every request watching it. The caller's own reason is not
+    /// passed on: fetch implementations reject with the reason, and the bridge relies on that
+    /// being an Error it can describe.
+    fn stop_all(event: JsValue) {
+        let Ok(signal) = Reflect::get(&event, &JsValue::from_str("target")) else { return };
+        let stoppers: Vec<Stopper> = with_registry(|registry| {
+            registry.requests.iter().filter(|(s, _, _)| AsRef::<JsValue>::as_ref(s) == &signal).map(|(_, _, stopper)| stopper.clone()).collect()
+        })
+        .unwrap_or_default();
+        let reason = named_error("AbortError", "The operation was cancelled");
+        for stopper in &stoppers {
+            stopper.stop(&reason);
+        }
+    }
+}
+
+impl JsHost {
+    /// Hand the request to the host's `fetch` or the platform's: what it returns (a promise,
+    /// or a value from a host).
+    fn start_fetch(&self, request: &HttpRequest, signal: &AbortSignal) -> Result<JsValue, TransportError> {
+        let started = match &self.fetch {
+            Some(fetch) => fetch.call1(&JsValue::UNDEFINED, &request_object(request, signal)),
+            // Browsers and Node alike: the platform's `fetch` (a page's is `window.fetch`).
+            None => global_fetch()?.call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &fetch_init(request, signal)),
+        };
+        started.map_err(js_failure)
+    }
+
+    /// One exchange: the answer's head, then its body as far as the cap allows. Every wait
+    /// races the deadline.
+    async fn exchange(&self, request: &HttpRequest, flight: &InFlight, max_bytes: usize) -> Result<HttpResponse, TransportError> {
+        let started = self.start_fetch(request, &flight.signal())?;
+        let answer = flight.wait(&started).await.map_err(js_failure)?;
+        let is_response = answer.is_instance_of::<web_sys::Response>();
+        if self.fetch.is_none() && !is_response {
+            return Err(TransportError::new("fetch did not return a Response"));
+        }
+        let (mut response, stream) = read_head(&answer, is_response, max_bytes)?;
+        if let Some((stream, expected)) = stream {
+            response.body = read_stream(&stream, flight, max_bytes, expected).await?;
+        }
+        Ok(response)
     }
 }
 
@@ -70,36 +259,15 @@ impl Host for JsHost {
         if self.is_cancelled() {
             return Err(TransportError::new("AbortError: the operation was cancelled"));
         }
-        let controller = AbortController::new().map_err(|e| TransportError::new(describe_js_error(&e)))?;
-        let on_timeout = {
-            let controller = controller.clone();
-            Closure::once(move || controller.abort_with_reason(&named_error("TimeoutError", "The request timed out")))
-        };
-        let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), i32::try_from(timeout_ms).unwrap_or(i32::MAX));
-        // The caller's own reason is not passed on: fetch implementations reject with the
-        // reason, and the bridge relies on that being an Error.
-        let on_cancel = self.signal.as_ref().map(|signal| {
-            let controller = controller.clone();
-            let listener = Closure::<dyn FnMut()>::new(move || {
-                controller.abort_with_reason(&named_error("AbortError", "The operation was cancelled"))
-            });
-            let _ = signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
-            (signal.clone(), listener)
-        });
-
-        let result = self.fetch_with_signal(request, &controller.signal(), max_response_bytes).await;
-
+        let flight = InFlight::start(timeout_ms, self.signal.as_ref())?;
+        let result = self.exchange(request, &flight, max_response_bytes).await;
         // Release whatever a failed request still holds (an unread, refused body keeps its
         // connection busy otherwise). Only then: a complete response holds nothing, and the
         // Error and abort event cost more per lookup than the rest of the bridge.
         if result.is_err() {
-            controller.abort_with_reason(&named_error("AbortError", "The request is finished"));
+            flight.stopper.controller.abort_with_reason(&named_error("AbortError", "The request is finished"));
         }
-        clear_timeout(&timer);
-        drop(on_timeout);
-        if let Some((signal, listener)) = on_cancel {
-            let _ = signal.remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
-        }
+        // Dropping `flight` clears its timer and its watch on the caller's signal.
         result
     }
 
@@ -151,81 +319,16 @@ fn purpose_key(request: &HttpRequest) -> &'static str {
     }
 }
 
-/// Call the host's `fetch(request)` and read its `{ status, headers, body }` (or a Response).
-async fn host_fetch(fetch: &Function, request: &HttpRequest, signal: &AbortSignal) -> Result<HttpResponse, TransportError> {
-    let returned = fetch
-        .call1(&JsValue::UNDEFINED, &request_object(request, signal))
-        .map_err(|e| TransportError::new(describe_js_error(&e)))?;
-    let value = JsFuture::from(Promise::resolve(&returned)).await.map_err(|e| TransportError::new(describe_js_error(&e)))?;
-    // A host may hand back the platform's Response as it is.
-    if value.is_instance_of::<web_sys::Response>() {
-        return read_response(value.unchecked_into(), usize::MAX).await;
-    }
-    let invalid = |what: &str| TransportError::new(format!("host.fetch returned an invalid response: {what}"));
-    if !value.is_object() {
-        return Err(invalid("expected an object { status, headers, body }"));
-    }
-    let status = Reflect::get(&value, &JsValue::from_str("status"))
-        .ok()
-        .and_then(|s| s.as_f64())
-        .filter(|s| s.fract() == 0.0 && (100.0..=599.0).contains(s))
-        .ok_or_else(|| invalid("status must be an HTTP status number"))? as u16;
-    let body = match Reflect::get(&value, &JsValue::from_str("body")) {
-        Ok(b) if b.is_undefined() || b.is_null() => String::new(),
-        Ok(b) => b.as_string().ok_or_else(|| invalid("body must be text"))?,
-        Err(_) => String::new(),
-    };
-    let headers = Reflect::get(&value, &JsValue::from_str("headers")).map(|h| header_pairs(&h)).unwrap_or_default();
-    Ok(HttpResponse { status, headers, body })
-}
-
-/// Headers from a plain object, an array of pairs, or a `Headers` instance.
-fn header_pairs(headers: &JsValue) -> Vec<(String, String)> {
-    if headers.is_undefined() || headers.is_null() {
-        return Vec::new();
-    }
-    // `Headers` and arrays iterate as [name, value] pairs; a plain object's entries do too.
-    let entries: Vec<JsValue> = match js_sys::try_iter(headers) {
-        Ok(Some(iter)) => iter.flatten().take(1000).collect(),
-        _ => match headers.dyn_ref::<Object>() {
-            Some(object) => Object::entries(object).iter().take(1000).collect(),
-            None => Vec::new(),
-        },
-    };
-    entries
-        .iter()
-        .filter_map(|entry| {
-            let name = Reflect::get(entry, &JsValue::from_f64(0.0)).ok()?.as_string()?;
-            let value = Reflect::get(entry, &JsValue::from_f64(1.0)).ok()?.as_string()?;
-            Some((name, value))
-        })
-        .collect()
-}
-
-async fn read_response(response: web_sys::Response, max_bytes: usize) -> Result<HttpResponse, TransportError> {
-    let headers = header_pairs(&response.headers().into());
-    let declared = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse::<usize>().ok());
-    if declared.is_some_and(|n| n > max_bytes) {
-        return Err(TransportError::new("response too large: its Content-Length exceeds the limit"));
-    }
-    let text_promise = response.text().map_err(|e| TransportError::new(describe_js_error(&e)))?;
-    let text = JsFuture::from(text_promise).await.map_err(|e| TransportError::new(describe_js_error(&e)))?;
-    let body = text.as_string().unwrap_or_default();
-    if body.len() > max_bytes {
-        return Err(TransportError::new("response too large: the body exceeds the limit"));
-    }
-    Ok(HttpResponse { status: response.status(), headers, body })
-}
-
 /// `globalThis.fetch`: the page's in browsers, Node's own (undici) in Node.
-async fn global_fetch(request: &HttpRequest, signal: &AbortSignal, max_bytes: usize) -> Result<HttpResponse, TransportError> {
-    let fetch = Reflect::get(&js_sys::global(), &JsValue::from_str("fetch"))
+fn global_fetch() -> Result<Function, TransportError> {
+    Reflect::get(&js_sys::global(), &JsValue::from_str("fetch"))
         .ok()
         .and_then(|f| f.dyn_into::<Function>().ok())
-        .ok_or_else(|| TransportError::new("this JavaScript runtime has no fetch: pass host.fetch to CprClient"))?;
+        .ok_or_else(|| TransportError::new("this JavaScript runtime has no fetch: pass host.fetch to CprClient"))
+}
+
+/// The `init` of a platform `fetch(url, init)`.
+fn fetch_init(request: &HttpRequest, signal: &AbortSignal) -> Object {
     let init = Object::new();
     let headers = Object::new();
     for (name, value) in &request.headers {
@@ -237,12 +340,131 @@ async fn global_fetch(request: &HttpRequest, signal: &AbortSignal, max_bytes: us
         set(&init, "body", &JsValue::from_str(body));
     }
     set(&init, "signal", signal);
-    let promise = fetch
-        .call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)
-        .map_err(|e| TransportError::new(describe_js_error(&e)))?;
-    let response = JsFuture::from(Promise::resolve(&promise)).await.map_err(|e| TransportError::new(describe_js_error(&e)))?;
-    let response: web_sys::Response = response
-        .dyn_into()
-        .map_err(|_| TransportError::new("fetch did not return a Response"))?;
-    read_response(response, max_bytes).await
+    init
+}
+
+/// A Response's body stream still to read, and the length it declared (0 when none).
+type BodyToRead = Option<(BodyStream, usize)>;
+
+fn invalid(what: &str) -> TransportError {
+    TransportError::new(format!("host.fetch returned an invalid response: {what}"))
+}
+
+/// Status, headers and body of a platform Response or a host's `{ status, headers, body }`: a
+/// Response's body is left to read (the response's `body` is empty until then).
+/// Every field is read through `Reflect`, so an object that only claims to be a Response cannot
+/// throw past the bridge. A Response whose Content-Length is over the cap is refused here.
+fn read_head(answer: &JsValue, is_response: bool, max_bytes: usize) -> Result<(HttpResponse, BodyToRead), TransportError> {
+    if !answer.is_object() {
+        return Err(invalid("expected an object { status, headers, body }"));
+    }
+    let field = |key: &str| Reflect::get(answer, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    let status = field("status")
+        .as_f64()
+        .filter(|s| s.fract() == 0.0 && (100.0..=599.0).contains(s))
+        .ok_or_else(|| invalid("status must be an HTTP status number"))? as u16;
+    let headers = header_pairs(&field("headers"));
+    let body = field("body");
+    let mut response = HttpResponse { status, headers, body: String::new() };
+    // Also a Response without a body (`new Response(null)`, a 204): an empty one.
+    if body.is_undefined() || body.is_null() {
+        return Ok((response, None));
+    }
+    if is_response {
+        let declared = response.header("content-length").and_then(|v| v.trim().parse::<usize>().ok());
+        if declared.is_some_and(|n| n > max_bytes) {
+            return Err(TransportError::new(TOO_LARGE_DECLARED));
+        }
+        return Ok((response, Some((body.unchecked_into(), declared.unwrap_or(0)))));
+    }
+    // A host's text: already whole in the host's memory; the core refuses it over the cap.
+    response.body = body.as_string().ok_or_else(|| invalid("body must be text"))?;
+    Ok((response, None))
+}
+
+/// Headers from a plain object, an array of pairs, or a `Headers` instance (at most 1000).
+fn header_pairs(headers: &JsValue) -> Vec<(String, String)> {
+    // Arrays of [name, value] pairs and `Headers` become a plain object first (nothing else is
+    // iterated, so an endless iterable from a host cannot hold the bridge); a plain object's
+    // entries are such pairs, read from a fresh array that cannot throw.
+    let listed = is_array(headers).unwrap_or(false) || headers.is_instance_of::<web_sys::Headers>();
+    let object = if listed { Object::from_entries(headers) } else { Ok(headers.clone().unchecked_into()) };
+    let pairs: Array = object.and_then(|object| object_entries(&object)).unwrap_or_default();
+    pairs
+        .iter()
+        .take(1000)
+        .filter_map(|entry| {
+            let name = Reflect::get(&entry, &JsValue::from_f64(0.0)).ok()?.as_string()?;
+            let value = Reflect::get(&entry, &JsValue::from_f64(1.0)).ok()?.as_string()?;
+            Some((name, value))
+        })
+        .collect()
+}
+
+/// Empty chunks a body may send. Reads that settle at once run back to back as microtasks, which
+/// no timer interrupts: without this bound, a host's stream of empty chunks would never end.
+const MAX_EMPTY_CHUNKS: u32 = 1000;
+
+/// Read a body stream chunk by chunk, refused as soon as it passes `max_bytes` (before the
+/// chunk that would pass it is copied). On any failure (too large, timeout, cancellation, a
+/// broken stream) the stream is cancelled, so its source stops producing and a connection is
+/// let go.
+async fn read_stream(stream: &BodyStream, flight: &InFlight, max_bytes: usize, expected: usize) -> Result<String, TransportError> {
+    let reader = stream.get_reader().map_err(js_failure)?;
+    let mut bytes: Vec<u8> = Vec::with_capacity(expected.min(max_bytes));
+    let mut empty_chunks = 0;
+    let failure = loop {
+        let next = match reader.read() {
+            Ok(read) => flight.wait(&read).await,
+            Err(error) => Err(error),
+        };
+        let next = match next {
+            Ok(next) => next,
+            Err(error) => break js_failure(error),
+        };
+        if Reflect::get(&next, &JsValue::from_str("done")).ok().and_then(|done| done.as_bool()) == Some(true) {
+            return Ok(decode_lossy(&bytes));
+        }
+        let Some(chunk) = Reflect::get(&next, &JsValue::from_str("value")).ok().and_then(|v| v.dyn_into::<Uint8Array>().ok()) else {
+            break TransportError::new("the response body is not a byte stream");
+        };
+        if chunk.length() == 0 {
+            empty_chunks += 1;
+            if empty_chunks > MAX_EMPTY_CHUNKS {
+                break TransportError::new("the response body sends too many empty chunks");
+            }
+        }
+        if bytes.len().saturating_add(chunk.length() as usize) > max_bytes {
+            break TransportError::new(TOO_LARGE_BODY);
+        }
+        bytes.append(&mut chunk.to_vec());
+    };
+    if let Ok(cancelled) = reader.cancel() {
+        // Not waited for (a source may never confirm); marked handled, as it rejects when the
+        // stream has failed already.
+        let _ = Promise::all_settled(&Array::of1(&cancelled));
+    }
+    Err(failure)
+}
+
+/// The body as text: UTF-8, each invalid sequence replaced by U+FFFD, as `Response.text()` does.
+fn decode_lossy(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                text.push_str(valid);
+                return text;
+            }
+            Err(error) => {
+                let valid = rest.get(..error.valid_up_to()).and_then(|v| std::str::from_utf8(v).ok()).unwrap_or_default();
+                text.push_str(valid);
+                text.push(char::REPLACEMENT_CHARACTER);
+                // No length: the text ends inside a sequence.
+                let skip = error.error_len().map_or(rest.len(), |n| error.valid_up_to().saturating_add(n));
+                rest = rest.get(skip..).unwrap_or_default();
+            }
+        }
+    }
 }
