@@ -248,6 +248,169 @@ mod tests {
         assert!(!format!("{options:?}").contains("Hunter2"));
     }
 
+    /// Redacts each input and compares with the expected text.
+    fn check(cases: &[(&str, &str)]) {
+        for (input, want) in cases {
+            assert_eq!(redact_text(input), *want, "{input}");
+        }
+    }
+
+    #[test]
+    fn bearer_and_basic_credentials_in_any_case_and_place() {
+        check(&[
+            ("authorization: bearer abc.def", "authorization: bearer [REDACTED]"),
+            ("AUTHORIZATION:Bearer abc", "AUTHORIZATION:Bearer [REDACTED]"),
+            ("sent BEARER abc then", "sent BEARER [REDACTED] then"),
+            ("Basic dXNlcjpwdw==", "Basic [REDACTED]"),
+            ("basic   a+b/c=.d~e_f-g", "basic   [REDACTED]"),
+            ("Bearer\tx=y", "Bearer\t[REDACTED]"),
+            (r#"{"h":"Bearer abc=+/.~"}"#, r#"{"h":"Bearer [REDACTED]"}"#),
+            (r#"{\"h\":\"Bearer abc\"}"#, r#"{\"h\":\"Bearer [REDACTED]\"}"#),
+            ("Bearer a;b", "Bearer [REDACTED];b"),
+            ("Bearer ", "Bearer "),
+        ]);
+    }
+
+    #[test]
+    fn jwts_anywhere_even_after_any_key() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln-_=";
+        for prefix in ["token=", "jwt=", "code=", "id_token=", "state=", "session=", "x ", "(", "\\n"] {
+            assert_eq!(redact_text(&format!("{prefix}{jwt}&z=1")), format!("{prefix}[REDACTED]&z=1"), "{prefix}");
+        }
+        check(&[
+            ("eyJhbGciOiJub25lIn0.e30.", "[REDACTED]"),
+            ("a eyJ0.eyJ1.c2ln b", "a [REDACTED] b"),
+            ("eyJ0.eyJ1.c2ln.ZW5j.dGFn", "[REDACTED]"),
+            ("keyJar.value stays", "keyJar.value stays"),
+            ("eyJ alone, eyJabc. and eyJ..x stay", "eyJ alone, eyJabc. and eyJ..x stay"),
+        ]);
+    }
+
+    #[test]
+    fn secret_named_values_in_every_writing() {
+        check(&[
+            ("CLIENT_SECRET=a", "CLIENT_SECRET=[REDACTED]"),
+            ("Client_Secret=a", "Client_Secret=[REDACTED]"),
+            ("client%5Fsecret=a&client%5fsecret=b&client%2Dsecret=c", "client%5Fsecret=[REDACTED]&client%5fsecret=[REDACTED]&client%2Dsecret=[REDACTED]"),
+            ("client_secret = a b", "client_secret = [REDACTED] b"),
+            ("client-secret: a", "client-secret: [REDACTED]"),
+            ("clientSecret=a", "clientSecret=[REDACTED]"),
+            ("https://h/cb?client_secret=a&code=b&state=c", "https://h/cb?client_secret=[REDACTED]&code=[REDACTED]&state=c"),
+            ("x=1&token=a", "x=1&token=[REDACTED]"),
+            ("my_client_secret=keep", "my_client_secret=keep"),
+            ("tokens=keep token_type=keep", "tokens=keep token_type=keep"),
+            ("\\npassword=a", "\\npassword=[REDACTED]"),
+        ]);
+        let names = [
+            "client_secret", "secret", "password", "passwd", "pwd", "passphrase", "certificate_password", "api_key", "apikey",
+            "x-api-key", "access_token", "refresh_token", "id_token", "token", "jwt", "code", "client_assertion", "assertion",
+            "private_key", "authorization", "cookie",
+        ];
+        for name in names {
+            for (separator, value_end) in [("=", "&"), (": ", " "), (" = ", ","), ("=", ";"), ("=", "}"), ("=", "'"), ("=", "\""), ("=", "\n")] {
+                let input = format!("{name}{separator}s3cr3t{value_end}next");
+                assert_eq!(redact_text(&input), format!("{name}{separator}[REDACTED]{value_end}next"), "{input:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn secret_named_json_fields_plain_and_nested() {
+        check(&[
+            (r#"{"password": "a\"b", "user": "u"}"#, r#"{"password": "[REDACTED]", "user": "u"}"#),
+            (r#"{"Client_Secret":"a b"}"#, r#"{"Client_Secret":"[REDACTED]"}"#),
+            (r#"{"refresh_token":"abc"#, r#"{"refresh_token":"[REDACTED]"#),
+            (r#"{"body":"{\"access_token\":\"abc\",\"expires_in\":300}"}"#, r#"{"body":"{\"access_token\":\"[REDACTED]\",\"expires_in\":300}"}"#),
+            // An escaped quote of the inner string is \\\" in the outer one.
+            (r#""{\"password\":\"a\\\"b\",\"x\":1}""#, r#""{\"password\":\"[REDACTED]\",\"x\":1}""#),
+            (r#"{\"token\":\"abc"#, r#"{\"token\":\"[REDACTED]"#),
+            ("{'password': 'a b'}", "{'password': '[REDACTED]'}"),
+            (r#"{"password":""}"#, r#"{"password":""}"#),
+        ]);
+    }
+
+    #[test]
+    fn object_keys_are_normalised_like_names_in_text() {
+        let v = redact(&json!({
+            "Client-Secret": "a", "client%5Fsecret": "b", "X_API_KEY": "c", "PASSWD": "d", "jwt": {"nested": 1},
+            "my_client_secret": "kept", "clientId": "kept", "tokenType": "kept"
+        }));
+        for key in ["Client-Secret", "client%5Fsecret", "X_API_KEY", "PASSWD", "jwt"] {
+            assert_eq!(v[key], REDACTED, "{key}");
+        }
+        for key in ["my_client_secret", "clientId", "tokenType"] {
+            assert_eq!(v[key], "kept", "{key}");
+        }
+    }
+
+    #[test]
+    fn known_secrets_in_every_spelling() {
+        let secret = "Hunter2/é x*~";
+        let options = RedactOptions { known_secrets: vec![secret.into()], ..Default::default() };
+        let spellings = [
+            "Hunter2/é x*~",
+            "Hunter2%2F%C3%A9%20x%2A~",
+            "Hunter2%2f%c3%a9%20x%2a~",
+            "Hunter2%2F%C3%A9+x*%7E",
+            "Hunter2%2f%c3%a9+x*%7e",
+            r"Hunter2\/é x*~",
+            r"Hunter2/\u00e9 x*~",
+            r"Hunter2\/\u00E9 x*~",
+            "SHVudGVyMi/DqSB4Kn4=",
+            "SHVudGVyMi_DqSB4Kn4",
+        ];
+        for spelling in spellings {
+            let out = redact_text_with(&format!("echo {spelling}!"), &options);
+            assert_eq!(out, "echo [REDACTED]!", "{spelling}");
+        }
+        // Inside a longer base64 text (`Basic base64(clientId:secret)`), at each alignment.
+        // base64("id:Hunter2/é x*~"), base64("id1:…"), base64("id12:…"), computed independently.
+        for encoded in ["aWQ6SHVudGVyMi/DqSB4Kn4=", "aWQxOkh1bnRlcjIvw6kgeCp+", "aWQxMjpIdW50ZXIyL8OpIHgqfg=="] {
+            let out = redact_text_with(&format!("blob {encoded} end"), &options);
+            assert!(out.starts_with("blob ") && out.ends_with(" end") && out.contains(REDACTED), "{encoded}: {out}");
+            assert!(!out.contains("SHVudGVy") && !out.contains("h1bnRlcj") && !out.contains("IdW50ZXIy"), "{encoded}: {out}");
+        }
+    }
+
+    #[test]
+    fn known_secrets_compiled_once() {
+        let known = KnownSecrets::new(["S3cret-Value", "pw"]);
+        assert!(!known.is_empty() && KnownSecrets::new(["pw", "abc"]).is_empty());
+        assert!(!known.occurs_in("a=S3cret%2DValue"), "'-' is never percent-encoded");
+        assert!(known.occurs_in("x UzNjcmV0LVZhbHVl y") && known.occurs_in("S3cret-Value"));
+        assert!(!known.occurs_in("S3cret-Valu"));
+        assert!(matches!(known.remove_from("nothing here"), std::borrow::Cow::Borrowed("nothing here")));
+        assert_eq!(known.remove_from("S3cret-ValueS3cret-Value"), "[REDACTED][REDACTED]");
+        let debug = format!("{known:?} {:?}", known.clone());
+        assert!(!debug.contains("S3cret") && !debug.contains("UzNj"), "{debug}");
+    }
+
+    #[test]
+    fn cpr_numbers_in_every_writing() {
+        check(&[
+            ("born 07.07.61-0123.", "born 070761-xxxx."),
+            ("07.07.61 0123", "070761-xxxx"),
+            ("０７０７６１０１２３", "070761-xxxx"),
+            ("０７０７６１－０１２３", "070761-xxxx"),
+            ("０７０７６１ ０１２３ and 070761－0123", "070761-xxxx and 070761-xxxx"),
+            ("０７.０７.６１-０１２３", "070761-xxxx"),
+            ("\\n0707610123", "\\n070761-xxxx"),
+            // Not CPR numbers: wrong run lengths, implausible dates, dates and versions.
+            ("07.07.610123 07.07.61-01234 1.07.07.6 2024.01.01 1234", "07.07.610123 07.07.61-01234 1.07.07.6 2024.01.01 1234"),
+            ("０１２３４５６７８９０", "０１２３４５６７８９０"),
+            ("９９９９９９９９９９ 3213990123", "９９９９９９９９９９ 3213990123"),
+            ("010170-1239-5", "010170-xxxx-5"),
+        ]);
+    }
+
+    #[test]
+    fn whole_numbers_that_are_cpr_numbers() {
+        let v = redact(&json!({"pnr": 101701239, "cpr": 3112999999u64, "n": [707610123, 12345678, 9999999999u64, 3213990123u64, -101701239, 1.5]}));
+        assert_eq!(v, json!({"pnr": "010170-xxxx", "cpr": "311299-xxxx", "n": ["070761-xxxx", 12345678, 9999999999u64, 3213990123u64, -101701239, 1.5]}));
+        let keep = RedactOptions { mask_cpr: false, ..Default::default() };
+        assert_eq!(redact_with(&json!([101701239]), &keep), json!([101701239]));
+    }
+
     #[test]
     fn redaction_is_idempotent() {
         let once = redact_text("Bearer abc client_secret=x 0101701239");
