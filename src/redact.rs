@@ -411,6 +411,44 @@ mod tests {
         assert_eq!(redact_with(&json!([101701239]), &keep), json!([101701239]));
     }
 
+    /// The committed adversarial inputs (`tests/data/redaction`): name and text.
+    fn adversarial_inputs() -> Vec<(String, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/redaction");
+        let mut inputs: Vec<(String, String)> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "txt"))
+            .map(|path| (path.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&path).unwrap()))
+            .collect();
+        inputs.sort();
+        assert!(inputs.len() >= 14, "{} inputs in {}", inputs.len(), dir.display());
+        inputs
+    }
+
+    /// The bytes examined to redact `text` (see `spans::tick`).
+    fn work(text: &str, options: &RedactOptions) -> usize {
+        spans::take_steps();
+        let out = redact_text_with(text, options);
+        assert!(!out.is_empty());
+        spans::take_steps()
+    }
+
+    #[test]
+    fn work_is_linear_in_the_input() {
+        // A known secret with a dozen spellings, each searched for in one pass of its own, and
+        // every detector on.
+        let options = RedactOptions { known_secrets: vec!["S3cret/Value é".into()], ..Default::default() };
+        // Passes: one per spelling, one per detector, the writing; each reads a byte a few times.
+        const BYTES_EXAMINED_PER_INPUT_BYTE: usize = 32;
+        for (name, input) in adversarial_inputs() {
+            let once = work(&input, &options);
+            let twice = work(&input.repeat(2), &options);
+            assert!(once <= BYTES_EXAMINED_PER_INPUT_BYTE * input.len(), "{name}: {once} bytes examined for {}", input.len());
+            // A quadratic redactor would examine four times as much for twice the input.
+            assert!(twice <= 2 * once + once / 8, "{name}: {once} bytes examined, then {twice} for twice the input");
+        }
+    }
+
     #[test]
     fn redaction_is_idempotent() {
         let once = redact_text("Bearer abc client_secret=x 0101701239");
