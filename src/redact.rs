@@ -28,10 +28,11 @@ pub use known::KnownSecrets;
 /// What replaces a secret.
 pub const REDACTED: &str = "[REDACTED]";
 
-/// The most known secrets a caller may ask one redaction to search for, and the longest (in
-/// characters, as long as a setup's text fields): each spelling of each is one pass over every
-/// text, so these bound the work.
+/// The most known secrets a caller may ask one redaction to search for: each spelling of each
+/// is one pass over every text, so this bounds the work (the client passes two).
 pub const MAX_KNOWN_SECRETS: usize = 16;
+/// The longest known secret a caller may pass, in characters: as long as a setup's text fields.
+/// Its spellings, and the memory they take, grow with it.
 pub const MAX_KNOWN_SECRET_CHARS: usize = crate::setup::MAX_TEXT_CHARS;
 
 /// Object keys whose values are secrets, normalised: lowercase, without `_`, `-`, `%5F`, `%2D`.
@@ -62,6 +63,7 @@ const SECRET_KEYS: &[&[u8]] = &[
     b"clientassertion",
 ];
 
+/// What a redaction hides besides what it always hides (credentials by name and shape).
 #[derive(Clone, PartialEq, Eq)]
 pub struct RedactOptions {
     /// Mask CPR numbers (default). Only a debug capture the caller keeps to itself may turn this off.
@@ -300,6 +302,7 @@ mod tests {
             ("my_client_secret=keep", "my_client_secret=keep"),
             ("tokens=keep token_type=keep", "tokens=keep token_type=keep"),
             ("\\npassword=a", "\\npassword=[REDACTED]"),
+            ("C:\\token=a \\tpwd=b", "C:\\token=[REDACTED] \\tpwd=[REDACTED]"),
         ]);
         let names = [
             "client_secret", "secret", "password", "passwd", "pwd", "passphrase", "certificate_password", "api_key", "apikey",

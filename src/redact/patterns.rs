@@ -243,14 +243,15 @@ pub(super) fn named_values(bytes: &[u8]) -> Vec<Span> {
     let mut i = 0;
     while i < bytes.len() {
         tick(1);
-        // The letter of an escape (`\ntoken=…`) is no part of the word behind it.
-        if at(bytes, i.wrapping_sub(1)) == b'\\' && matches!(at(bytes, i), b'n' | b'r' | b't') {
-            i += 1;
-        }
-        let (end, name) = read_name(bytes, i);
+        let (end, mut name) = read_name(bytes, i);
         if end == i {
             i += 1;
             continue;
+        }
+        // In the text of a JSON string, the letter of an escape (`\ntoken=…`) is no part of
+        // the word behind it; a raw backslash (`C:\token=…`) is followed by a word of its own.
+        if !name.is_one_of(SECRET_TEXT_NAMES) && at(bytes, i.wrapping_sub(1)) == b'\\' && matches!(at(bytes, i), b'n' | b'r' | b't') {
+            name = read_name(bytes, i + 1).1;
         }
         // The scan only ever stands at the start of a word: names inside words never match.
         i = end;
