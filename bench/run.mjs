@@ -1,11 +1,14 @@
 // `npm run bench`: bundle sizes, start-up, per-operation cost and batch throughput, side by side
 // with the alternatives. Prints tables and writes the figures as JSON to bench/results/.
 //
-//   node bench/run.mjs [--quick] [--skip-browser] [--only sizes,startup,operations,batch]
-//                      [--package DIR] [--compare DIR]        (BENCH_QUICK=1 is --quick)
+//   node bench/run.mjs [--quick] [--skip-browser] [--only sizes,startup,operations,batch,redaction]
+//                      [--package DIR] [--compare DIR] [--redact-kb 64,256,1024]
+//                                                             (BENCH_QUICK=1 is --quick)
 //
 // --quick runs every part briefly (CI checks only that the benchmark runs). --package measures
-// another build of the package (e.g. an older one) in the per-operation and batch parts.
+// another build of the package (e.g. an older one) in the per-operation, batch and redaction
+// parts. --redact-kb sets the sizes of the redaction inputs (default 1024 KB; smaller ones
+// show how an older, quadratic build's time grows).
 // --compare DIR adds a before/after: that build and this one timed side by side in alternating
 // rounds in one process (bench/compare.mjs), the figures to trust on a noisy machine.
 // Timings are never asserted: they depend on the machine. Servers listen on 127.0.0.1 only and
@@ -74,6 +77,7 @@ async function main() {
     };
   }
   if (part('batch')) results.batch = await batch(root, lib, settings, () => wasmMemory.buffer.byteLength);
+  if (part('redaction')) results.redaction = redaction(lib, { quick, sizesKb: option('--redact-kb')?.split(',').map(Number) });
   const compareDir = option('--compare');
   if (compareDir) {
     const other = await import(pathToFileURL(join(resolve(compareDir), 'index.node.js')).href);
@@ -428,6 +432,42 @@ async function batch(root, lib, settings, wasmBytes) {
   }
 }
 
+// 5. Redaction ---------------------------------------------------------------------------------
+
+/**
+ * Adversarial texts for `redact`, `kb` KB each: the start of a pattern repeated (where a
+ * redactor that rescans from each match turns quadratic), and a mix of every pattern's start.
+ */
+function redactionInputs(kb) {
+  const fill = (piece) => piece.repeat(Math.ceil((kb * 1024) / piece.length)).slice(0, kb * 1024);
+  return [
+    ["'Bearer ' repeated", fill('Bearer ')],
+    ['mixed', fill('Bearer x client_secret=y&token= eyJ.eyJ1.c2ln "access_token":"z", %5F 0101701239 07.07.61-0123 Basic ')],
+  ];
+}
+
+/** The time of one `redact` call on each input (a known secret given, as the client does). */
+function redaction(lib, { quick, sizesKb }) {
+  const sizes = sizesKb ?? [1024];
+  const runs = quick ? 1 : 7;
+  const secrets = ['S3cret-Value-42'];
+  const rows = [];
+  for (const kb of sizes) {
+    for (const [input, text] of redactionInputs(kb)) {
+      lib.redact(text.slice(0, 4096), { secrets }); // warm-up: the code path compiled
+      const samples = [];
+      for (let i = 0; i < runs; i++) {
+        const t0 = process.hrtime.bigint();
+        lib.redact(text, { secrets });
+        samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+      const ms = summarize(samples).median;
+      rows.push({ input, kb, runs, medianMs: round(ms, 1), mbPerSecond: round(kb / 1024 / (ms / 1000), 1) });
+    }
+  }
+  return { knownSecrets: secrets.length, rows };
+}
+
 // Report ---------------------------------------------------------------------------------------
 
 function report(r) {
@@ -437,8 +477,9 @@ function report(r) {
   if (r.startup) reportStartup(r.startup);
   if (r.operations) reportOperations(r.operations, kb);
   if (r.batch) reportBatch(r.batch, kb);
+  if (r.redaction) reportRedaction(r.redaction);
   if (r.compare) {
-    console.log(`\n5. Before/after: ${r.compare.other} (before) and this build (after), alternating rounds in one process (µs, median of round means)`);
+    console.log(`\n6. Before/after: ${r.compare.other} (before) and this build (after), alternating rounds in one process (µs, median of round means)`);
     console.log(table(['operation', 'before', 'after', 'after/before', 'rounds'], r.compare.rows.map((x) => [x.name, x.beforeUs, x.afterUs, x.afterOverBefore, x.rounds])));
   }
 }
@@ -471,6 +512,11 @@ function reportOperations(ops, kb) {
   const tg = ops.targets;
   console.log(`targets: parse+merge at least as fast as plain: ${tg.parseMergeAtLeastAsFastAsPlain ? 'met' : 'MISSED'}; per lookup < 25 µs: ${tg.perLookupUnder25Us ? 'met' : 'MISSED'}`);
   console.log(table(['input', 'library', 'stdnum', 'danish-ssn'], ops.validationDifferences.map((d) => [JSON.stringify(d.input), d.library, d.stdnum, d.danishSsn])));
+}
+
+function reportRedaction(r) {
+  console.log(`\n5. redact() on adversarial text, ${r.knownSecrets} known secret (median of ${r.rows[0]?.runs} calls, text in and out included)`);
+  console.log(table(['input', 'size', 'ms', 'MB/s'], r.rows.map((x) => [x.input, `${x.kb} KB`, x.medianMs, x.mbPerSecond])));
 }
 
 function reportBatch(batch, kb) {

@@ -1,63 +1,75 @@
 //! Redaction: making any value safe to write to a log, an error or a debug capture.
 //!
 //! Two kinds of data must never leave unprotected:
-//! - credentials (client secrets, certificate passwords, bearer tokens, `Authorization`
-//!   headers, `client_secret=` form fields): always replaced by [`REDACTED`];
-//! - CPR numbers inside any text: masked as `DDMMYY-xxxx` (unless the caller explicitly
-//!   asks to keep them, for a debug capture on its own machine).
+//! - credentials, always replaced by [`REDACTED`]: the values under secret-named keys; in
+//!   text, `Bearer`/`Basic` credentials, JWTs, the values of secret-named fields
+//!   (`client_secret=…`, `password: …`, `"access_token": "…"`, also escaped inside a JSON
+//!   string), and the caller's own secrets ([`KnownSecrets`]) in any spelling a server may echo
+//!   them (raw, URL- or form-encoded, JSON-escaped, base64);
+//! - CPR numbers inside any text (ASCII or full-width digits, `DDMMYYSSSS`, `DDMMYY-SSSS`,
+//!   `DD.MM.YY SSSS`…) and whole numbers that are CPR numbers: masked as `DDMMYY-xxxx` (unless
+//!   the caller explicitly asks to keep them, for a debug capture on its own machine).
+//!
+//! The work is linear in the input: the known secrets are removed first (one pass per
+//! spelling), then each shape detector makes one forward pass that reports the spans to
+//! replace (`patterns`, `cpr_text`), and one last pass writes the text with the merged spans
+//! replaced (`spans`). Removing the known secrets first lets the detectors see the text as it
+//! will be written, which keeps redaction idempotent.
+
+mod cpr_text;
+mod known;
+mod patterns;
+mod spans;
 
 use serde_json::{Map, Value};
 
-use crate::cpr::looks_like_cpr_date;
+pub use known::KnownSecrets;
 
 /// What replaces a secret.
 pub const REDACTED: &str = "[REDACTED]";
 
-/// Object keys whose values are secrets, compared without case, `-` or `_`.
-const SECRET_KEYS: &[&str] = &[
-    "clientsecret",
-    "secret",
-    "password",
-    "passphrase",
-    "certificatepassword",
-    "certificate",
-    "pfx",
-    "privatekey",
-    "key",
-    "accesstoken",
-    "refreshtoken",
-    "idtoken",
-    "token",
-    "bearer",
-    "authorization",
-    "proxyauthorization",
-    "cookie",
-    "setcookie",
-    "apikey",
-    "xapikey",
-    "clientassertion",
+/// The most known secrets a caller may ask one redaction to search for: each spelling of each
+/// is one pass over every text, so this bounds the work (the client passes two).
+pub const MAX_KNOWN_SECRETS: usize = 16;
+/// The longest known secret a caller may pass, in characters: as long as a setup's text fields.
+/// Its spellings, and the memory they take, grow with it.
+pub const MAX_KNOWN_SECRET_CHARS: usize = crate::setup::MAX_TEXT_CHARS;
+
+/// Object keys whose values are secrets, normalised: lowercase, without `_`, `-`, `%5F`, `%2D`.
+const SECRET_KEYS: &[&[u8]] = &[
+    b"clientsecret",
+    b"secret",
+    b"password",
+    b"passwd",
+    b"pwd",
+    b"passphrase",
+    b"certificatepassword",
+    b"certificate",
+    b"pfx",
+    b"privatekey",
+    b"key",
+    b"accesstoken",
+    b"refreshtoken",
+    b"idtoken",
+    b"token",
+    b"jwt",
+    b"bearer",
+    b"authorization",
+    b"proxyauthorization",
+    b"cookie",
+    b"setcookie",
+    b"apikey",
+    b"xapikey",
+    b"clientassertion",
 ];
 
-/// Names that, in `name=value` form text or `"name": "value"` JSON text, carry secrets.
-const SECRET_TEXT_NAMES: &[&str] = &[
-    "client_secret",
-    "clientSecret",
-    "password",
-    "certificatePassword",
-    "passphrase",
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "apiKey",
-    "client_assertion",
-];
-
+/// What a redaction hides besides what it always hides (credentials by name and shape).
 #[derive(Clone, PartialEq, Eq)]
 pub struct RedactOptions {
     /// Mask CPR numbers (default). Only a debug capture the caller keeps to itself may turn this off.
     pub mask_cpr: bool,
-    /// Exact values to remove wherever they appear (the setup's own secrets: a server may echo
-    /// them in free text, where no pattern can recognise them).
+    /// Exact values to remove wherever they appear, in any spelling (the setup's own secrets: a
+    /// server may echo them in free text, where no pattern can recognise them).
     pub known_secrets: Vec<String>,
 }
 
@@ -75,9 +87,6 @@ impl std::fmt::Debug for RedactOptions {
             .finish()
     }
 }
-
-/// Secrets shorter than this are not searched for as plain text: they would match ordinary words.
-const MIN_KNOWN_SECRET_CHARS: usize = 4;
 
 /// A deep copy of `value` that is safe for logs.
 ///
@@ -97,34 +106,9 @@ pub fn redact(value: &Value) -> Value {
     redact_with(value, &RedactOptions::default())
 }
 
+/// [`redact`] with options: whether to mask CPR numbers, and the caller's own secrets.
 pub fn redact_with(value: &Value, options: &RedactOptions) -> Value {
-    match value {
-        Value::String(s) => Value::String(redact_text_with(s, options)),
-        Value::Array(items) => Value::Array(items.iter().map(|v| redact_with(v, options)).collect()),
-        Value::Object(map) => {
-            let mut out = Map::with_capacity(map.len());
-            for (key, v) in map {
-                let safe_key = redact_text_with(key, options);
-                let safe_value = if is_secret_key(key) && !v.is_null() {
-                    Value::String(REDACTED.to_string())
-                } else {
-                    redact_with(v, options)
-                };
-                out.insert(safe_key, safe_value);
-            }
-            Value::Object(out)
-        }
-        other => other.clone(),
-    }
-}
-
-fn is_secret_key(key: &str) -> bool {
-    let normalized: String = key
-        .chars()
-        .filter(|c| *c != '_' && *c != '-')
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    SECRET_KEYS.contains(&normalized.as_str())
+    Redactor::new(options).value(value)
 }
 
 /// Redact secrets and mask CPR numbers in free text (a body, a message, a header value).
@@ -132,199 +116,75 @@ pub fn redact_text(text: &str) -> String {
     redact_text_with(text, &RedactOptions::default())
 }
 
+/// [`redact_text`] with options.
 pub fn redact_text_with(text: &str, options: &RedactOptions) -> String {
-    let mut out = redact_bearer(text);
-    for secret in &options.known_secrets {
-        if secret.chars().count() >= MIN_KNOWN_SECRET_CHARS && out.contains(secret.as_str()) {
-            out = out.replace(secret.as_str(), REDACTED);
-        }
-    }
-    for name in SECRET_TEXT_NAMES {
-        out = redact_form_field(&out, name);
-        out = redact_json_field(&out, name);
-    }
-    out = redact_jwts(&out);
-    if options.mask_cpr {
-        out = mask_cpr_numbers(&out);
-    }
-    out
+    Redactor::new(options).text(text)
 }
 
-/// `Bearer <token>` / `Basic <credentials>` anywhere in text.
-fn redact_bearer(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    loop {
-        let lower = rest.to_ascii_lowercase();
-        let found = ["bearer ", "basic "].iter().filter_map(|p| lower.find(p).map(|at| (at, p.len()))).min();
-        let Some((at, len)) = found else {
-            out.push_str(rest);
-            return out;
-        };
-        let token_start = at + len;
-        out.push_str(&rest[..token_start]);
-        let after = &rest[token_start..];
-        let token_len = after
-            .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ',' || c == '}')
-            .unwrap_or(after.len());
-        if token_len > 0 && &after[..token_len] != REDACTED {
-            out.push_str(REDACTED);
-        } else {
-            out.push_str(&after[..token_len]);
-        }
-        rest = &after[token_len..];
-    }
-}
-
-/// `name=value` in form-encoded or query text, up to the next `&` or whitespace.
-fn redact_form_field(text: &str, name: &str) -> String {
-    let needle = format!("{name}=");
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(&needle) {
-        let boundary_ok = at == 0 || matches!(rest.as_bytes().get(at - 1), Some(b'&' | b'?' | b' ' | b'\n' | b'"'));
-        let value_start = at + needle.len();
-        out.push_str(&rest[..value_start]);
-        let after = &rest[value_start..];
-        if !boundary_ok {
-            rest = after;
-            continue;
-        }
-        let end = after.find(|c: char| c == '&' || c.is_whitespace() || c == '"').unwrap_or(after.len());
-        if end > 0 {
-            out.push_str(REDACTED);
-        }
-        rest = &after[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// `"name": "value"` inside JSON text (e.g. a token response kept as a body string).
-fn redact_json_field(text: &str, name: &str) -> String {
-    let needle = format!("\"{name}\"");
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(&needle) {
-        let after_key = at + needle.len();
-        out.push_str(&rest[..after_key]);
-        let tail = &rest[after_key..];
-        let trimmed = tail.trim_start();
-        let Some(after_colon) = trimmed.strip_prefix(':') else {
-            rest = tail;
-            continue;
-        };
-        let value = after_colon.trim_start();
-        let Some(inner) = value.strip_prefix('"') else {
-            rest = tail;
-            continue;
-        };
-        // Find the closing quote, honouring backslash escapes.
-        let mut escaped = false;
-        let mut close = None;
-        for (i, c) in inner.char_indices() {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => {
-                    close = Some(i);
-                    break;
-                }
-                _ => {}
-            }
-        }
-        let consumed_prefix = tail.len() - value.len();
-        out.push_str(&tail[..consumed_prefix]);
-        match close {
-            Some(end) => {
-                out.push('"');
-                out.push_str(REDACTED);
-                out.push('"');
-                rest = &inner[end + 1..];
-            }
-            None => {
-                // Unterminated (a truncated body): redact to the end.
-                out.push('"');
-                out.push_str(REDACTED);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Three base64url segments starting with `eyJ` (`{"` encoded): a JWT wherever it appears.
-fn redact_jwts(text: &str) -> String {
-    if !text.contains("eyJ") {
-        return text.to_string();
-    }
-    let is_b64 = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '=';
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("eyJ") {
-        let preceded_by_b64 = rest[..at].chars().next_back().is_some_and(is_b64);
-        out.push_str(&rest[..at]);
-        let candidate = &rest[at..];
-        let len = candidate.find(|c: char| !(is_b64(c) || c == '.')).unwrap_or(candidate.len());
-        let token = &candidate[..len];
-        if !preceded_by_b64 && token.split('.').filter(|s| !s.is_empty()).count() >= 2 && token.matches('.').count() >= 1 {
-            out.push_str(REDACTED);
-        } else {
-            out.push_str(token);
-        }
-        rest = &candidate[len..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Mask every run of exactly ten digits (optionally `DDMMYY-SSSS` or `DDMMYY SSSS`) whose
-/// first four digits are a plausible day and month.
+/// Mask every CPR number in `text` as `DDMMYY-xxxx`, leaving everything else.
 pub fn mask_cpr_numbers(text: &str) -> String {
-    let bytes = text.as_bytes();
-    if bytes.iter().filter(|b| b.is_ascii_digit()).count() < 10 {
-        return text.to_string();
+    spans::apply(text, &cpr_text::cpr_numbers(text.as_bytes())).into_owned()
+}
+
+/// The options of one call, with the known secrets compiled once for the whole value.
+struct Redactor {
+    mask_cpr: bool,
+    known: KnownSecrets,
+}
+
+impl Redactor {
+    fn new(options: &RedactOptions) -> Self {
+        Redactor { mask_cpr: options.mask_cpr, known: KnownSecrets::new(options.known_secrets.iter().map(String::as_str)) }
     }
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    let mut copied_to = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_digit() || (i > 0 && bytes[i - 1].is_ascii_digit()) {
-            i += 1;
-            continue;
-        }
-        let run = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-        let candidate = match run {
-            10 => Some((i + 10, 6)),
-            6 => {
-                // DDMMYY-SSSS or DDMMYY SSSS
-                let sep = bytes.get(i + 6).copied();
-                let tail_start = i + 7;
-                let tail = bytes.get(tail_start..tail_start + 4);
-                let tail_ok = tail.is_some_and(|t| t.iter().all(u8::is_ascii_digit))
-                    && !bytes.get(tail_start + 4).is_some_and(u8::is_ascii_digit);
-                if matches!(sep, Some(b'-' | b' ')) && tail_ok {
-                    Some((i + 11, 6))
-                } else {
-                    None
+
+    fn value(&self, value: &Value) -> Value {
+        match value {
+            Value::String(s) => Value::String(self.text(s)),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.value(v)).collect()),
+            Value::Object(map) => {
+                let mut out = Map::with_capacity(map.len());
+                for (key, v) in map {
+                    let safe_value = if is_secret_key(key) && !v.is_null() {
+                        Value::String(REDACTED.to_string())
+                    } else {
+                        self.value(v)
+                    };
+                    out.insert(self.text(key), safe_value);
+                }
+                Value::Object(out)
+            }
+            Value::Number(n) if self.mask_cpr => {
+                // A CPR number by the same rules as in text becomes its masked text.
+                let digits = n.as_u64().and_then(cpr_text::cpr_digits).unwrap_or_default();
+                match cpr_text::cpr_numbers(&digits).first() {
+                    Some(cpr) => {
+                        let mut masked = String::new();
+                        spans::push_replacement(&mut masked, cpr.with);
+                        Value::String(masked)
+                    }
+                    None => value.clone(),
                 }
             }
-            _ => None,
-        };
-        match candidate {
-            Some((end, _)) if looks_like_cpr_date(&bytes[i..i + 4]) => {
-                out.push_str(&text[copied_to..i]);
-                out.push_str(&text[i..i + 6]);
-                out.push_str("-xxxx");
-                copied_to = end;
-                i = end;
-            }
-            _ => i += run.max(1),
+            other => other.clone(),
         }
     }
-    out.push_str(&text[copied_to..]);
-    out
+
+    fn text(&self, text: &str) -> String {
+        let text = self.known.remove_from(text);
+        let bytes = text.as_bytes();
+        let mut found = spans::union(patterns::scheme_credentials(bytes), patterns::jwts(bytes));
+        found = spans::union(found, patterns::named_values(bytes));
+        if self.mask_cpr {
+            found = spans::union(found, cpr_text::cpr_numbers(bytes));
+        }
+        spans::apply(&text, &found).into_owned()
+    }
+}
+
+/// Whether an object key names a secret: the whole key, compared like names in text.
+fn is_secret_key(key: &str) -> bool {
+    let (end, name) = patterns::read_name(key.as_bytes(), 0);
+    end == key.len() && name.is_one_of(SECRET_KEYS)
 }
 
 #[cfg(test)]
@@ -390,45 +250,214 @@ mod tests {
         assert!(!format!("{options:?}").contains("Hunter2"));
     }
 
+    /// Redacts each input and compares with the expected text.
+    fn check(cases: &[(&str, &str)]) {
+        for (input, want) in cases {
+            assert_eq!(redact_text(input), *want, "{input}");
+        }
+    }
+
+    #[test]
+    fn bearer_and_basic_credentials_in_any_case_and_place() {
+        check(&[
+            ("authorization: bearer abc.def", "authorization: bearer [REDACTED]"),
+            ("AUTHORIZATION:Bearer abc", "AUTHORIZATION:Bearer [REDACTED]"),
+            ("sent BEARER abc then", "sent BEARER [REDACTED] then"),
+            ("Basic dXNlcjpwdw==", "Basic [REDACTED]"),
+            ("basic   a+b/c=.d~e_f-g", "basic   [REDACTED]"),
+            ("Bearer\tx=y", "Bearer\t[REDACTED]"),
+            (r#"{"h":"Bearer abc=+/.~"}"#, r#"{"h":"Bearer [REDACTED]"}"#),
+            (r#"{\"h\":\"Bearer abc\"}"#, r#"{\"h\":\"Bearer [REDACTED]\"}"#),
+            ("Bearer a;b", "Bearer [REDACTED];b"),
+            ("Bearer ", "Bearer "),
+        ]);
+    }
+
+    #[test]
+    fn jwts_anywhere_even_after_any_key() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln-_=";
+        for prefix in ["token=", "jwt=", "code=", "id_token=", "state=", "session=", "x ", "(", "\\n"] {
+            assert_eq!(redact_text(&format!("{prefix}{jwt}&z=1")), format!("{prefix}[REDACTED]&z=1"), "{prefix}");
+        }
+        check(&[
+            ("eyJhbGciOiJub25lIn0.e30.", "[REDACTED]"),
+            ("a eyJ0.eyJ1.c2ln b", "a [REDACTED] b"),
+            ("eyJ0.eyJ1.c2ln.ZW5j.dGFn", "[REDACTED]"),
+            ("keyJar.value stays", "keyJar.value stays"),
+            ("eyJ alone, eyJabc. and eyJ..x stay", "eyJ alone, eyJabc. and eyJ..x stay"),
+        ]);
+    }
+
+    #[test]
+    fn secret_named_values_in_every_writing() {
+        check(&[
+            ("CLIENT_SECRET=a", "CLIENT_SECRET=[REDACTED]"),
+            ("Client_Secret=a", "Client_Secret=[REDACTED]"),
+            ("client%5Fsecret=a&client%5fsecret=b&client%2Dsecret=c", "client%5Fsecret=[REDACTED]&client%5fsecret=[REDACTED]&client%2Dsecret=[REDACTED]"),
+            ("client_secret = a b", "client_secret = [REDACTED] b"),
+            ("client-secret: a", "client-secret: [REDACTED]"),
+            ("clientSecret=a", "clientSecret=[REDACTED]"),
+            ("https://h/cb?client_secret=a&code=b&state=c", "https://h/cb?client_secret=[REDACTED]&code=b&state=c"),
+            // `code` is no secret name: GraphQL error codes and status codes stay readable (a JWT
+            // after `code=` is caught as a JWT).
+            (r#"{"extensions":{"code":"UNAUTHENTICATED"}} status code: 500"#, r#"{"extensions":{"code":"UNAUTHENTICATED"}} status code: 500"#),
+            ("x=1&token=a", "x=1&token=[REDACTED]"),
+            ("my_client_secret=keep", "my_client_secret=keep"),
+            ("tokens=keep token_type=keep", "tokens=keep token_type=keep"),
+            ("\\npassword=a", "\\npassword=[REDACTED]"),
+            ("C:\\token=a \\tpwd=b", "C:\\token=[REDACTED] \\tpwd=[REDACTED]"),
+        ]);
+        let names = [
+            "client_secret", "secret", "password", "passwd", "pwd", "passphrase", "certificate_password", "api_key", "apikey",
+            "x-api-key", "access_token", "refresh_token", "id_token", "token", "jwt", "client_assertion", "assertion",
+            "private_key", "authorization", "cookie",
+        ];
+        for name in names {
+            for (separator, value_end) in [("=", "&"), (": ", " "), (" = ", ","), ("=", ";"), ("=", "}"), ("=", "'"), ("=", "\""), ("=", "\n")] {
+                let input = format!("{name}{separator}s3cr3t{value_end}next");
+                assert_eq!(redact_text(&input), format!("{name}{separator}[REDACTED]{value_end}next"), "{input:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn secret_named_json_fields_plain_and_nested() {
+        check(&[
+            (r#"{"password": "a\"b", "user": "u"}"#, r#"{"password": "[REDACTED]", "user": "u"}"#),
+            (r#"{"Client_Secret":"a b"}"#, r#"{"Client_Secret":"[REDACTED]"}"#),
+            (r#"{"refresh_token":"abc"#, r#"{"refresh_token":"[REDACTED]"#),
+            (r#"{"body":"{\"access_token\":\"abc\",\"expires_in\":300}"}"#, r#"{"body":"{\"access_token\":\"[REDACTED]\",\"expires_in\":300}"}"#),
+            // An escaped quote of the inner string is \\\" in the outer one.
+            (r#""{\"password\":\"a\\\"b\",\"x\":1}""#, r#""{\"password\":\"[REDACTED]\",\"x\":1}""#),
+            (r#"{\"token\":\"abc"#, r#"{\"token\":\"[REDACTED]"#),
+            ("{'password': 'a b'}", "{'password': '[REDACTED]'}"),
+            (r#"{"password":""}"#, r#"{"password":""}"#),
+        ]);
+    }
+
+    #[test]
+    fn object_keys_are_normalised_like_names_in_text() {
+        let v = redact(&json!({
+            "Client-Secret": "a", "client%5Fsecret": "b", "X_API_KEY": "c", "PASSWD": "d", "jwt": {"nested": 1},
+            "my_client_secret": "kept", "clientId": "kept", "tokenType": "kept"
+        }));
+        for key in ["Client-Secret", "client%5Fsecret", "X_API_KEY", "PASSWD", "jwt"] {
+            assert_eq!(v[key], REDACTED, "{key}");
+        }
+        for key in ["my_client_secret", "clientId", "tokenType"] {
+            assert_eq!(v[key], "kept", "{key}");
+        }
+    }
+
+    #[test]
+    fn known_secrets_in_every_spelling() {
+        let secret = "Hunter2/é x*~";
+        let options = RedactOptions { known_secrets: vec![secret.into()], ..Default::default() };
+        let spellings = [
+            "Hunter2/é x*~",
+            "Hunter2%2F%C3%A9%20x%2A~",
+            "Hunter2%2f%c3%a9%20x%2a~",
+            "Hunter2%2F%C3%A9+x*%7E",
+            "Hunter2%2f%c3%a9+x*%7e",
+            r"Hunter2\/é x*~",
+            r"Hunter2/\u00e9 x*~",
+            r"Hunter2\/\u00E9 x*~",
+            "SHVudGVyMi/DqSB4Kn4=",
+            "SHVudGVyMi_DqSB4Kn4",
+        ];
+        for spelling in spellings {
+            let out = redact_text_with(&format!("echo {spelling}!"), &options);
+            assert_eq!(out, "echo [REDACTED]!", "{spelling}");
+        }
+        // Inside a longer base64 text (`Basic base64(clientId:secret)`), at each alignment.
+        // base64("id:Hunter2/é x*~"), base64("id1:…"), base64("id12:…"), computed independently.
+        for encoded in ["aWQ6SHVudGVyMi/DqSB4Kn4=", "aWQxOkh1bnRlcjIvw6kgeCp+", "aWQxMjpIdW50ZXIyL8OpIHgqfg=="] {
+            let out = redact_text_with(&format!("blob {encoded} end"), &options);
+            assert!(out.starts_with("blob ") && out.ends_with(" end") && out.contains(REDACTED), "{encoded}: {out}");
+            assert!(!out.contains("SHVudGVy") && !out.contains("h1bnRlcj") && !out.contains("IdW50ZXIy"), "{encoded}: {out}");
+        }
+    }
+
+    #[test]
+    fn known_secrets_compiled_once() {
+        let known = KnownSecrets::new(["S3cret-Value", "pw"]);
+        assert!(!known.is_empty() && KnownSecrets::new(["pw", "abc"]).is_empty());
+        assert!(!known.occurs_in("a=S3cret%2DValue"), "'-' is never percent-encoded");
+        assert!(known.occurs_in("x UzNjcmV0LVZhbHVl y") && known.occurs_in("S3cret-Value"));
+        assert!(!known.occurs_in("S3cret-Valu"));
+        assert!(matches!(known.remove_from("nothing here"), std::borrow::Cow::Borrowed("nothing here")));
+        assert_eq!(known.remove_from("S3cret-ValueS3cret-Value"), "[REDACTED][REDACTED]");
+        let debug = format!("{known:?} {:?}", known.clone());
+        assert!(!debug.contains("S3cret") && !debug.contains("UzNj"), "{debug}");
+    }
+
+    #[test]
+    fn cpr_numbers_in_every_writing() {
+        check(&[
+            ("born 07.07.61-0123.", "born 070761-xxxx."),
+            ("07.07.61 0123", "070761-xxxx"),
+            ("０７０７６１０１２３", "070761-xxxx"),
+            ("０７０７６１－０１２３", "070761-xxxx"),
+            ("０７０７６１ ０１２３ and 070761－0123", "070761-xxxx and 070761-xxxx"),
+            ("０７.０７.６１-０１２３", "070761-xxxx"),
+            ("\\n0707610123", "\\n070761-xxxx"),
+            // Not CPR numbers: wrong run lengths, implausible dates, dates and versions.
+            ("07.07.610123 07.07.61-01234 1.07.07.6 2024.01.01 1234", "07.07.610123 07.07.61-01234 1.07.07.6 2024.01.01 1234"),
+            ("０１２３４５６７８９０", "０１２３４５６７８９０"),
+            ("９９９９９９９９９９ 3213990123", "９９９９９９９９９９ 3213990123"),
+            ("010170-1239-5", "010170-xxxx-5"),
+        ]);
+    }
+
+    #[test]
+    fn whole_numbers_that_are_cpr_numbers() {
+        let v = redact(&json!({"pnr": 101701239, "cpr": 3112999999u64, "n": [707610123, 12345678, 9999999999u64, 3213990123u64, -101701239, 1.5]}));
+        assert_eq!(v, json!({"pnr": "010170-xxxx", "cpr": "311299-xxxx", "n": ["070761-xxxx", 12345678, 9999999999u64, 3213990123u64, -101701239, 1.5]}));
+        let keep = RedactOptions { mask_cpr: false, ..Default::default() };
+        assert_eq!(redact_with(&json!([101701239]), &keep), json!([101701239]));
+    }
+
+    /// The committed adversarial inputs (`tests/data/redaction`): name and text.
+    fn adversarial_inputs() -> Vec<(String, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/redaction");
+        let mut inputs: Vec<(String, String)> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "txt"))
+            .map(|path| (path.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&path).unwrap()))
+            .collect();
+        inputs.sort();
+        assert!(inputs.len() >= 14, "{} inputs in {}", inputs.len(), dir.display());
+        inputs
+    }
+
+    /// The bytes examined to redact `text` (see `spans::tick`).
+    fn work(text: &str, options: &RedactOptions) -> usize {
+        spans::take_steps();
+        let out = redact_text_with(text, options);
+        assert!(!out.is_empty());
+        spans::take_steps()
+    }
+
+    #[test]
+    fn work_is_linear_in_the_input() {
+        // A known secret with a dozen spellings, each searched for in one pass of its own, and
+        // every detector on.
+        let options = RedactOptions { known_secrets: vec!["S3cret/Value é".into()], ..Default::default() };
+        // Passes: one per spelling, one per detector, the writing; each reads a byte a few times.
+        const BYTES_EXAMINED_PER_INPUT_BYTE: usize = 32;
+        for (name, input) in adversarial_inputs() {
+            let once = work(&input, &options);
+            let twice = work(&input.repeat(2), &options);
+            assert!(once <= BYTES_EXAMINED_PER_INPUT_BYTE * input.len(), "{name}: {once} bytes examined for {}", input.len());
+            // A quadratic redactor would examine four times as much for twice the input.
+            assert!(twice <= 2 * once + once / 8, "{name}: {once} bytes examined, then {twice} for twice the input");
+        }
+    }
+
     #[test]
     fn redaction_is_idempotent() {
         let once = redact_text("Bearer abc client_secret=x 0101701239");
         assert_eq!(redact_text(&once), once);
-    }
-}
-
-/// The client's live secrets, compiled once. (Raw spellings only, until the engine learns the
-/// encoded ones.)
-#[derive(Clone, Default)]
-pub struct KnownSecrets {
-    spellings: Vec<String>,
-}
-
-impl std::fmt::Debug for KnownSecrets {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "KnownSecrets([{} redacted])", self.spellings.len())
-    }
-}
-
-impl KnownSecrets {
-    pub fn new<'a>(values: impl IntoIterator<Item = &'a str>) -> KnownSecrets {
-        let spellings = values.into_iter().filter(|v| v.chars().count() >= MIN_KNOWN_SECRET_CHARS).map(str::to_string).collect();
-        KnownSecrets { spellings }
-    }
-    pub fn is_empty(&self) -> bool {
-        self.spellings.is_empty()
-    }
-    pub fn occurs_in(&self, text: &str) -> bool {
-        self.spellings.iter().any(|s| text.contains(s.as_str()))
-    }
-    pub fn remove_from<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
-        if !self.occurs_in(text) {
-            return std::borrow::Cow::Borrowed(text);
-        }
-        let mut out = text.to_string();
-        for s in &self.spellings {
-            out = out.replace(s.as_str(), REDACTED);
-        }
-        std::borrow::Cow::Owned(out)
     }
 }

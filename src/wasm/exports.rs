@@ -11,7 +11,7 @@ use crate::diagnosis::{diagnose_json, Diagnosis, FailureInput};
 use crate::endpoints::{resolve_endpoints as resolve, ResolvedEndpoints};
 use crate::environment::{environment_table, EnvironmentInfo};
 use crate::issue::{Issue, Severity};
-use crate::redact::{redact_with, RedactOptions};
+use crate::redact::{redact_with, RedactOptions, MAX_KNOWN_SECRETS, MAX_KNOWN_SECRET_CHARS};
 use crate::setup::{setup_field_table, validate_setup as validate, SetupFieldInfo, SetupInput, SetupReport};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -27,7 +27,8 @@ export interface CprError extends Error {
 export interface RedactOptions {
     /** Mask CPR numbers as DDMMYY-xxxx (default true). */
     maskCpr?: boolean;
-    /** Exact secret values (e.g. the setup's client secret) to remove wherever they appear. */
+    /** Exact secret values (e.g. the setup's client secret) to remove wherever they appear, in any
+     *  spelling (URL- or form-encoded, JSON-escaped, base64); at most 16, of at most 4096 characters. */
     secrets?: string[];
 }
 "#;
@@ -103,6 +104,9 @@ fn redact_options(json: &Value) -> Result<RedactOptions, CprError> {
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
         Some(_) => return Err(CprError::invalid_input("invalid_options", "redact options.secrets must be a list of text values.")),
     };
+    if known_secrets.len() > MAX_KNOWN_SECRETS || known_secrets.iter().any(|s| s.chars().count() > MAX_KNOWN_SECRET_CHARS) {
+        return Err(CprError::invalid_input("invalid_options", "redact options.secrets may list at most 16 values of at most 4096 characters each."));
+    }
     Ok(RedactOptions { mask_cpr, known_secrets })
 }
 
