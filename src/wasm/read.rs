@@ -112,9 +112,14 @@ pub fn binary(value: &JsValue) -> Option<Binary<'_>> {
     let (len, byte_length) = if js_sys::ArrayBuffer::is_view(value) {
         let model = Uint8Array::new_with_length(0).into();
         (number(&model, "length")?, number(&model, "byteLength")?)
-    } else {
+    } else if value.is_instance_of::<js_sys::ArrayBuffer>() {
+        // `instanceof` only spares every other object the brand check below (whose exception
+        // costs microseconds); wasm-bindgen's instanceof catches what a proxy trap throws. A real
+        // ArrayBuffer given another prototype fails it and is read as an (empty) object.
         let len = number(&js_sys::ArrayBuffer::new(0).into(), "byteLength")?;
         (len, len)
+    } else {
+        return None;
     };
     Some(Binary { source: value, len: len as usize, of_bytes: len == byte_length })
 }
