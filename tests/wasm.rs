@@ -102,3 +102,65 @@ fn diagnose_and_redact_round_trip_js_values() {
     assert_eq!(get(&kept, "cpr").as_string().as_deref(), Some("0101701239"));
 }
 
+
+/// A revoked proxy: every operation on it throws, `Array.isArray` included.
+fn revoked_proxy() -> JsValue {
+    let revocable = js_sys::Proxy::revocable(&Object::new(), &Object::new());
+    let revoke: js_sys::Function = get(&revocable, "revoke").dyn_into().unwrap();
+    revoke.call0(&JsValue::NULL).unwrap();
+    get(&revocable, "proxy")
+}
+
+fn message(value: &JsValue) -> String {
+    get(value, "message").as_string().unwrap()
+}
+
+#[wasm_bindgen_test]
+fn values_that_throw_when_read_become_coded_errors() {
+    let report = validate_setup(revoked_proxy());
+    assert_eq!(codes(&report), ["unreadable_input"]);
+    let failure = json(r#"{"stage":"graphql","headers":{}}"#);
+    Reflect::set(&get(&failure, "headers"), &"x".into(), &revoked_proxy()).unwrap();
+    let error = diagnose(failure).unwrap_err();
+    assert_eq!(get(&error, "name").as_string().as_deref(), Some("CprError"));
+    assert_eq!(get(&error, "code").as_string().as_deref(), Some("unreadable_input"));
+    assert!(message(&error).starts_with("headers.x: could not be read"), "{}", message(&error));
+    // A list behind a revoked proxy: `Array.isArray` itself throws.
+    let error = redact(Array::of1(&revoked_proxy()).into(), JsValue::UNDEFINED).unwrap_err();
+    assert!(message(&error).starts_with("0: could not be read"), "{}", message(&error));
+}
+
+#[wasm_bindgen_test]
+fn a_typed_array_prototype_makes_no_typed_array() {
+    // `instanceof Uint8Array` holds for it, but it has no bytes: every typed array getter throws.
+    let prototype = Object::get_prototype_of(&Uint8Array::new_with_length(0));
+    let setup = json(r#"{"enabled":true,"environment":"test04","sectorType":"private","authMethod":"sharedSecret","clientSecret":"s"}"#);
+    Reflect::set(&setup, &"clientId".into(), &Object::create(&prototype)).unwrap();
+    assert_eq!(codes(&validate_setup(setup)), ["wrong_type"]);
+    // A real typed array keeps its bytes whatever its prototype.
+    let bytes = Uint8Array::from(&[1u8, 2, 3][..]);
+    Object::set_prototype_of(&bytes, &Object::new());
+    let copy = redact(Array::of1(&bytes).into(), JsValue::UNDEFINED).unwrap();
+    assert_eq!(JSON::stringify(&copy).unwrap().as_string().as_deref(), Some("[[1,2,3]]"));
+}
+
+#[wasm_bindgen_test]
+fn a_cycle_refers_to_itself_and_deep_nesting_is_too_deep() {
+    let cyclic = Object::new();
+    Reflect::set(&cyclic, &"self".into(), &cyclic).unwrap();
+    let report = validate_setup(cyclic.into());
+    assert!(message(&get(&report, "issues.0")).contains("refers to itself"));
+    let mut deep: JsValue = Object::new().into();
+    for _ in 0..100 {
+        let outer = Object::new();
+        Reflect::set(&outer, &"inner".into(), &deep).unwrap();
+        deep = outer.into();
+    }
+    let error = redact(deep, JsValue::UNDEFINED).unwrap_err();
+    assert_eq!(get(&error, "code").as_string().as_deref(), Some("input_too_deep"));
+    assert!(message(&error).contains("nested too deeply") && !message(&error).contains("refers to itself"), "{}", message(&error));
+    // The same object twice is no cycle.
+    let shared = json(r#"{"a":1}"#);
+    let twice = Array::of2(&shared, &shared);
+    assert!(redact(twice.into(), JsValue::UNDEFINED).is_ok());
+}

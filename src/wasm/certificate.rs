@@ -1,13 +1,13 @@
 //! The certificate check for JS (feature `certificate-inspection`): built only into the separate
 //! wasm module in `pkg/cert`, which the setup page loads when a PFX file is chosen.
 
-use js_sys::{ArrayBuffer, Reflect, Uint8Array};
+use js_sys::Reflect;
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use zeroize::Zeroizing;
 
-use super::convert::{js_error, to_js};
+use super::convert::{js_error, to_js, UNREADABLE};
+use super::read;
 use crate::certificate::{inspect_pfx, CertificateReport, InspectOptions, DEFAULT_WARN_DAYS, MAX_PFX_BYTES};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -42,23 +42,23 @@ pub fn inspect_certificate(
     Ok(Ts::new_unchecked(to_js(&report)?))
 }
 
-/// The file's bytes; the size is checked before anything is copied out of JS.
+/// The file's bytes; the size is checked before anything is copied out of JS. Only real binary
+/// data is accepted (see [`read::binary`]): a look-alike with a typed array's prototype would
+/// throw on every read.
 fn pfx_bytes(value: &JsValue) -> Result<Zeroizing<Vec<u8>>, JsValue> {
-    let array = if let Some(array) = value.dyn_ref::<Uint8Array>() {
-        array.clone()
-    } else if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
-        Uint8Array::new(buffer)
-    } else {
+    let Some(binary) = read::binary(value).filter(|b| b.of_bytes) else {
         return Err(js_error("invalid_certificate", "The certificate must be the PFX file's bytes (Uint8Array or ArrayBuffer).", Some("certificate")));
     };
-    if array.length() as usize > MAX_PFX_BYTES {
+    if binary.len > MAX_PFX_BYTES {
         return Err(js_error(
             "certificate_too_large",
             &format!("The certificate file is larger than {} KB; a PFX file is a few KB. Choose the certificate's PFX (.pfx or .p12) file.", MAX_PFX_BYTES / 1024),
             Some("certificate"),
         ));
     }
-    Ok(Zeroizing::new(array.to_vec()))
+    binary.to_vec().map(Zeroizing::new).ok_or_else(|| {
+        js_error("unreadable_input", "The certificate's bytes could not be read (its ArrayBuffer was transferred or detached). Read the PFX file again.", Some("certificate"))
+    })
 }
 
 fn inspect_options(options: JsValue) -> Result<InspectOptions, JsValue> {
@@ -66,7 +66,12 @@ fn inspect_options(options: JsValue) -> Result<InspectOptions, JsValue> {
         if options.is_undefined() || options.is_null() {
             return Ok(None);
         }
-        let value = Reflect::get(&options, &JsValue::from_str(name)).map_err(|_| js_error("invalid_options", "The options could not be read.", None))?;
+        if !options.is_object() {
+            return Err(js_error("invalid_options", "The options must be an object, e.g. { warnDays: 30 }.", None));
+        }
+        let value = Reflect::get(&options, &JsValue::from_str(name)).map_err(|_| {
+            js_error("unreadable_input", &format!("options.{name} {UNREADABLE}"), None)
+        })?;
         if value.is_undefined() || value.is_null() {
             return Ok(None);
         }

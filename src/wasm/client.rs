@@ -9,8 +9,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
-use super::convert::{js_error, js_or_text_to_json, js_to_json, to_js};
+use super::convert::{js_error, js_or_text_to_json, js_to_json, to_js, UNREADABLE};
 use super::host::JsHost;
+use super::read;
 use crate::client::debug::DebugCapture;
 use crate::client::lookup::{BatchItem, LookupOutcome};
 use crate::client::{capture, Client, ClientError, ClientOptions};
@@ -82,32 +83,41 @@ pub struct CprClient {
     on_debug: Option<Function>,
 }
 
-fn function_field(object: &JsValue, key: &str) -> Result<Option<Function>, CprError> {
-    if object.is_undefined() || object.is_null() {
-        return Ok(None);
-    }
-    match Reflect::get(object, &JsValue::from_str(key)) {
-        Ok(v) if v.is_undefined() || v.is_null() => Ok(None),
-        Ok(v) => v
-            .dyn_into::<Function>()
-            .map(Some)
-            .map_err(|_| CprError::invalid_input("invalid_host", format!("host.{key} must be a function."))),
-        Err(_) => Ok(None),
+/// `argument[key]` of an optional argument named `what` (`host`, `options`): `undefined` when
+/// the argument is absent (`undefined`, `null`). Reading never throws into the caller: a read
+/// that throws (a getter, a proxy, an argument that is not an object) is `unreadable_input`.
+fn argument_field(argument: &JsValue, what: &str, key: &str) -> Result<JsValue, CprError> {
+    read::property(argument, key).map_err(|_| unreadable(&format!("{what}.{key}")))
+}
+
+/// The error for a caller's value whose reading threw; the exception itself is not repeated.
+fn unreadable(what: &str) -> CprError {
+    CprError::invalid_input("unreadable_input", format!("{what} {UNREADABLE}"))
+}
+
+/// An optional callback `argument[key]`. `typeof` decides, not `instanceof`: it never throws
+/// and accepts any callable value.
+fn function_field(argument: &JsValue, what: &str, key: &str, code: &str) -> Result<Option<Function>, CprError> {
+    let value = argument_field(argument, what, key)?;
+    if value.is_undefined() || value.is_null() {
+        Ok(None)
+    } else if value.is_function() {
+        Ok(Some(value.unchecked_into()))
+    } else {
+        Err(CprError::invalid_input(code, format!("{what}.{key} must be a function.")))
     }
 }
 
-/// The `signal` of an options object, if any.
+/// The `signal` of an options object, if any: only a real `AbortSignal`, since the transport
+/// reads it later, when an exception could no longer be turned into an error.
 fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, CprError> {
-    if options.is_undefined() || options.is_null() {
-        return Ok(None);
-    }
-    match Reflect::get(options, &JsValue::from_str("signal")) {
-        Ok(v) if v.is_undefined() || v.is_null() => Ok(None),
-        Ok(v) => v
-            .dyn_into::<AbortSignal>()
-            .map(Some)
-            .map_err(|_| CprError::invalid_input("invalid_options", "options.signal must be an AbortSignal.")),
-        Err(_) => Ok(None),
+    let value = argument_field(options, "options", "signal")?;
+    if value.is_undefined() || value.is_null() {
+        Ok(None)
+    } else if read::is_abort_signal(&value) {
+        Ok(Some(value.unchecked_into()))
+    } else {
+        Err(CprError::invalid_input("invalid_options", "options.signal must be an AbortSignal (an AbortController's signal, unaltered)."))
     }
 }
 
@@ -145,12 +155,40 @@ fn batch_item(cpr: &JsValue, existing: &JsValue) -> Result<BatchItem, CprError> 
     let cpr = cpr
         .as_string()
         .ok_or_else(|| CprError::invalid_input("invalid_cpr", "The CPR number must be text, e.g. \"010170-1239\"."))?;
-    let existing = match js_to_json(existing)? {
+    let existing = match js_to_json(existing).map_err(|e| e.within("existing"))? {
         serde_json::Value::Null => None,
         serde_json::Value::Object(map) => Some(map),
         _ => return Err(CprError::invalid_input("invalid_record", "The existing record must be an object (or null).")),
     };
     Ok(BatchItem { cpr, existing })
+}
+
+/// The items of `lookupMany`, read through [`read`] (the list may be a proxy, an item may
+/// throw when read): each a CPR number, or `{ cpr, existing }`.
+fn batch_items(items: &JsValue) -> Result<Vec<BatchItem>, CprError> {
+    let unreadable_items = |_| unreadable("The list of items");
+    if !read::is_array(items).map_err(unreadable_items)? {
+        return Err(CprError::invalid_input("invalid_items", "lookupMany takes a list of CPR numbers or { cpr, existing } items."));
+    }
+    let length = read::array_length(items).map_err(unreadable_items)? as usize;
+    if length > MAX_BATCH_ITEMS {
+        return Err(CprError::invalid_input("invalid_items", "lookupMany takes at most 1,000,000 items per call."));
+    }
+    let mut batch = Vec::with_capacity(length);
+    for index in 0..length {
+        let read_item = || -> Result<(JsValue, JsValue), read::Unreadable> {
+            let item = read::item(items, index as u32)?;
+            if item.is_object() {
+                Ok((read::property(&item, "cpr")?, read::property(&item, "existing")?))
+            } else {
+                // Text is the number itself; anything else is refused as a CPR number below.
+                Ok((item, JsValue::NULL))
+            }
+        };
+        let (cpr, existing) = read_item().map_err(|_| unreadable(&format!("Item {index}")))?;
+        batch.push(batch_item(&cpr, &existing)?);
+    }
+    Ok(batch)
 }
 
 /// Read `Partial<ClientOptions>` (null: the defaults). Read by hand from the converted value
@@ -267,11 +305,11 @@ impl CprClient {
         let host = host.unwrap_or(JsValue::UNDEFINED);
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let setup_json = js_or_text_to_json(&setup.js_value())?;
-        let options = client_options(&js_to_json(&options)?)
+        let options = client_options(&js_to_json(&options).map_err(|e| e.within("options"))?)
             .map_err(|e| CprError::invalid_input("invalid_options", format!("The client options are not valid: {e}.")))?;
         let core = Client::new(&setup_json, options)?;
-        let fetch = function_field(&host, "fetch")?;
-        let on_debug = function_field(&host, "onDebug")?;
+        let fetch = function_field(&host, "host", "fetch", "invalid_host")?;
+        let on_debug = function_field(&host, "host", "onDebug", "invalid_host")?;
         if core.endpoints.auth_method == AuthMethod::Certificate && fetch.is_none() && js_sys::global().dyn_ref::<web_sys::Window>().is_some() {
             return Err(CprError::InvalidSetup {
                 field: "authMethod".into(),
@@ -332,35 +370,16 @@ impl CprClient {
     ) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let prepared = (|| -> Result<(Vec<BatchItem>, usize, Option<Function>, JsHost), JsValue> {
-            let array: &js_sys::Array = items
-                .dyn_ref()
-                .ok_or_else(|| CprError::invalid_input("invalid_items", "lookupMany takes a list of CPR numbers or { cpr, existing } items."))?;
-            if array.length() as usize > MAX_BATCH_ITEMS {
-                return Err(CprError::invalid_input("invalid_items", "lookupMany takes at most 1,000,000 items per call.").into());
-            }
-            let mut batch = Vec::with_capacity(array.length() as usize);
-            for item in array.iter() {
-                let (cpr, existing) = if item.is_string() {
-                    (item, JsValue::NULL)
-                } else {
-                    let get = |key: &str| Reflect::get(&item, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
-                    (get("cpr"), get("existing"))
-                };
-                batch.push(batch_item(&cpr, &existing)?);
-            }
-            let concurrency = if options.is_undefined() || options.is_null() {
-                4
-            } else {
-                match Reflect::get(&options, &JsValue::from_str("concurrency")).ok().filter(|v| !v.is_undefined()) {
-                    None => 4,
-                    Some(v) => v
-                        .as_f64()
-                        .filter(|n| n.fract() == 0.0 && *n >= 1.0)
-                        .map(|n| n.min(crate::client::lookup::MAX_CONCURRENCY as f64) as usize)
-                        .ok_or_else(|| CprError::invalid_input("invalid_options", "options.concurrency must be a whole number of at least 1."))?,
-                }
+            let batch = batch_items(&items)?;
+            let concurrency = match argument_field(&options, "options", "concurrency")? {
+                v if v.is_undefined() => 4,
+                v => v
+                    .as_f64()
+                    .filter(|n| n.fract() == 0.0 && *n >= 1.0)
+                    .map(|n| n.min(crate::client::lookup::MAX_CONCURRENCY as f64) as usize)
+                    .ok_or_else(|| CprError::invalid_input("invalid_options", "options.concurrency must be a whole number of at least 1."))?,
             };
-            let on_progress = function_field(&options, "onProgress")?;
+            let on_progress = function_field(&options, "options", "onProgress", "invalid_options")?;
             Ok((batch, concurrency, on_progress, self.host(&options)?))
         })();
         let (batch, concurrency, on_progress, host) = match prepared {

@@ -61,7 +61,7 @@ pub fn validate_setup(setup: Ts<SetupInput>) -> Ts<SetupReport> {
         Err(e) => {
             let field = e.field();
             let message = match (field.as_str(), crate::setup::field(&field)) {
-                ("", _) => e.message,
+                ("", _) => e.sentence(),
                 (_, Some(f)) => format!("{} {}", f.label, e.message),
                 (path, None) => format!("{path} {}", e.message),
             };
@@ -92,7 +92,7 @@ pub fn redact(
     #[wasm_bindgen(unchecked_optional_param_type = "RedactOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let options = options.unwrap_or(JsValue::UNDEFINED);
-    let options = redact_options(&js_to_json(&options)?)?;
+    let options = redact_options(&js_to_json(&options).map_err(|e| e.within("options"))?)?;
     let value = js_to_json(&value)?;
     to_js(&redact_with(&value, &options))
 }

@@ -18,23 +18,31 @@ use crate::query::{build_lookup_query_json, LookupQuery, LookupQueryInput};
 use crate::response::{read_parse_options, LookupBody, LookupResult, ParseOptions};
 use crate::schema::{check_schema_json, DriftReport, SchemaCheckOptions};
 
-/// A JS value as JSON text (`undefined`, functions and symbols as `null`).
-fn js_to_text(value: &JsValue) -> Result<String, CprError> {
+/// A JS value as JSON text (`undefined`, functions and symbols as `null`); `argument` names it
+/// in errors.
+///
+/// `JSON.stringify` runs inside a `catch` and does not say what failed; on failure the value is
+/// walked once more by the conversion, which says which value could not be read.
+fn js_to_text(value: &JsValue, argument: &str) -> Result<String, CprError> {
     if value.is_undefined() || value.is_null() {
         return Ok("null".to_string());
     }
-    let text = JSON::stringify(value).map_err(|_| {
-        CprError::invalid_input(
-            "input_not_json",
-            "The input cannot be written as JSON (it refers to itself, or holds a BigInt). Pass plain objects, lists, text and numbers.",
-        )
-    })?;
-    Ok(text.as_string().unwrap_or_else(|| "null".to_string()))
+    match JSON::stringify(value) {
+        Ok(text) => Ok(text.as_string().unwrap_or_else(|| "null".to_string())),
+        // The walk names the value whose reading threw; anything else keeps the engine's code.
+        Err(_) => Err(match super::convert::js_to_json(value) {
+            Err(e) if e.code == "unreadable_input" => e.within(argument).into(),
+            _ => CprError::invalid_input(
+                "input_not_json",
+                "The input cannot be written as JSON (it refers to itself, holds a BigInt, or a toJSON method threw). Pass plain objects, lists, text and numbers.",
+            ),
+        }),
+    }
 }
 
 /// A JS value as JSON, read from its text with the usual size and depth limits.
-fn js_to_json(value: &JsValue) -> Result<Value, CprError> {
-    parse_json_text(&js_to_text(value)?).map_err(|e| CprError::invalid_input(e.code(), format!("The input: {e}.")))
+fn js_to_json(value: &JsValue, argument: &str) -> Result<Value, CprError> {
+    parse_json_text(&js_to_text(value, argument)?).map_err(|e| CprError::invalid_input(e.code(), format!("The input: {e}.")))
 }
 
 /// A result as a plain JS value. Serializing the library's own types cannot fail; if it ever
@@ -51,8 +59,8 @@ pub fn check_schema(
     #[wasm_bindgen(unchecked_param_type = "string")] sdl: JsValue,
     options: Ts<SchemaCheckOptions>,
 ) -> Result<Ts<DriftReport>, JsValue> {
-    let sdl = js_to_json(&sdl)?;
-    let options = js_to_json(&options.js_value())?;
+    let sdl = js_to_json(&sdl, "sdl")?;
+    let options = js_to_json(&options.js_value(), "options")?;
     ts(&check_schema_json(&sdl, &options)?)
 }
 
@@ -60,7 +68,7 @@ pub fn check_schema(
 /// ready to send as the JSON body of a POST to the GraphQL endpoint.
 #[wasm_bindgen(js_name = buildLookupQuery)]
 pub fn build_lookup_query(input: Ts<LookupQueryInput>) -> Result<Ts<LookupQuery>, JsValue> {
-    let input = js_to_json(&input.js_value())?;
+    let input = js_to_json(&input.js_value(), "input")?;
     ts(&build_lookup_query_json(&input)?)
 }
 
@@ -71,14 +79,12 @@ pub fn parse_lookup_response(
     #[wasm_bindgen(unchecked_param_type = "string | object")] body: JsValue,
     options: Ts<ParseOptions>,
 ) -> Result<Ts<LookupResult>, JsValue> {
-    let (sector, requested) = read_parse_options(&js_to_json(&options.js_value())?)?;
+    let (sector, requested) = read_parse_options(&js_to_json(&options.js_value(), "options")?)?;
     // Text is read straight into typed records, with no intermediate value: the fast path.
     // An object is written out as text first, for the same reason.
     let text = match body.as_string() {
         Some(text) => text,
-        None if body.is_object() => JSON::stringify(&body).ok().and_then(|t| t.as_string()).ok_or_else(|| {
-            CprError::invalid_input("input_not_json", "The answer cannot be written as JSON (it refers to itself, or holds a BigInt).")
-        })?,
+        None if body.is_object() => js_to_text(&body, "body")?,
         None => {
             return Err(CprError::invalid_input(
                 "unexpected_response_shape",
@@ -100,11 +106,11 @@ pub fn merge_person(
     #[wasm_bindgen(unchecked_param_type = "Person | LookupError | null")] person: JsValue,
     options: Option<Ts<MergeOptions>>,
 ) -> Result<Ts<MergeResult>, JsValue> {
-    let existing = js_to_json(&existing)?;
+    let existing = js_to_json(&existing, "existing")?;
     // The person crosses as JSON text and is read straight into a person record.
-    let person = js_to_text(&person)?;
+    let person = js_to_text(&person, "person")?;
     let options = match options {
-        Some(o) => js_to_json(&o.js_value())?,
+        Some(o) => js_to_json(&o.js_value(), "options")?,
         None => serde_json::Value::Null,
     };
     ts(&merge_person_text(&existing, &person, &options)?)

@@ -286,8 +286,13 @@ impl Host for JsHost {
         js_sys::Math::random()
     }
 
+    /// Read through `Reflect` (which catches): in Node a Proxy around a real signal passes the
+    /// signal check, and its `aborted` getter may throw later. A signal that cannot be read
+    /// counts as aborted: the operation ends with `cancelled` instead of an escaped exception.
     fn is_cancelled(&self) -> bool {
-        self.signal.as_ref().is_some_and(AbortSignal::aborted)
+        self.signal.as_ref().is_some_and(|signal| {
+            Reflect::get(signal, &JsValue::from_str("aborted")).map_or(true, |aborted| aborted.as_bool().unwrap_or(true))
+        })
     }
 }
 

@@ -9,6 +9,7 @@ mod client;
 mod convert;
 mod graphql;
 mod host;
+mod read;
 pub mod exports;
 
 // Talc instead of dlmalloc: about 3 KB less module at the same speed (see Cargo.toml).
