@@ -35,33 +35,9 @@ pub const MAX_KNOWN_SECRETS: usize = 16;
 /// Its spellings, and the memory they take, grow with it.
 pub const MAX_KNOWN_SECRET_CHARS: usize = crate::setup::MAX_TEXT_CHARS;
 
-/// Object keys whose values are secrets, normalised: lowercase, without `_`, `-`, `%5F`, `%2D`.
-const SECRET_KEYS: &[&[u8]] = &[
-    b"clientsecret",
-    b"secret",
-    b"password",
-    b"passwd",
-    b"pwd",
-    b"passphrase",
-    b"certificatepassword",
-    b"certificate",
-    b"pfx",
-    b"privatekey",
-    b"key",
-    b"accesstoken",
-    b"refreshtoken",
-    b"idtoken",
-    b"token",
-    b"jwt",
-    b"bearer",
-    b"authorization",
-    b"proxyauthorization",
-    b"cookie",
-    b"setcookie",
-    b"apikey",
-    b"xapikey",
-    b"clientassertion",
-];
+/// Object keys whose values are secrets besides the names that mark secrets in text
+/// ([`patterns::SECRET_TEXT_NAMES`]), normalised: lowercase, without `_`, `-`, `%5F`, `%2D`.
+const SECRET_KEYS_BESIDES_NAMES: &[&[u8]] = &[b"certificate", b"pfx", b"key", b"bearer", b"proxyauthorization", b"setcookie"];
 
 /// What a redaction hides besides what it always hides (credentials by name and shape).
 #[derive(Clone, PartialEq, Eq)]
@@ -184,7 +160,7 @@ impl Redactor {
 /// Whether an object key names a secret: the whole key, compared like names in text.
 fn is_secret_key(key: &str) -> bool {
     let (end, name) = patterns::read_name(key.as_bytes(), 0);
-    end == key.len() && name.is_one_of(SECRET_KEYS)
+    end == key.len() && (name.is_one_of(patterns::SECRET_TEXT_NAMES) || name.is_one_of(SECRET_KEYS_BESIDES_NAMES))
 }
 
 #[cfg(test)]

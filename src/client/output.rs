@@ -71,10 +71,15 @@ impl Client {
     }
 
     /// A value as the JSON text the client hands back, with every live secret removed from
-    /// every string in it. The common case costs one search of the text: the value is rebuilt
-    /// only when a secret occurs.
+    /// every string in it. The common case costs one search of the text: string literals are
+    /// rewritten only when a secret occurs.
     pub fn emit<T: Serialize + ?Sized>(&self, value: &T) -> Result<String, CprError> {
-        let text = serde_json::to_string(value).map_err(|e| CprError::invalid_input("internal_error", format!("Could not convert the result: {e}")))?;
+        // Only the serialization is per type; the rest is one function for every output type.
+        self.emit_text(serde_json::to_string(value).ok())
+    }
+
+    fn emit_text(&self, text: Option<String>) -> Result<String, CprError> {
+        let text = text.ok_or_else(|| CprError::invalid_input("internal_error", "Could not convert the result."))?;
         let secrets = self.live_secrets();
         if secrets.is_empty() || !secrets.occurs_in(&text) {
             return Ok(text);

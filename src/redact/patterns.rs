@@ -9,7 +9,7 @@
 use super::spans::{secret, tick, Span};
 
 /// Names whose values are secrets in text, normalised by [`read_name`].
-const SECRET_TEXT_NAMES: &[&[u8]] = &[
+pub(super) const SECRET_TEXT_NAMES: &[&[u8]] = &[
     b"clientsecret",
     b"secret",
     b"password",

@@ -124,7 +124,12 @@ fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, CprError> {
 /// A value the client hands back, as a plain JS value: through the client's one exit
 /// ([`Client::emit`]), which removes every live secret.
 pub(super) fn emit<T: Serialize + ?Sized>(core: &Client, value: &T) -> Result<JsValue, JsValue> {
-    js_sys::JSON::parse(&core.emit(value)?)
+    parse_emitted(core.emit(value))
+}
+
+/// The type-independent half of [`emit`] (one copy in the module, not one per output type).
+fn parse_emitted(text: Result<String, CprError>) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(&text?)
 }
 
 /// A failed operation as a JS Error: `code`, `message`, and the `diagnosis` and `debug` capture,

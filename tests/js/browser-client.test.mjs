@@ -4,28 +4,22 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startStaticServer } from '../../scripts/serve.mjs';
 import { startEmulator } from '../emulator/server.mjs';
-import { launchChromium, screenshot } from '../support/browser.mjs';
+import { openPackagePage, screenshot } from '../support/browser.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-let server;
 let emu;
-let browser;
 let page;
+let session;
 
 before(async () => {
   emu = await startEmulator({ port: 0, httpsPort: 0 });
-  server = await startStaticServer({ root });
-  browser = await launchChromium();
-  page = await browser.newPage();
-  await page.goto(`${server.url}/tests/support/blank.html`);
-  await page.evaluate(async () => { window.cpr = await import('/pkg/index.web.js'); });
+  session = await openPackagePage(root);
+  ({ page } = session);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await session?.close();
   await emu?.stop();
 });
 

@@ -5,26 +5,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startStaticServer } from '../../scripts/serve.mjs';
-import { launchChromium } from '../support/browser.mjs';
+import { openPackagePage } from '../support/browser.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-let server;
-let browser;
+let session;
 let page;
 
-before(async () => {
-  server = await startStaticServer({ root });
-  browser = await launchChromium();
-  page = await browser.newPage();
-  await page.goto(`${server.url}/tests/support/blank.html`);
-  await page.evaluate(async () => { window.cpr = await import('/pkg/index.web.js'); });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+before(async () => { session = await openPackagePage(root); ({ page } = session); });
+after(async () => { await session?.close(); });
 
 test('in a browser, hostile values give issues and CprErrors; only a real AbortSignal is a signal', async () => {
   const result = await page.evaluate(async () => {

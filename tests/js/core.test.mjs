@@ -5,20 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import * as cpr from 'datafordeler-cpr';
+import { goodSetup } from '../support/setups.mjs';
 
 const require = createRequire(import.meta.url);
 const CONTRACT = ['validateCpr', 'validateSetup', 'resolveEndpoints', 'diagnose', 'redact', 'environments', 'setupFields'];
 
-const goodSetup = () => ({
-  enabled: true,
-  legacyMode: false,
-  environment: 'test04',
-  sectorType: 'private',
-  authMethod: 'sharedSecret',
-  clientId: 'erp-it-system',
-  clientSecret: 'S3cret-Value-42',
-  debugMode: false,
-});
 
 const codesOf = (report) => report.issues.map((i) => i.code);
 const issueFor = (report, field) => report.issues.find((i) => i.field === field);

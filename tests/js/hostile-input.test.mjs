@@ -7,17 +7,8 @@ import assert from 'node:assert/strict';
 import * as cpr from 'datafordeler-cpr';
 import { inspectCertificate } from 'datafordeler-cpr/certificate';
 import { HOSTILE, SECRET } from '../fuzz/hostile.mjs';
+import { goodSetup } from '../support/setups.mjs';
 
-const goodSetup = () => ({
-  enabled: true,
-  legacyMode: false,
-  environment: 'test04',
-  sectorType: 'private',
-  authMethod: 'sharedSecret',
-  clientId: 'erp-it-system',
-  clientSecret: 'S3cret-Value-42',
-  debugMode: false,
-});
 
 const revoked = HOSTILE['revoked proxy'];
 const fakeTypedArray = HOSTILE['object with a typed array prototype'];

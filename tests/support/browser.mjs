@@ -32,3 +32,17 @@ export async function screenshot(page, name) {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/**
+ * A static server for the repository, headless Chromium, and a blank page with the web build
+ * loaded as `window.cpr` (as a browser application imports the package). `close()` ends all.
+ */
+export async function openPackagePage(root) {
+  const { startStaticServer } = await import('../../scripts/serve.mjs');
+  const server = await startStaticServer({ root });
+  const browser = await launchChromium();
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/tests/support/blank.html`);
+  await page.evaluate(async () => { window.cpr = await import('/pkg/index.web.js'); });
+  return { server, browser, page, close: async () => { await browser.close(); await server.close(); } };
+}
