@@ -20,6 +20,7 @@ const MAX_INPUT_CHARS: usize = 64;
 const MODULUS_11_WEIGHTS: [u32; 10] = [4, 3, 2, 7, 6, 5, 4, 3, 2, 1];
 
 /// The result of [`validate_cpr`]: everything a form or a log needs to know about one input.
+/// What the input does not give (e.g. the birth date of an invalid number) is absent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
@@ -27,14 +28,19 @@ pub struct CprValidation {
     /// True when the input is a CPR number with a real birth date. Modulus 11 plays no part.
     pub valid: bool,
     /// The ten digits without separators, e.g. `0101701239`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub normalized: Option<String>,
     /// The number as people write it, e.g. `010170-1239`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub formatted: Option<String>,
     /// Safe for logs: birth date kept, sequence hidden, e.g. `010170-xxxx`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub masked: Option<String>,
     /// The birth date as `YYYY-MM-DD`, with the century from the 7th digit.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<String>,
     /// Whether the classic modulus 11 check holds (informational only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub modulus11: Option<bool>,
     pub issues: Vec<Issue>,
 }

@@ -104,8 +104,11 @@ mod pairs {
 pub struct Change {
     /// The record's field name (after mapping).
     pub field: String,
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
-    pub before: Value,
+    /// The record's value before the change; absent when the record had none (no such key, or
+    /// `null`), like every other absent value the library hands back.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "unknown"))]
+    pub before: Option<Value>,
     #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
     pub after: Value,
 }
@@ -559,7 +562,7 @@ pub fn merge_person(existing: &Map<String, Value>, subject: MergeSubject, option
         if field.key == "address" {
             address_changed = true;
         }
-        let before = current.cloned().unwrap_or(Value::Null);
+        let before = current.filter(|v| !v.is_null()).cloned();
         record.insert(name.clone(), value.clone());
         changes.push(Change { field: name.clone(), before, after: value });
     }

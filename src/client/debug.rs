@@ -17,9 +17,10 @@ pub struct CapturedRequest {
     pub url: String,
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, string>"))]
     pub headers: Value,
-    /// JSON bodies as JSON, others as text; redacted.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "unknown"))]
-    pub body: Value,
+    /// JSON bodies as JSON, others as text; redacted. Absent for a request without a body (GET).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "unknown"))]
+    pub body: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,11 +42,14 @@ pub struct Exchange {
     pub attempt: u32,
     pub request: CapturedRequest,
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<CapturedResponse>,
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transport_error: Option<String>,
     pub duration_ms: f64,
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<Diagnosis>,
 }
 
@@ -67,12 +71,15 @@ pub struct DebugCapture {
     pub operation: String,
     /// The last GraphQL or schema request (the one the setup guide's debug files show).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<CapturedRequest>,
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<CapturedResponse>,
     pub timings: Timings,
     /// The operation's outcome when it failed.
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<Diagnosis>,
     /// Every request of the operation, token requests and retries included.
     pub exchanges: Vec<Exchange>,
@@ -110,7 +117,7 @@ impl Recorder {
         }
         let (response, transport_error) = match outcome {
             Ok(r) => (
-                Some(CapturedResponse { status: r.status, headers: self.headers(&r.headers), body: self.body(Some(&r.body)) }),
+                Some(CapturedResponse { status: r.status, headers: self.headers(&r.headers), body: self.body(&r.body) }),
                 None,
             ),
             Err(e) => (None, Some(redact_text_with(&e.message, &self.redaction))),
@@ -122,7 +129,7 @@ impl Recorder {
                 method: request.method.to_string(),
                 url: redact_text_with(&request.url, &self.redaction),
                 headers: self.headers(&request.headers),
-                body: self.body(request.body.as_deref()),
+                body: request.body.as_deref().map(|text| self.body(text)),
             },
             response,
             transport_error,
@@ -163,16 +170,13 @@ impl Recorder {
         redact_with(&Value::Object(map), &self.redaction)
     }
 
-    fn body(&self, body: Option<&str>) -> Value {
-        match body {
-            None => Value::Null,
-            Some(text) if text.len() > MAX_CAPTURED_BODY_BYTES => {
-                Value::String(format!("[{} bytes not kept: larger than the debug capture limit]", text.len()))
-            }
-            Some(text) => match serde_json::from_str::<Value>(text) {
-                Ok(json) => redact_with(&json, &self.redaction),
-                Err(_) => Value::String(redact_text_with(text, &self.redaction)),
-            },
+    fn body(&self, text: &str) -> Value {
+        if text.len() > MAX_CAPTURED_BODY_BYTES {
+            return Value::String(format!("[{} bytes not kept: larger than the debug capture limit]", text.len()));
+        }
+        match serde_json::from_str::<Value>(text) {
+            Ok(json) => redact_with(&json, &self.redaction),
+            Err(_) => Value::String(redact_text_with(text, &self.redaction)),
         }
     }
 }

@@ -23,7 +23,8 @@ use crate::response::{parse_lookup_response, LookupBody};
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct LookupOutcome {
-    /// The person, or null when CPR has none (or several) for the number.
+    /// The person; absent when CPR has none (or several) for the number (the notifications say which).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub person: Option<Person>,
     /// The merge into the existing record, when one was given: the change journal to review.
     #[serde(skip_serializing_if = "Option::is_none")]

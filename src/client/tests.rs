@@ -261,7 +261,7 @@ fn debug_captures_are_redacted() {
     }
     assert!(text.contains("010170-xxxx"));
     assert_eq!(capture.exchanges.len(), 3, "token, failed call, retried call");
-    assert_eq!(capture.request.as_ref().map(|r| r.body["variables"]["cprNumbers"][0].clone()), Some(json!("010170-xxxx")));
+    assert_eq!(capture.request.as_ref().map(|r| r.body.as_ref().map(|b| b["variables"]["cprNumbers"][0].clone())), Some(Some(json!("010170-xxxx"))));
     assert!(c.begin(&host).is_ok() && client(json!({})).redaction().known_secrets.len() == 1);
 }
 
@@ -375,7 +375,7 @@ mod lookups {
         let merge = outcome.merge.unwrap();
         assert_eq!(merge.record["name"], "Jens Peter Testesen");
         assert_eq!(merge.record["customerNo"], "C-1", "fields CPR does not know stay");
-        assert!(merge.changes.iter().any(|ch| ch.field == "name" && ch.before == json!("J. Testesen")));
+        assert!(merge.changes.iter().any(|ch| ch.field == "name" && ch.before == Some(json!("J. Testesen"))));
         // The query carried the number only in its variables.
         let sent = host.sent.borrow().iter().find(|r| r.purpose == Purpose::Graphql).cloned().unwrap();
         let body: Value = serde_json::from_str(sent.body.as_deref().unwrap()).unwrap();

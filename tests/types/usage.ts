@@ -38,7 +38,9 @@ import {
   type MergeResult,
   buildSchemaRequest,
   type SchemaRequest,
+  type ItemError,
 } from 'datafordeler-cpr';
+import type { CertificateReport } from 'datafordeler-cpr/certificate';
 
 const schemaRequest: SchemaRequest = buildSchemaRequest({ environment: 'test04', sectorType: 'private', authMethod: 'sharedSecret' });
 void schemaRequest.url;
@@ -114,4 +116,48 @@ const download: (capture: DebugCapture) => string = downloadDebugCapture;
 // @ts-expect-error: environment names are a closed set
 const wrong: SetupInput = { environment: 'staging' };
 
-export { masked, valid, severity, tokenUrl, provenance, retry, safe, envs, fields, wrong, useClient, certificateFetch, onDebug, download };
+// One rule for what a result leaves out: an absent optional value is an absent key. So no
+// declared output type may admit `null` anywhere, and every property that admits `undefined`
+// must be optional (`field?: T`), matching what JSON.parse gives at runtime. `unknown` is
+// opaque here: it is used only for values the host supplied or the wire carried (a record,
+// a captured body), which are returned as they were.
+type IsUnknown<T> = unknown extends T ? true : false;
+type AllTrue<T> = false extends T[keyof T] ? false : true;
+type OptionalWhereUndefined<T> = {
+  [K in keyof T]-?: IsUnknown<T[K]> extends true ? true : undefined extends T[K] ? ({} extends Pick<T, K> ? true : false) : true;
+};
+type AbsentNotNull<T> = IsUnknown<T> extends true
+  ? true
+  : null extends T
+    ? false
+    : T extends string | number | boolean | undefined
+      ? true
+      : T extends readonly (infer U)[]
+        ? AbsentNotNull<U>
+        : T extends object
+          ? AllTrue<OptionalWhereUndefined<T>> extends true
+            ? AllTrue<{ [K in keyof T]-?: AbsentNotNull<Exclude<T[K], undefined>> }>
+            : false
+          : true;
+const outputsFollowTheRule: {
+  [K in keyof Outputs]: AbsentNotNull<Outputs[K]>;
+} = {
+  CprValidation: true, SetupReport: true, ResolvedEndpoints: true, Diagnosis: true, EnvironmentInfo: true,
+  SetupFieldInfo: true, SchemaRequest: true, LookupQuery: true, DriftReport: true, LookupResult: true,
+  MergeResult: true, LookupOutcome: true, ItemResult: true, ItemError: true, ConnectionReport: true,
+  DebugCapture: true, Progress: true, CertificateReport: true,
+};
+interface Outputs {
+  CprValidation: CprValidation; SetupReport: SetupReport; ResolvedEndpoints: ResolvedEndpoints; Diagnosis: Diagnosis;
+  EnvironmentInfo: EnvironmentInfo; SetupFieldInfo: SetupFieldInfo; SchemaRequest: SchemaRequest; LookupQuery: LookupQuery;
+  DriftReport: DriftReport; LookupResult: LookupResult; MergeResult: MergeResult; LookupOutcome: LookupOutcome;
+  ItemResult: ItemResult; ItemError: ItemError; ConnectionReport: ConnectionReport; DebugCapture: DebugCapture;
+  Progress: Progress; CertificateReport: CertificateReport;
+}
+// The check can fail: a declaration with `T | null`, or `T | undefined` without `?`, is refused.
+// @ts-expect-error: null is not how an output says "absent"
+const nullRefused: AbsentNotNull<{ a?: string | null }> = true;
+// @ts-expect-error: an undefined value must be an optional key
+const requiredUndefinedRefused: AbsentNotNull<{ a: string | undefined }> = true;
+
+export { outputsFollowTheRule, nullRefused, requiredUndefinedRefused, masked, valid, severity, tokenUrl, provenance, retry, safe, envs, fields, wrong, useClient, certificateFetch, onDebug, download };
