@@ -17,7 +17,7 @@ export const CARD_FIELDS = [
 // Record fields the library may fill that the card does not show.
 const OTHER_LABELS = { countryCode: 'Country code (kept with the record)' };
 
-const display = (value) => (value === null || value === undefined || value === '' ? '—' : typeof value === 'string' ? value : JSON.stringify(value));
+const display = (value) => (value == null || value === '' ? '—' : typeof value === 'string' ? value : JSON.stringify(value));
 
 export function attachCustomerCard({ form, result, withClient }) {
   const extra = {}; // Record fields the card does not show (e.g. countryCode), kept between lookups.
@@ -40,7 +40,7 @@ export function attachCustomerCard({ form, result, withClient }) {
   function apply(changes) {
     for (const change of changes) {
       const input = CARD_FIELDS.some((f) => f.key === change.field) ? form.elements[change.field] : null;
-      const value = change.after === null || change.after === undefined ? '' : String(change.after);
+      const value = change.after == null ? '' : String(change.after);
       if (input) input.value = value;
       else extra[change.field] = change.after;
     }
