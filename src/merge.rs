@@ -607,7 +607,7 @@ const MAX_RECORD_FIELDS: usize = 10_000;
 /// [`merge_person`] for untrusted input.
 ///
 /// `existing` is the record (an object, or null for a new one); `person` is a person from
-/// `parseLookupResponse`, `null` when none was found, or the lookup's `person_not_found` /
+/// `parseLookupResponse`, `null` (or absent) when none was found, or the lookup's `person_not_found` /
 /// `ambiguous_result` error; `options` as [`MergeOptions`].
 pub fn merge_person_json(existing: &Value, person: &Value, options: &Value) -> Result<MergeResult, CprError> {
     merge_person_text(existing, &crate::json_input::json_text(person), options)

@@ -345,7 +345,7 @@ impl CprClient {
     }
 
     /// Look up one CPR number; with `existing`, also merge into that record (the change journal
-    /// to review is `merge.changes`). Not found is an outcome (`person: null` and a
+    /// to review is `merge.changes`). Not found is an outcome (no `person` key, and a
     /// notification); failures reject with a `CprError` carrying its `diagnosis`.
     #[wasm_bindgen(unchecked_return_type = "Promise<LookupOutcome>")]
     pub fn lookup(

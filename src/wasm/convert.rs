@@ -248,7 +248,9 @@ fn binary_to_json(binary: &read::Binary, budget: &mut usize) -> Result<Value, Co
     Ok(Value::Array(bytes.into_iter().map(|b| Value::Number(b.into())).collect()))
 }
 
-/// Serialize a Rust value to a plain JS value (objects, not Maps; `None` as `null`).
+/// Serialize a Rust value to a plain JS value (objects, not Maps). An optional field that is
+/// `None` leaves no key: every output type skips it (`skip_serializing_if`), so JS sees an
+/// absent value as `undefined`, as the declarations say, never as `null`.
 ///
 /// Through JSON text and the engine's `JSON.parse`: one serializer (serde_json's) for every
 /// output type keeps the module small, and building the object in JS is faster than setting

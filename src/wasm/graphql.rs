@@ -98,12 +98,12 @@ pub fn parse_lookup_response(
 }
 
 /// Merge a person into a customer record: `{ record, changes, notifications }`. A value CPR did
-/// not give never overwrites anything. `person` may be `null` (not found) or the lookup's
-/// `person_not_found` / `ambiguous_result` error.
+/// not give never overwrites anything. `person` may be absent or `null` (not found: a lookup
+/// outcome's `person` as it comes) or the lookup's `person_not_found` / `ambiguous_result` error.
 #[wasm_bindgen(js_name = mergePerson)]
 pub fn merge_person(
     #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | null")] existing: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Person | LookupError | null")] person: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Person | LookupError | null | undefined")] person: JsValue,
     options: Option<Ts<MergeOptions>>,
 ) -> Result<Ts<MergeResult>, JsValue> {
     let existing = js_to_json(&existing, "existing")?;

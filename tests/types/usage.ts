@@ -101,13 +101,15 @@ async function useClient(signal: AbortSignal): Promise<void> {
   const failed = report.steps.find((s) => s.status === 'failed')?.diagnosis?.solution;
   const outcome: LookupOutcome = await client.lookup('010170-1239', { name: 'x' }, { signal });
   const changes = outcome.merge?.changes.map((c) => c.field);
+  // A not-found outcome's absent person goes straight into a merge.
+  const remerged: MergeResult = mergePerson({ name: 'x' }, outcome.person);
   const results: ItemResult[] = await client.lookupMany(['0101701239', { cpr: '0101701239', existing: null }], {
     concurrency: 4,
     signal,
     onProgress: (p: Progress) => { void p.done; },
   });
   const sdl: string = await client.fetchSchema();
-  void [failed, changes, results, sdl, client.endpoints.graphqlUrl, await client.checkSchema()];
+  void [failed, changes, remerged, results, sdl, client.endpoints.graphqlUrl, await client.checkSchema()];
 }
 const certificateFetch = createCertificateFetch({ pfx: new Uint8Array([0x30]), passphrase: 'pw', ca: '-----BEGIN CERTIFICATE-----' });
 const onDebug: (capture: DebugCapture) => string = writeDebugCaptures('/tmp/debug');
