@@ -38,6 +38,10 @@ import {
   type MergeResult,
   buildSchemaRequest,
   type SchemaRequest,
+  type DiagnosisCode,
+  type Person,
+  type PersonStatus,
+  type ProtectionKind,
 } from 'datafordeler-cpr';
 
 const schemaRequest: SchemaRequest = buildSchemaRequest({ environment: 'test04', sectorType: 'private', authMethod: 'sharedSecret' });
@@ -114,4 +118,35 @@ const download: (capture: DebugCapture) => string = downloadDebugCapture;
 // @ts-expect-error: environment names are a closed set
 const wrong: SetupInput = { environment: 'staging' };
 
-export { masked, valid, severity, tokenUrl, provenance, retry, safe, envs, fields, wrong, useClient, certificateFetch, onDebug, download };
+// Codes are literal unions: a misspelt diagnosis code does not compile, a known one narrows.
+// @ts-expect-error: 'timeuot' is not a diagnosis code
+const misspelt: DiagnosisCode = 'timeuot';
+function advice(d: Diagnosis): string {
+  switch (d.code) {
+    case 'ip_not_allowlisted':
+      return 'allowlist';
+    case 'rate_limited': {
+      const narrowed: 'rate_limited' = d.code;
+      return narrowed;
+    }
+    default:
+      return d.code;
+  }
+}
+// @ts-expect-error: comparing with a misspelt code has no overlap with the union
+const neverTrue: boolean = diagnosis.code === 'timeuot';
+function errorAdvice(e: CprError): string {
+  // Diagnosis codes are offered; setup and argument codes stay open text.
+  return e.code === 'not_entitled' || e.code === 'required' ? e.code : '';
+}
+function statusText(p: Person): string {
+  const status: PersonStatus | undefined = p.status;
+  if (status === 'doed') return 'deceased';
+  const kinds: (ProtectionKind | undefined)[] = (p.protections ?? []).map((x) => x.type);
+  // Values the register adds later are still accepted.
+  const later: PersonStatus = 'ny_status';
+  const laterKind: ProtectionKind = 'ny_beskyttelse';
+  return [status, later, laterKind, ...kinds].join();
+}
+
+export { misspelt, advice, neverTrue, errorAdvice, statusText, masked, valid, severity, tokenUrl, provenance, retry, safe, envs, fields, wrong, useClient, certificateFetch, onDebug, download };
