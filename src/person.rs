@@ -70,8 +70,9 @@ impl KnownStatus {
 }
 
 /// A person status: a known one, or the register's text as it came.
+// Its declaration is written by the JS boundary: a derived `KnownStatus | string` would collapse
+// to `string` and lose the known values.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(untagged)]
 pub enum PersonStatus {
     Known(KnownStatus),
@@ -264,7 +265,9 @@ impl Address {
 #[serde(rename_all = "camelCase", default)]
 pub struct Protection {
     /// CPR's protection type, e.g. `navne_og_adressebeskyttelse`, `markedsfoeringsbeskyttelse`.
+    /// Kept as text: the register may add types.
     #[serde(rename = "type")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "ProtectionKind"))]
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
@@ -277,6 +280,7 @@ pub struct Protection {
 }
 
 /// The protection type that withholds name and address from private companies.
+// Also named in the published `ProtectionKind` declaration (src/wasm/exports.rs).
 pub const NAME_AND_ADDRESS_PROTECTION: &str = "navne_og_adressebeskyttelse";
 /// The protection type that forbids using the person for marketing.
 pub const MARKETING_PROTECTION: &str = "markedsfoeringsbeskyttelse";

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cpr::CprNumber;
-use crate::diagnosis::{diagnose, Diagnosis, Failure, Stage};
+use crate::diagnosis::{diagnose, Diagnosis, DiagnosisCode, Failure, Stage};
 use crate::environment::SectorType;
 use crate::error::CprError;
 use crate::json_input::{depth_exceeds, describe_type, MAX_DEPTH, MAX_JSON_BYTES};
@@ -53,7 +53,7 @@ pub struct ParseOptions {
 #[serde(rename_all = "camelCase")]
 pub struct LookupError {
     /// A code of the diagnosis catalogue, e.g. `person_not_found`, `ambiguous_result`, `not_entitled`.
-    pub code: String,
+    pub code: DiagnosisCode,
     /// What happened, safe for logs (CPR numbers masked).
     pub message: String,
     /// Position of the number in `cprNumbers`, when the outcome concerns one number.
@@ -574,7 +574,7 @@ fn read_envelope(text: &str) -> Result<Envelope<'_>, CprError> {
 fn graphql_error(error: &Value, partial: bool) -> LookupError {
     let body = format!("{{\"errors\":[{}]}}", crate::json_input::json_text(error));
     let diagnosis = diagnose(&Failure { stage: Some(Stage::Graphql), status: Some(200), body: Some(body), ..Failure::default() });
-    let code = if partial && diagnosis.code == "graphql_errors" { "partial_data".to_string() } else { diagnosis.code.clone() };
+    let code = if partial && diagnosis.code == DiagnosisCode::GraphqlErrors { DiagnosisCode::PartialData } else { diagnosis.code };
     let path = error.get("path").and_then(Value::as_array).map(|segments| {
         segments
             .iter()
@@ -587,12 +587,12 @@ fn graphql_error(error: &Value, partial: bool) -> LookupError {
             .join(".")
     });
     let message = diagnosis.detail.clone().unwrap_or_else(|| diagnosis.title.clone());
-    let diagnosis = if code == diagnosis.code { diagnosis } else { Diagnosis { detail: diagnosis.detail, ..Diagnosis::from_code(&code) } };
+    let diagnosis = if code == diagnosis.code { diagnosis } else { Diagnosis { detail: diagnosis.detail, ..Diagnosis::from_code(code) } };
     LookupError { code, message, index: None, cpr: None, path, partial, diagnosis }
 }
 
-fn outcome(code: &str, message: String, index: Option<usize>, cpr: Option<String>) -> LookupError {
-    LookupError { code: code.to_string(), message, index, cpr, path: None, partial: false, diagnosis: Diagnosis::from_code(code) }
+fn outcome(code: DiagnosisCode, message: String, index: Option<usize>, cpr: Option<String>) -> LookupError {
+    LookupError { code, message, index, cpr, path: None, partial: false, diagnosis: Diagnosis::from_code(code) }
 }
 
 /// Parse the answer to a lookup query.
@@ -675,14 +675,14 @@ fn not_found_all(result: &mut LookupResult, requested: Option<&[CprNumber]>) {
         Some(asked) if !asked.is_empty() => {
             for (i, n) in asked.iter().enumerate() {
                 result.errors.push(outcome(
-                    "person_not_found",
+                    DiagnosisCode::PersonNotFound,
                     format!("CPR has no person with the number {} (or none this IT-system may see).", n.masked()),
                     Some(i),
                     Some(n.masked()),
                 ));
             }
         }
-        _ => result.errors.push(outcome("person_not_found", "CPR returned no person.".to_string(), None, None)),
+        _ => result.errors.push(outcome(DiagnosisCode::PersonNotFound, "CPR returned no person.".to_string(), None, None)),
     }
 }
 
@@ -699,7 +699,7 @@ fn match_requested(result: &mut LookupResult, raw_persons: Vec<Node<'_>>, asked:
             (0..slots.len()).filter(|&j| unkeyed || keys.get(j).is_some_and(|k| k.contains(&wanted))).collect();
         match hits.as_slice() {
             [] => result.errors.push(outcome(
-                "person_not_found",
+                DiagnosisCode::PersonNotFound,
                 format!("CPR has no person with the number {} (or none this IT-system may see).", number.masked()),
                 Some(i),
                 Some(number.masked()),
@@ -719,7 +719,7 @@ fn match_requested(result: &mut LookupResult, raw_persons: Vec<Node<'_>>, asked:
                     }
                 }
                 result.errors.push(outcome(
-                    "ambiguous_result",
+                    DiagnosisCode::AmbiguousResult,
                     format!("CPR returned {} persons for the number {}; none of them is used.", several.len(), number.masked()),
                     Some(i),
                     Some(number.masked()),

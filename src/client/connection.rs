@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::debug::Recorder;
 use super::{Client, ClientError, Host};
 use crate::cpr::CprNumber;
-use crate::diagnosis::{diagnose, Diagnosis, Failure, Stage};
+use crate::diagnosis::{diagnose, Diagnosis, DiagnosisCode, Failure, Stage};
 use crate::issue::Issue;
 use crate::query::{build_lookup_query, QueryOptions};
 
@@ -87,7 +87,7 @@ fn failed_diagnosis(client: &Client, error: ClientError) -> Diagnosis {
     match client.seal(error) {
         ClientError::Failed(d) => *d,
         ClientError::Invalid(e) => {
-            let mut d = Diagnosis::from_code("unexpected_status");
+            let mut d = Diagnosis::from_code(DiagnosisCode::UnexpectedStatus);
             d.detail = Some(e.to_string());
             d
         }
@@ -151,7 +151,7 @@ impl Client {
             .ok()
             .and_then(|v| v.get("data").and_then(|d| d.get(&e.entity)).map(|entity| !entity.is_null()))
             .unwrap_or(false);
-        if entitlement.code == "no_failure" && has_data {
+        if entitlement.code == DiagnosisCode::NoFailure && has_data {
             steps.pass(StepName::EntityAuthorised, format!("The IT-system may query {} ({}).", e.entity, e.service));
         } else {
             steps.fail(StepName::EntityAuthorised, failed_diagnosis(self, ClientError::Failed(Box::new(entitlement))));
@@ -161,7 +161,7 @@ impl Client {
 
     /// A query of the entity that looks nobody up: enough to show access without a (paid) lookup.
     fn probe_body(&self) -> Result<String, ClientError> {
-        let probe = CprNumber::parse(PROBE_NUMBER).map_err(|_| ClientError::from_code("unexpected_status"))?;
+        let probe = CprNumber::parse(PROBE_NUMBER).map_err(|_| ClientError::from_code(DiagnosisCode::UnexpectedStatus))?;
         let schema = self.live_schema();
         let options = QueryOptions { schema: schema.as_deref(), ..QueryOptions::default() };
         let mut query = build_lookup_query(self.endpoints.sector_type, &[probe], &options)?;

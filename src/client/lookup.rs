@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use super::debug::{DebugCapture, Recorder};
 use super::{capture, Client, ClientError, Host};
 use crate::cpr::CprNumber;
-use crate::diagnosis::{Diagnosis, CATALOGUE};
+use crate::diagnosis::{Diagnosis, DiagnosisCode};
 use crate::error::CprError;
 use crate::issue::{Issue, Severity};
 use crate::merge::{merge_person, MergeResult, MergeSubject, ResolvedOptions};
@@ -106,9 +106,9 @@ impl Client {
         let mut persons = result.persons;
         let subject_kind = if persons.len() == 1 {
             None
-        } else if result.errors.iter().any(|e| e.code == "ambiguous_result") {
+        } else if result.errors.iter().any(|e| e.code == DiagnosisCode::AmbiguousResult) {
             Some(MergeSubject::Ambiguous)
-        } else if result.errors.iter().any(|e| e.code == "person_not_found") {
+        } else if result.errors.iter().any(|e| e.code == DiagnosisCode::PersonNotFound) {
             Some(MergeSubject::NotFound)
         } else if let Some(error) = result.errors.first() {
             // Nothing to merge: an entitlement or query error, diagnosed by the parser.
@@ -117,7 +117,7 @@ impl Client {
             Some(MergeSubject::NotFound)
         };
         for error in result.errors.iter().filter(|e| e.partial) {
-            notifications.push(Issue::new("", &error.code, Severity::Warning, error.message.clone()));
+            notifications.push(Issue::new("", error.code.as_str(), Severity::Warning, error.message.clone()));
         }
         let person = if subject_kind.is_none() { persons.pop() } else { None };
         let subject = match (&person, subject_kind) {
@@ -157,7 +157,7 @@ impl Client {
                 next.set(index + 1);
                 let Some(item) = items.get(index) else { return };
                 let result = if host.is_cancelled() {
-                    failed(index, &ClientError::Failed(Box::new(Diagnosis::from_code("cancelled"))))
+                    failed(index, &ClientError::Failed(Box::new(Diagnosis::from_code(DiagnosisCode::Cancelled))))
                 } else {
                     let outcome = match self.begin(host) {
                         Err(error) => Err(error),
@@ -193,7 +193,7 @@ impl Client {
             .into_inner()
             .into_iter()
             .enumerate()
-            .map(|(index, r)| r.unwrap_or_else(|| failed(index, &ClientError::Failed(Box::new(Diagnosis::from_code("cancelled"))))))
+            .map(|(index, r)| r.unwrap_or_else(|| failed(index, &ClientError::Failed(Box::new(Diagnosis::from_code(DiagnosisCode::Cancelled))))))
             .collect()
     }
 }
@@ -235,13 +235,8 @@ fn failed(index: usize, error: &ClientError) -> ItemResult {
 
 /// A parse failure as a diagnosis when its code is in the catalogue (malformed or unexpected answers).
 fn diagnosed(error: CprError) -> ClientError {
-    if CATALOGUE.iter().any(|e| e.code == error.code()) {
-        let mut diagnosis = Diagnosis::from_code(error.code());
-        diagnosis.detail = Some(error.to_string());
-        ClientError::Failed(Box::new(diagnosis))
-    } else {
-        let mut diagnosis = Diagnosis::from_code("malformed_response");
-        diagnosis.detail = Some(error.to_string());
-        ClientError::Failed(Box::new(diagnosis))
-    }
+    let code = error.code().parse().unwrap_or(DiagnosisCode::MalformedResponse);
+    let mut diagnosis = Diagnosis::from_code(code);
+    diagnosis.detail = Some(error.to_string());
+    ClientError::Failed(Box::new(diagnosis))
 }

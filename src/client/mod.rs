@@ -14,7 +14,7 @@ use serde_json::Value;
 use std::cell::RefCell;
 use thiserror::Error;
 
-use crate::diagnosis::{diagnose, Diagnosis, Failure};
+use crate::diagnosis::{diagnose, Diagnosis, DiagnosisCode, Failure};
 use crate::endpoints::{resolve, ResolvedEndpoints};
 use crate::environment::AuthMethod;
 use crate::error::CprError;
@@ -39,7 +39,7 @@ pub enum ClientError {
 impl ClientError {
     pub fn code(&self) -> &str {
         match self {
-            ClientError::Failed(d) => &d.code,
+            ClientError::Failed(d) => d.code.as_str(),
             ClientError::Invalid(e) => e.code(),
         }
     }
@@ -54,14 +54,14 @@ impl ClientError {
     pub fn to_diagnosis(&self) -> Option<Diagnosis> {
         match self {
             ClientError::Failed(d) => Some((**d).clone()),
-            ClientError::Invalid(e) => crate::diagnosis::CATALOGUE.iter().any(|entry| entry.code == e.code()).then(|| {
-                let mut diagnosis = Diagnosis::from_code(e.code());
+            ClientError::Invalid(e) => e.code().parse().ok().map(|code| {
+                let mut diagnosis = Diagnosis::from_code(code);
                 diagnosis.detail = Some(e.to_string());
                 diagnosis
             }),
         }
     }
-    fn from_code(code: &str) -> ClientError {
+    fn from_code(code: DiagnosisCode) -> ClientError {
         ClientError::Failed(Box::new(Diagnosis::from_code(code)))
     }
 }
@@ -226,8 +226,8 @@ impl Client {
                 purpose: Purpose::Token,
             })
             .await?;
-        let parsed = TokenResponse::from_body(&response.body).ok_or_else(|| ClientError::from_code("malformed_response"))?;
-        let value = parsed.access_token.filter(|t| !t.is_empty()).ok_or_else(|| ClientError::from_code("token_missing"))?;
+        let parsed = TokenResponse::from_body(&response.body).ok_or_else(|| ClientError::from_code(DiagnosisCode::MalformedResponse))?;
+        let value = parsed.access_token.filter(|t| !t.is_empty()).ok_or_else(|| ClientError::from_code(DiagnosisCode::TokenMissing))?;
         let value = Secret::new(value);
         self.remember_token(&value);
         Ok(Token {
@@ -251,7 +251,7 @@ impl Client {
         loop {
             attempt += 1;
             if host.is_cancelled() {
-                return Err(ClientError::from_code("cancelled"));
+                return Err(ClientError::from_code(DiagnosisCode::Cancelled));
             }
             let token = match authenticated {
                 true => Some(self.token(host, recorder).await?),
@@ -280,9 +280,9 @@ impl Client {
             let diagnosis = failure.as_ref().map(diagnose);
             recorder.record(&request, attempt, outcome.as_ref(), duration, diagnosis.as_ref());
             let Some(diagnosis) = diagnosis else {
-                return outcome.map_err(|_| ClientError::from_code("network_error"));
+                return outcome.map_err(|_| ClientError::from_code(DiagnosisCode::NetworkError));
             };
-            if diagnosis.code == "invalid_token" && !refreshed {
+            if diagnosis.code == DiagnosisCode::InvalidToken && !refreshed {
                 if let Some(token) = &token {
                     self.tokens.invalidate(token);
                 }
@@ -291,7 +291,7 @@ impl Client {
                 continue;
             }
             if host.is_cancelled() {
-                return Err(ClientError::from_code("cancelled"));
+                return Err(ClientError::from_code(DiagnosisCode::Cancelled));
             }
             match self.retry.delay_ms(attempt, &diagnosis, host.random()) {
                 Some(ms) => host.sleep(ms).await,

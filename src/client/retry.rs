@@ -43,8 +43,9 @@ impl RetryPolicy {
 mod tests {
     use super::*;
 
+    /// Tests name codes by their text; a misspelt one fails here instead of meaning another code.
     fn diagnosis(code: &str) -> Diagnosis {
-        Diagnosis::from_code(code)
+        Diagnosis::from_code(code.parse().unwrap_or_else(|_| panic!("{code} is not a diagnosis code")))
     }
 
     #[test]

@@ -16,12 +16,20 @@ use crate::setup::{setup_field_table, validate_setup as validate, SetupFieldInfo
 
 #[wasm_bindgen(typescript_custom_section)]
 const ERROR_TYPES: &'static str = r#"
-/** Every error the library throws: a JS Error with a stable `code` (and `field` for setup errors). */
+/** Every error the library throws: a JS Error with a stable `code` (and `field` for setup errors).
+ *  A failed call carries a diagnosis code; an unusable setup or argument carries its own code
+ *  (such as `required` or `invalid_options`), hence the open end of the union. */
 export interface CprError extends Error {
     name: "CprError";
-    code: string;
+    code: DiagnosisCode | (string & {});
     field?: string;
 }
+
+/** A person status: one the library knows, or the register's text as it came (CPR may add statuses). */
+export type PersonStatus = KnownStatus | (string & {});
+
+/** CPR's protection type: the ones the library acts on, or another the register names. */
+export type ProtectionKind = "navne_og_adressebeskyttelse" | "markedsfoeringsbeskyttelse" | (string & {});
 
 /** Options of `redact`. */
 export interface RedactOptions {

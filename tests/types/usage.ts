@@ -39,6 +39,10 @@ import {
   buildSchemaRequest,
   type SchemaRequest,
   type ItemError,
+  type DiagnosisCode,
+  type Person,
+  type PersonStatus,
+  type ProtectionKind,
 } from 'datafordeler-cpr';
 import type { CertificateReport } from 'datafordeler-cpr/certificate';
 
@@ -162,4 +166,36 @@ const nullRefused: AbsentNotNull<{ a?: string | null }> = true;
 // @ts-expect-error: an undefined value must be an optional key
 const requiredUndefinedRefused: AbsentNotNull<{ a: string | undefined }> = true;
 
-export { outputsFollowTheRule, nullRefused, requiredUndefinedRefused, masked, valid, severity, tokenUrl, provenance, retry, safe, envs, fields, wrong, useClient, certificateFetch, onDebug, download };
+
+// Codes are literal unions: a misspelt diagnosis code does not compile, a known one narrows.
+// @ts-expect-error: 'timeuot' is not a diagnosis code
+const misspelt: DiagnosisCode = 'timeuot';
+function advice(d: Diagnosis): string {
+  switch (d.code) {
+    case 'ip_not_allowlisted':
+      return 'allowlist';
+    case 'rate_limited': {
+      const narrowed: 'rate_limited' = d.code;
+      return narrowed;
+    }
+    default:
+      return d.code;
+  }
+}
+// @ts-expect-error: comparing with a misspelt code has no overlap with the union
+const neverTrue: boolean = diagnosis.code === 'timeuot';
+function errorAdvice(e: CprError): string {
+  // Diagnosis codes are offered; setup and argument codes stay open text.
+  return e.code === 'not_entitled' || e.code === 'required' ? e.code : '';
+}
+function statusText(p: Person): string {
+  const status: PersonStatus | undefined = p.status;
+  if (status === 'doed') return 'deceased';
+  const kinds: (ProtectionKind | undefined)[] = (p.protections ?? []).map((x) => x.type);
+  // Values the register adds later are still accepted.
+  const later: PersonStatus = 'ny_status';
+  const laterKind: ProtectionKind = 'ny_beskyttelse';
+  return [status, later, laterKind, ...kinds].join();
+}
+
+export { outputsFollowTheRule, nullRefused, requiredUndefinedRefused, masked, valid, severity, tokenUrl, provenance, retry, safe, envs, fields, wrong, useClient, certificateFetch, onDebug, download, misspelt, advice, neverTrue, errorAdvice, statusText };
