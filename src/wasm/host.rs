@@ -1,6 +1,12 @@
 //! The host-fetch bridge: the core's [`Host`] trait over JavaScript. Requests go to the host's
-//! `fetch(request)` when one is given, else to the platform's `globalThis.fetch` (browsers and
-//! Node alike).
+//! `fetch(request)` when one is given, else to the platform's `globalThis.fetch` (browsers, Web
+//! Workers and Node alike) as a gloo-net request, whose answer is read as a gloo-net response.
+//!
+//! gloo-net's own `send` is never used: it calls the global `fetch` without catching and panics
+//! when that returns anything but a `Response` (a test double a user installed, say), and a
+//! panic is a trap here. The bridge makes that one call itself, caught and raced against the
+//! deadline like a host's, and hands gloo-net only a genuine `Response`; anything else is
+//! refused as a failed request. Methods are gloo-net's typed `Method` values, never parsed.
 //!
 //! Every request is bounded whatever the host does: its own AbortController tells the fetch to
 //! stop, and its deadline ends the wait even when the host ignores that signal (a timer for
@@ -9,6 +15,7 @@
 //! the size cap. Every timer and listener is released when the request ends, so a batch of
 //! thousands of lookups leaves nothing behind.
 
+use gloo_net::http::{Method, RequestBuilder};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -231,8 +238,9 @@ impl JsHost {
     fn start_fetch(&self, request: &HttpRequest, signal: &AbortSignal) -> Result<JsValue, TransportError> {
         let started = match &self.fetch {
             Some(fetch) => fetch.call1(&JsValue::UNDEFINED, &request_object(request, signal)),
-            // Browsers and Node alike: the platform's `fetch` (a page's is `window.fetch`).
-            None => global_fetch()?.call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &fetch_init(request, signal)),
+            // Browsers, workers and Node alike: `globalThis.fetch(request)`, as gloo-net sends
+            // it, but caught (a page's is `window.fetch`, a worker's its global scope's).
+            None => global_fetch()?.call1(&JsValue::UNDEFINED, platform_request(request, signal)?.as_ref()),
         };
         started.map_err(js_failure)
     }
@@ -242,11 +250,10 @@ impl JsHost {
     async fn exchange(&self, request: &HttpRequest, flight: &InFlight, max_bytes: usize) -> Result<HttpResponse, TransportError> {
         let started = self.start_fetch(request, &flight.signal())?;
         let answer = flight.wait(&started).await.map_err(js_failure)?;
-        let is_response = answer.is_instance_of::<web_sys::Response>();
-        if self.fetch.is_none() && !is_response {
-            return Err(TransportError::new("fetch did not return a Response"));
-        }
-        let (mut response, stream) = read_head(&answer, is_response, max_bytes)?;
+        let (mut response, stream) = match self.fetch {
+            Some(_) => read_head(&answer, answer.is_instance_of::<web_sys::Response>(), max_bytes)?,
+            None => read_platform_head(answer, max_bytes)?,
+        };
         if let Some((stream, expected)) = stream {
             response.body = read_stream(&stream, flight, max_bytes, expected).await?;
         }
@@ -332,20 +339,52 @@ fn global_fetch() -> Result<Function, TransportError> {
         .ok_or_else(|| TransportError::new("this JavaScript runtime has no fetch: pass host.fetch to CprClient"))
 }
 
-/// The `init` of a platform `fetch(url, init)`.
-fn fetch_init(request: &HttpRequest, signal: &AbortSignal) -> Object {
-    let init = Object::new();
-    let headers = Object::new();
+/// The request for the platform's `fetch`, built by gloo-net. Its headers are set here, where a
+/// value the platform refuses is an error (gloo-net's own `header` would throw past the bridge).
+fn platform_request(request: &HttpRequest, signal: &AbortSignal) -> Result<web_sys::Request, TransportError> {
+    let method = match request.method {
+        "GET" => Method::GET,
+        "POST" => Method::POST,
+        _ => return Err(TransportError::new("unsupported request method")),
+    };
+    let headers = web_sys::Headers::new().map_err(js_failure)?;
     for (name, value) in &request.headers {
-        set(&headers, name, &JsValue::from_str(value));
+        headers.append(name, value).map_err(js_failure)?;
     }
-    set(&init, "method", &JsValue::from_str(request.method));
-    set(&init, "headers", &headers);
-    if let Some(body) = &request.body {
-        set(&init, "body", &JsValue::from_str(body));
+    let builder = RequestBuilder::new(&request.url)
+        .method(method)
+        .headers(gloo_net::http::Headers::from_raw(headers))
+        .abort_signal(Some(signal));
+    let built = match &request.body {
+        Some(body) => builder.body(JsValue::from_str(body)),
+        None => builder.build(),
+    };
+    built.map(web_sys::Request::from).map_err(|error| TransportError::new(error.to_string()))
+}
+
+/// Status, headers and body of what the platform's `fetch` answered, read through gloo-net. Only
+/// a genuine `Response` goes to gloo-net (its readers do not catch): an instance whose `status`,
+/// `headers` and `body` read through `Reflect` (which catches; a `Response.prototype` look-alike
+/// throws there), as a number, a `Headers` and a stream or null. Anything else, from a `fetch` some code replaced, is a failed request. A Content-Length
+/// over the cap is refused here; the body is left to read.
+fn read_platform_head(answer: JsValue, max_bytes: usize) -> Result<(HttpResponse, BodyToRead), TransportError> {
+    let field = |key: &str| Reflect::get(&answer, &JsValue::from_str(key));
+    let genuine = answer.is_instance_of::<web_sys::Response>()
+        && field("status").is_ok_and(|status| status.as_f64().is_some())
+        && field("headers").is_ok_and(|headers| headers.is_instance_of::<web_sys::Headers>())
+        && field("body").is_ok_and(|body| body.is_null() || body.is_instance_of::<web_sys::ReadableStream>());
+    if !genuine {
+        return Err(TransportError::new("fetch did not return a Response"));
     }
-    set(&init, "signal", signal);
-    init
+    let answer = gloo_net::http::Response::from(answer.unchecked_into::<web_sys::Response>());
+    let headers: Vec<(String, String)> = answer.headers().entries().take(1000).collect();
+    let response = HttpResponse { status: answer.status(), headers, body: String::new() };
+    let declared = response.header("content-length").and_then(|v| v.trim().parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max_bytes) {
+        return Err(TransportError::new(TOO_LARGE_DECLARED));
+    }
+    let stream = answer.body().map(|body| (body.unchecked_into::<BodyStream>(), declared.unwrap_or(0)));
+    Ok((response, stream))
 }
 
 /// A Response's body stream still to read, and the length it declared (0 when none).

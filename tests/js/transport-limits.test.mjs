@@ -304,3 +304,42 @@ test('Chromium: the web build\'s own fetch stops reading an endless chunked answ
     await server.close();
   }
 });
+
+/**
+ * Stand-ins for `globalThis.fetch` that a user or a test may install, none of which answers with
+ * a Response. The default transport hands gloo-net only a genuine Response, so each must end as
+ * a CprError; a panic in the module would be a trap (`RuntimeError: unreachable`).
+ */
+const FETCH_DOUBLES = {
+  'an object with a status': async () => ({ status: 200 }),
+  'a string': () => 'not a response',
+  'a synchronous throw': () => { throw new TypeError('no network here'); },
+  'a rejection with a non-Error': () => Promise.reject('refused'),
+  'a Response look-alike': async () => Object.create(Response.prototype),
+  'a promise that never settles': never,
+};
+
+test('a globalThis.fetch replaced by a double that returns no Response gives a CprError, never a trap', { timeout: 30_000 }, async () => {
+  const platform = globalThis.fetch;
+  try {
+    for (const [name, double] of Object.entries(FETCH_DOUBLES)) {
+      globalThis.fetch = double;
+      const client = new CprClient(setup(), {}, { timeoutMs: 300, maxAttempts: 1 });
+      const error = await client.lookup(NUMBERS[0]).then(() => null, (e) => e);
+      assert.equal(error?.name, 'CprError', `${name}: expected a CprError, got ${error?.name}: ${error?.message}`);
+      assert.doesNotMatch(`${error?.message} ${error?.stack}`, /unreachable|RuntimeError/, name);
+      assert.equal(typeof error.code, 'string', name);
+    }
+    // A double that passes requests on to the platform's fetch gets the right answer.
+    let relayed = 0;
+    globalThis.fetch = (...args) => { relayed += 1; return platform(...args); };
+    const outcome = await new CprClient(setup()).lookup(NUMBERS[0]);
+    assert.equal(outcome.person?.cpr, NUMBERS[0]);
+    assert.ok(relayed >= 2, 'the token and the lookup went through the replaced fetch');
+  } finally {
+    globalThis.fetch = platform;
+  }
+  // The module still works: a trap would have left it unusable.
+  const outcome = await new CprClient(setup()).lookup(NUMBERS[0]);
+  assert.equal(outcome.person?.cpr, NUMBERS[0]);
+});
