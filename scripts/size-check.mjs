@@ -1,14 +1,14 @@
 // The size budget of the core package, checked in `npm test` (sizes are deterministic, unlike
 // times). The goal stays 150 KB gzipped (the core module's .wasm plus its JS glue, per build);
-// the enforced ceiling is 160 KB since the security hardening, whose cost is itemised in
-// docs/PERFORMANCE.md ("Bundle size").
+// the enforced ceiling is 163 KB since the security hardening and gloo-net as the default
+// transport, whose costs are itemised in docs/PERFORMANCE.md ("Bundle size").
 
 import { readFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CORE_BUDGET_GZIP_BYTES = 160 * 1024;
+export const CORE_BUDGET_GZIP_BYTES = 163 * 1024;
 export const CORE_GOAL_GZIP_BYTES = 150 * 1024;
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', 'pkg');
 
