@@ -340,7 +340,8 @@ fn global_fetch() -> Result<Function, TransportError> {
 }
 
 /// The request for the platform's `fetch`, built by gloo-net. Its headers are set here, where a
-/// value the platform refuses is an error (gloo-net's own `header` would throw past the bridge).
+/// value the platform refuses is an error (gloo-net's own `header` would throw past the bridge);
+/// the error does not repeat the platform's message, which may quote the value (a token).
 fn platform_request(request: &HttpRequest, signal: &AbortSignal) -> Result<web_sys::Request, TransportError> {
     let method = match request.method {
         "GET" => Method::GET,
@@ -349,7 +350,7 @@ fn platform_request(request: &HttpRequest, signal: &AbortSignal) -> Result<web_s
     };
     let headers = web_sys::Headers::new().map_err(js_failure)?;
     for (name, value) in &request.headers {
-        headers.append(name, value).map_err(js_failure)?;
+        headers.append(name, value).map_err(|_| TransportError::new("the platform refused a request header value"))?;
     }
     let builder = RequestBuilder::new(&request.url)
         .method(method)
@@ -365,8 +366,9 @@ fn platform_request(request: &HttpRequest, signal: &AbortSignal) -> Result<web_s
 /// Status, headers and body of what the platform's `fetch` answered, read through gloo-net. Only
 /// a genuine `Response` goes to gloo-net (its readers do not catch): an instance whose `status`,
 /// `headers` and `body` read through `Reflect` (which catches; a `Response.prototype` look-alike
-/// throws there), as a number, a `Headers` and a stream or null. Anything else, from a `fetch` some code replaced, is a failed request. A Content-Length
-/// over the cap is refused here; the body is left to read.
+/// throws there), as a number, a `Headers` and a stream or null. Anything else, from a `fetch`
+/// some code replaced, is a failed request. A Content-Length over the cap is refused here; the
+/// body is left to read.
 fn read_platform_head(answer: JsValue, max_bytes: usize) -> Result<(HttpResponse, BodyToRead), TransportError> {
     let field = |key: &str| Reflect::get(&answer, &JsValue::from_str(key));
     let genuine = answer.is_instance_of::<web_sys::Response>()

@@ -343,3 +343,30 @@ test('a globalThis.fetch replaced by a double that returns no Response gives a C
   const outcome = await new CprClient(setup()).lookup(NUMBERS[0]);
   assert.equal(outcome.person?.cpr, NUMBERS[0]);
 });
+
+test('a token the platform refuses as a header value fails the request as a CprError that does not quote it', { timeout: 30_000 }, async () => {
+  const TOKEN = 'tok-secret-4711\nx-injected: yes';
+  let graphqlRequests = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    if (req.url.endsWith('/token')) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: TOKEN, expires_in: 300 }));
+    } else {
+      graphqlRequests += 1;
+      res.writeHead(500).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  try {
+    const client = new CprClient(setup({ graphqlBaseUrl: origin, sharedSecretTokenUrl: `${origin}/token` }), {}, { maxAttempts: 1 });
+    const error = await client.lookup(NUMBERS[0]).then(() => null, (e) => e);
+    assert.equal(error?.name, 'CprError', `expected a CprError, got ${error?.name}: ${error?.message}`);
+    const told = JSON.stringify({ message: error.message, diagnosis: error.diagnosis, stack: error.stack });
+    assert.doesNotMatch(told, /tok-secret-4711|unreachable|RuntimeError/);
+    assert.equal(graphqlRequests, 0, 'no request was sent with the refused header');
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
