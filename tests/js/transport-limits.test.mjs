@@ -365,6 +365,11 @@ test('a token the platform refuses as a header value fails the request as a CprE
     const told = JSON.stringify({ message: error.message, diagnosis: error.diagnosis, stack: error.stack });
     assert.doesNotMatch(told, /tok-secret-4711|unreachable|RuntimeError/);
     assert.equal(graphqlRequests, 0, 'no request was sent with the refused header');
+    assert.equal(error.code, 'network_error');
+    assert.match(error.diagnosis.detail, /refused a request header/);
+    // Nothing escaped the bridge: the module still serves lookups.
+    const outcome = await new CprClient(setup()).lookup(NUMBERS[0]);
+    assert.equal(outcome.person?.cpr, NUMBERS[0]);
   } finally {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
