@@ -39,7 +39,7 @@ pub mod setup;
 mod shape;
 pub mod url;
 
-/// The JavaScript boundary (public only so its tests can call the exports from inside wasm).
-#[cfg(target_arch = "wasm32")]
+/// The JavaScript boundary (public only so its tests can call the exports from inside wasm,
+/// and the native tests its argument readers).
 #[doc(hidden)]
 pub mod wasm;

@@ -468,9 +468,9 @@ impl Person {
 // Reading a person back from JSON
 // ---------------------------------------------------------------------------------------------
 
-// The JSON form of the records above (what `parseLookupResponse` writes), as shape tables: the
+// The JSON form of the records above (what a lookup's result serializes to), as shape tables: the
 // person is read straight from its text in one pass, with no intermediate `Value` tree (that
-// tree, built and dropped again, was most of `mergePerson`'s time). The rules are the serde
+// tree, built and dropped again, was most of a merge's time). The rules are the serde
 // form's: a missing field takes its default, `null` is an absent optional value, unknown
 // fields are ignored, a value of the wrong type is an error (serde's words, never the value).
 // Text is taken trimmed, and blank text as absent, as everywhere else in a person.
@@ -617,7 +617,7 @@ fn read_relation(n: &Node<'_>) -> Read<Relation> {
     })
 }
 
-/// What `mergePerson` was given where a person may be.
+/// What a merge was given where a person may be.
 pub(crate) enum PersonText {
     Person(Box<Person>),
     /// `null`.
@@ -674,7 +674,7 @@ pub(crate) fn person_from_text(text: &str) -> Read<PersonText> {
 }
 
 impl Person {
-    /// Read a person as `parseLookupResponse` writes it (the JSON form of [`Person`]).
+    /// Read a person in its JSON form (as [`Person`] serializes).
     ///
     /// ```
     /// use datafordeler_cpr::person::Person;

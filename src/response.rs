@@ -34,7 +34,7 @@ const MAX_ERRORS: usize = 50;
 // Public shapes
 // ---------------------------------------------------------------------------------------------
 
-/// Options of `parseLookupResponse`.
+/// Options of reading a lookup's answer, as a host passes them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
@@ -734,27 +734,6 @@ fn match_requested(result: &mut LookupResult, raw_persons: Vec<Node<'_>>, asked:
         }
     }
     result.persons = matched;
-}
-
-/// [`parse_lookup_response`] for untrusted input: the body as JSON text or an object, and
-/// `{ sectorType, cprNumbers? }`.
-pub fn parse_lookup_response_json(body: &Value, options: &Value) -> Result<LookupResult, CprError> {
-    let (sector, requested) = read_parse_options(options)?;
-    let body = match body {
-        Value::String(text) => LookupBody::Text(text),
-        other => LookupBody::Json(other),
-    };
-    parse_lookup_response(body, sector, requested.as_deref())
-}
-
-/// Read `{ sectorType, cprNumbers? }`.
-pub fn read_parse_options(options: &Value) -> Result<(SectorType, Option<Vec<CprNumber>>), CprError> {
-    let sector = crate::query::read_sector(options, "parseLookupResponse")?;
-    let requested = match options.get("cprNumbers") {
-        None | Some(Value::Null) => None,
-        some => Some(crate::query::read_numbers(some, crate::query::MAX_BATCH_LIMIT)?),
-    };
-    Ok((sector, requested))
 }
 
 #[cfg(test)]

@@ -680,7 +680,7 @@ fn search(
 // The drift report
 // ---------------------------------------------------------------------------------------------
 
-/// Options of [`check_schema_json`].
+/// Options of a schema check as a host passes them (the sector of [`check_schema`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
@@ -774,18 +774,6 @@ pub fn check_schema(sdl: &str, sector: SectorType) -> DriftReport {
     }
     report.ok = !report.issues.iter().any(Issue::is_error);
     report
-}
-
-/// [`check_schema`] for untrusted input: SDL text and `{ sectorType }`.
-pub fn check_schema_json(sdl: &serde_json::Value, options: &serde_json::Value) -> Result<DriftReport, CprError> {
-    let sector = crate::query::read_sector(options, "checkSchema")?;
-    let Some(text) = sdl.as_str() else {
-        return Err(CprError::invalid_input(
-            "invalid_schema",
-            format!("checkSchema needs the schema as SDL text; got {}.", crate::json_input::describe_type(sdl)),
-        ));
-    };
-    Ok(check_schema(text, sector))
 }
 
 #[cfg(test)]

@@ -238,7 +238,7 @@ fn client_options(value: &serde_json::Value) -> Result<ClientOptions, String> {
             for (k, v) in merge.iter().filter(|(k, _)| *k == "fieldMap" || *k == "policies") {
                 known.insert(k.clone(), v.clone());
             }
-            Some(crate::merge::merge_options_from_json(&Value::Object(known)).map_err(|e| format!("merge: {e}"))?)
+            Some(super::args::merge_options_from_json(&Value::Object(known)).map_err(|e| format!("merge: {e}"))?)
         }
         Some(_) => return Err("merge must be an object".into()),
     };
