@@ -8,8 +8,9 @@
 //! - no aliases, because the service rejects them.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt::Write as _;
-use std::sync::Arc;
+use std::rc::{Rc, Weak};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -67,7 +68,7 @@ pub struct LookupQuery {
     /// The rendering the query came from: its body text up to the variables is written once
     /// per dialect, not once per lookup.
     #[serde(skip)]
-    rendered: Option<Arc<Rendered>>,
+    rendered: Option<Rc<Rendered>>,
 }
 
 impl LookupQuery {
@@ -94,10 +95,11 @@ fn body_start(operation_name: &str, query: &str) -> String {
 }
 
 /// Options of [`build_lookup_query`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct QueryOptions<'a> {
-    /// SDL of a fetched schema; `None`: the embedded schema of the sector.
-    pub schema: Option<&'a str>,
+    /// The dialect of a fetched schema, derived for the same sector; `None`: the embedded
+    /// dialect of the sector.
+    pub dialect: Option<&'a Rc<Dialect>>,
     /// `None`: [`FieldGroup::DEFAULT`].
     pub fields: Option<&'a [FieldGroup]>,
     pub max_batch: usize,
@@ -105,7 +107,7 @@ pub struct QueryOptions<'a> {
 
 impl Default for QueryOptions<'_> {
     fn default() -> Self {
-        QueryOptions { schema: None, fields: None, max_batch: DEFAULT_MAX_BATCH }
+        QueryOptions { dialect: None, fields: None, max_batch: DEFAULT_MAX_BATCH }
     }
 }
 
@@ -154,11 +156,14 @@ pub fn build_lookup_query(sector: SectorType, numbers: &[CprNumber], options: &Q
     if unique.len() > max_batch {
         return Err(batch_too_large(unique.len(), max_batch));
     }
-    let dialect: DialectRef = match options.schema {
-        None => DialectRef::Embedded(Dialect::embedded(sector)?),
-        Some(sdl) => DialectRef::Given(Dialect::cached(sdl, sector)?),
+    let embedded;
+    let dialect = match options.dialect {
+        Some(given) => given,
+        None => {
+            embedded = Dialect::embedded(sector)?;
+            &embedded
+        }
     };
-    let dialect = dialect.get();
     if dialect.filter.operator == FilterOperator::Eq && unique.len() > 1 {
         return Err(CprError::invalid_input(
             "batch_not_supported",
@@ -207,34 +212,33 @@ pub fn build_lookup_query(sector: SectorType, numbers: &[CprNumber], options: &Q
     })
 }
 
-enum DialectRef {
-    Embedded(&'static Dialect),
-    Given(Arc<Dialect>),
+thread_local! {
+    /// Query texts already rendered, per dialect and group set: a text depends on neither the
+    /// numbers nor the caller, so each is written once. A dialect is known by its identity: its
+    /// `Weak` keeps the address from being reused, and entries of dropped dialects are pruned.
+    static RENDERED: RefCell<Vec<(Weak<Dialect>, GroupSet, Rc<Rendered>)>> = const { RefCell::new(Vec::new()) };
 }
 
-impl DialectRef {
-    fn get(&self) -> &Dialect {
-        match self {
-            DialectRef::Embedded(d) => d,
-            DialectRef::Given(d) => d,
-        }
-    }
-}
+/// Rendered entries kept at most: a handful in practice; the bound only guards against a runaway caller.
+const MAX_RENDERED: usize = 64;
 
-fn rendered(dialect: &Dialect, groups: GroupSet) -> Result<Arc<Rendered>, CprError> {
-    if let Ok(cache) = dialect.rendered.lock() {
-        if let Some((_, r)) = cache.iter().find(|(g, _)| *g == groups) {
-            return r.clone();
-        }
+fn rendered(dialect: &Rc<Dialect>, groups: GroupSet) -> Result<Rc<Rendered>, CprError> {
+    let is_this = |(d, g, _): &(Weak<Dialect>, GroupSet, Rc<Rendered>)| *g == groups && std::ptr::eq(d.as_ptr(), Rc::as_ptr(dialect));
+    let found = RENDERED.with_borrow_mut(|cache| {
+        cache.retain(|(d, _, _)| d.strong_count() > 0);
+        cache.iter().find(|entry| is_this(entry)).map(|(_, _, r)| Rc::clone(r))
+    });
+    if let Some(rendered) = found {
+        return Ok(rendered);
     }
-    let result = render(dialect, groups).map(Arc::new);
-    if let Ok(mut cache) = dialect.rendered.lock() {
-        // A handful of group sets in practice; the bound only guards against a runaway caller.
-        if cache.len() < 64 {
-            cache.push((groups, result.clone()));
+    let rendered = Rc::new(render(dialect, groups)?);
+    RENDERED.with_borrow_mut(|cache| {
+        if cache.len() >= MAX_RENDERED {
+            cache.remove(0);
         }
-    }
-    result
+        cache.push((Rc::downgrade(dialect), groups, Rc::clone(&rendered)));
+    });
+    Ok(rendered)
 }
 
 fn render(dialect: &Dialect, groups: GroupSet) -> Result<Rendered, CprError> {
@@ -323,6 +327,10 @@ mod tests {
     use crate::schema::{PRIVATE_SECTOR_SDL, PUBLIC_SECTOR_SDL};
     use serde_json::json;
 
+    fn given(sdl: &str, sector: SectorType) -> Rc<Dialect> {
+        Rc::new(Dialect::from_sdl(sdl, sector).unwrap())
+    }
+
     fn numbers(texts: &[&str]) -> Vec<CprNumber> {
         texts.iter().map(|t| CprNumber::parse(t).unwrap()).collect()
     }
@@ -372,27 +380,37 @@ mod tests {
             "CPRCustom_PrivateSectorPerson(input: CPRCustom_PrivateSectorPersonInput!)",
             "CPRCustom_PrivateSectorPerson(where: CPRCustom_PrivateSectorPersonInput)",
         );
-        let q = build_lookup_query(SectorType::Private, &n, &QueryOptions { schema: Some(&sdl), ..Default::default() }).unwrap();
+        let dialect = given(&sdl, SectorType::Private);
+        let with_dialect = QueryOptions { dialect: Some(&dialect), ..Default::default() };
+        let q = build_lookup_query(SectorType::Private, &n, &with_dialect).unwrap();
         assert!(q.query.contains("CPRCustom_PrivateSectorPerson(where: {personnummer: {personnummer: {in: $cprNumbers}}})"));
         assert!(!q.query.contains("mellemnavn"));
         assert_eq!(q.warnings.len(), 1);
         assert_eq!((q.warnings[0].code.as_str(), q.warnings[0].field.as_str()), ("field_missing", "navne.mellemnavn"));
-        // Cached: the same text gives the same answer.
-        let again = build_lookup_query(SectorType::Private, &n, &QueryOptions { schema: Some(&sdl), ..Default::default() }).unwrap();
+        // Rendered once per dialect: the same dialect gives the very same text.
+        let again = build_lookup_query(SectorType::Private, &n, &with_dialect).unwrap();
         assert_eq!(again, q);
+        assert!(Rc::ptr_eq(again.rendered.as_ref().unwrap(), q.rendered.as_ref().unwrap()));
+        // A dropped dialect's texts are let go at the next query.
+        let weak = Rc::downgrade(q.rendered.as_ref().unwrap());
+        drop((q, again, with_dialect));
+        drop(dialect);
+        build_lookup_query(SectorType::Private, &n, &QueryOptions::default()).unwrap();
+        assert!(weak.upgrade().is_none());
 
         let no_protections = PUBLIC_SECTOR_SDL.replace("  beskyttelser: [Beskyttelse!]!\n  navne:", "  navne:");
-        let err = build_lookup_query(SectorType::Public, &n, &QueryOptions { schema: Some(&no_protections), ..Default::default() })
+        let err = build_lookup_query(SectorType::Public, &n, &QueryOptions { dialect: Some(&given(&no_protections, SectorType::Public)), ..Default::default() })
             .unwrap_err();
         assert_eq!(err.code(), "required_field_missing");
 
         let eq_only = PUBLIC_SECTOR_SDL.replace("  in: [String!]\n", "");
-        let q = build_lookup_query(SectorType::Public, &n, &QueryOptions { schema: Some(&eq_only), ..Default::default() }).unwrap();
+        let eq_only_dialect = given(&eq_only, SectorType::Public);
+        let q = build_lookup_query(SectorType::Public, &n, &QueryOptions { dialect: Some(&eq_only_dialect), ..Default::default() }).unwrap();
         assert!(q.query.starts_with("query CprPersonLookup($cprNumber: String!)"));
         assert_eq!(q.variables["cprNumber"], "0707610123");
         assert_eq!(q.warnings[0].code, "filter_eq_only");
         let two = numbers(&["0707610123", "1203750168"]);
-        let err = build_lookup_query(SectorType::Public, &two, &QueryOptions { schema: Some(&eq_only), ..Default::default() })
+        let err = build_lookup_query(SectorType::Public, &two, &QueryOptions { dialect: Some(&eq_only_dialect), ..Default::default() })
             .unwrap_err();
         assert_eq!(err.code(), "batch_not_supported");
     }

@@ -7,7 +7,8 @@
 //! from the service ("Fetch CPR Schema") replaces them. [`check_schema`] says how a schema
 //! differs from what the library selects.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::cell::OnceCell;
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +16,8 @@ use crate::environment::SectorType;
 use crate::error::CprError;
 use crate::fields::{FieldGroup, FieldSpec, GroupSet, PERSON_FIELDS};
 use crate::issue::{Issue, Severity};
-use crate::sdl::Definition;
+use crate::sdl::{Definition, FieldDef, InputValue};
+pub use crate::sdl::TypeRef;
 
 /// The modelled public-sector SDL (`schema/cpr-public-sector.graphql` without its comment
 /// lines, see `build.rs`), the default dialect for `sectorType: "public"`.
@@ -40,36 +42,6 @@ pub fn default_sdl(sector: SectorType) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // The schema model: just what dialect derivation and selection need.
 // ---------------------------------------------------------------------------------------------
-
-/// A field's or argument's type, reduced to its innermost named type and its wrappers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TypeRef {
-    pub name: String,
-    /// Some list wrapper is present (`[T]`, `[T!]!`, …).
-    pub list: bool,
-    /// The outermost wrapper is non-null.
-    pub non_null: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct InputValue {
-    pub name: String,
-    pub ty: TypeRef,
-    pub has_default: bool,
-}
-
-impl InputValue {
-    fn is_required(&self) -> bool {
-        self.ty.non_null && !self.has_default
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct FieldDef {
-    pub name: String,
-    pub ty: TypeRef,
-    pub args: Vec<InputValue>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -230,8 +202,6 @@ impl FilterForm {
     }
 }
 
-type RenderResult = Result<Arc<crate::query::Rendered>, CprError>;
-
 /// What queries for one sector must look like under one schema.
 #[derive(Debug)]
 pub struct Dialect {
@@ -244,8 +214,6 @@ pub struct Dialect {
     /// Warnings found while deriving the dialect (a renamed root field, `eq` only).
     pub warnings: Vec<Issue>,
     model: SchemaModel,
-    /// Query texts already rendered, per group set: the text does not depend on the numbers.
-    pub(crate) rendered: Mutex<Vec<(GroupSet, RenderResult)>>,
 }
 
 impl Dialect {
@@ -268,35 +236,18 @@ impl Dialect {
         }
     }
 
-    /// The built-in dialect of a sector (from the committed SDL), derived once.
-    pub fn embedded(sector: SectorType) -> Result<&'static Dialect, CprError> {
-        static PRIVATE: OnceLock<Result<Dialect, CprError>> = OnceLock::new();
-        static PUBLIC: OnceLock<Result<Dialect, CprError>> = OnceLock::new();
+    /// The built-in dialect of a sector (from the committed SDL), derived once per thread
+    /// (the wasm module has one). Shared, so a host's own dialect and this one are held alike.
+    pub fn embedded(sector: SectorType) -> Result<Rc<Dialect>, CprError> {
+        thread_local! {
+            static PRIVATE: OnceCell<Result<Rc<Dialect>, CprError>> = const { OnceCell::new() };
+            static PUBLIC: OnceCell<Result<Rc<Dialect>, CprError>> = const { OnceCell::new() };
+        }
         let cell = match sector {
             SectorType::Private => &PRIVATE,
             SectorType::Public => &PUBLIC,
         };
-        cell.get_or_init(|| Dialect::from_sdl(default_sdl(sector), sector)).as_ref().map_err(Clone::clone)
-    }
-
-    /// The dialect of a caller's SDL, kept for the next call with the same text: a host
-    /// passes the same fetched schema with every lookup, and parsing it costs far more than a lookup.
-    pub fn cached(sdl: &str, sector: SectorType) -> Result<Arc<Dialect>, CprError> {
-        const KEEP: usize = 2;
-        static CACHE: Mutex<Vec<(SectorType, String, Arc<Dialect>)>> = Mutex::new(Vec::new());
-        if let Ok(cache) = CACHE.lock() {
-            if let Some((_, _, d)) = cache.iter().find(|(s, text, _)| *s == sector && text == sdl) {
-                return Ok(Arc::clone(d));
-            }
-        }
-        let dialect = Arc::new(Dialect::from_sdl(sdl, sector)?);
-        if let Ok(mut cache) = CACHE.lock() {
-            if cache.len() >= KEEP {
-                cache.remove(0);
-            }
-            cache.push((sector, sdl.to_string(), Arc::clone(&dialect)));
-        }
-        Ok(dialect)
+        cell.with(|cell| cell.get_or_init(|| Dialect::from_sdl(default_sdl(sector), sector).map(Rc::new)).clone())
     }
 
     /// Adapt the selection table to this schema for the given groups.
@@ -482,7 +433,7 @@ fn derive(model: SchemaModel, sector: SectorType) -> (Option<Dialect>, Vec<Issue
     }
     let warnings = issues.clone();
     let root_field = root.name.clone();
-    let dialect = Dialect { sector, root_field, nodes, person_type, filter, warnings, model, rendered: Mutex::new(Vec::new()) };
+    let dialect = Dialect { sector, root_field, nodes, person_type, filter, warnings, model };
     (Some(dialect), issues)
 }
 
@@ -753,27 +704,41 @@ pub fn check_schema(sdl: &str, sector: SectorType) -> DriftReport {
             return report;
         }
     };
-    let (dialect, issues) = derive(model, sector);
-    report.issues = issues;
-    if let Some(dialect) = dialect {
-        let selection = dialect.select(GroupSet::all());
-        report.root_field = Some(dialect.root_field.clone());
-        report.person_type = Some(dialect.person_type.clone());
-        report.filter = Some(dialect.filter.clone());
-        report.unused_fields = dialect
-            .model
-            .fields(&dialect.person_type)
-            .iter()
-            .filter(|f| !PERSON_FIELDS.iter().any(|s| s.name == f.name))
-            .map(|f| f.name.clone())
-            .chain(selection.report.unused)
-            .collect();
-        report.missing_fields = selection.report.missing;
-        report.missing_required = selection.report.missing_required;
-        report.issues.extend(selection.report.issues);
+    match derive(model, sector) {
+        (Some(dialect), _) => check_dialect(&dialect),
+        (None, issues) => {
+            report.issues = issues;
+            report.ok = !report.issues.iter().any(Issue::is_error);
+            report
+        }
     }
-    report.ok = !report.issues.iter().any(Issue::is_error);
-    report
+}
+
+/// The drift report of a dialect already derived (a client's live schema): the same report as
+/// [`check_schema`] of its SDL, whose derivation warnings the dialect keeps.
+pub fn check_dialect(dialect: &Dialect) -> DriftReport {
+    let selection = dialect.select(GroupSet::all());
+    let unused_fields = dialect
+        .model
+        .fields(&dialect.person_type)
+        .iter()
+        .filter(|f| !PERSON_FIELDS.iter().any(|s| s.name == f.name))
+        .map(|f| f.name.clone())
+        .chain(selection.report.unused)
+        .collect();
+    let mut issues = dialect.warnings.clone();
+    issues.extend(selection.report.issues);
+    DriftReport {
+        ok: !issues.iter().any(Issue::is_error),
+        sector_type: dialect.sector,
+        root_field: Some(dialect.root_field.clone()),
+        person_type: Some(dialect.person_type.clone()),
+        filter: Some(dialect.filter.clone()),
+        missing_fields: selection.report.missing,
+        missing_required: selection.report.missing_required,
+        unused_fields,
+        issues,
+    }
 }
 
 #[cfg(test)]

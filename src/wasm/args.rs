@@ -5,6 +5,8 @@
 //!
 //! Free of wasm-bindgen, so the native tests read arguments exactly as the exports do.
 
+use std::rc::Rc;
+
 use serde_json::{Map, Value};
 
 use crate::cpr::{validate_cpr, CprNumber};
@@ -16,7 +18,7 @@ use crate::json_input::{depth_exceeds, describe_type, json_text, MAX_DEPTH};
 use crate::merge::{MergeOptions, MergeResult, Policy, ResolvedOptions, RECORD_FIELDS};
 use crate::query::{batch_too_large, build_lookup_query, build_schema_request, LookupQuery, QueryOptions, SchemaRequest, DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT};
 use crate::response::{parse_lookup_response, LookupBody, LookupResult};
-use crate::schema::{check_schema, DriftReport};
+use crate::schema::{check_schema, Dialect, DriftReport};
 
 /// Read `sectorType` from an options object.
 pub fn read_sector(options: &Value, function: &str) -> Result<SectorType, CprError> {
@@ -99,7 +101,9 @@ pub fn build_lookup_query_json(input: &Value) -> Result<LookupQuery, CprError> {
         }
     };
     let numbers = read_numbers(map.get("cprNumbers"), max_batch)?;
-    build_lookup_query(sector, &numbers, &QueryOptions { schema, fields: fields.as_deref(), max_batch })
+    // Parsed after the numbers are read, so a bad number is reported before a bad schema.
+    let dialect = schema.map(|sdl| Dialect::from_sdl(sdl, sector).map(Rc::new)).transpose()?;
+    build_lookup_query(sector, &numbers, &QueryOptions { dialect: dialect.as_ref(), fields: fields.as_deref(), max_batch })
 }
 
 fn unknown_group(item: &Value) -> CprError {

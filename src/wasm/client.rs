@@ -424,11 +424,8 @@ impl CprClient {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         self.run(&options, "checkSchema", |_, _| {}, |core, host, recorder| {
             Box::pin(async move {
-                let sdl = match core.live_schema() {
-                    Some(sdl) => sdl,
-                    None => core.fetch_schema(host, recorder).await?,
-                };
-                Ok(crate::schema::check_schema(&sdl, core.endpoints.sector_type))
+                let dialect = core.dialect(host, recorder).await?;
+                Ok(crate::schema::check_dialect(&dialect))
             })
         })
     }
