@@ -212,18 +212,21 @@ pub fn build_lookup_query(sector: SectorType, numbers: &[CprNumber], options: &Q
     })
 }
 
+/// A rendered text and the dialect and group set it was rendered for.
+type RenderedEntry = (Weak<Dialect>, GroupSet, Rc<Rendered>);
+
 thread_local! {
     /// Query texts already rendered, per dialect and group set: a text depends on neither the
     /// numbers nor the caller, so each is written once. A dialect is known by its identity: its
     /// `Weak` keeps the address from being reused, and entries of dropped dialects are pruned.
-    static RENDERED: RefCell<Vec<(Weak<Dialect>, GroupSet, Rc<Rendered>)>> = const { RefCell::new(Vec::new()) };
+    static RENDERED: RefCell<Vec<RenderedEntry>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Rendered entries kept at most: a handful in practice; the bound only guards against a runaway caller.
 const MAX_RENDERED: usize = 64;
 
 fn rendered(dialect: &Rc<Dialect>, groups: GroupSet) -> Result<Rc<Rendered>, CprError> {
-    let is_this = |(d, g, _): &(Weak<Dialect>, GroupSet, Rc<Rendered>)| *g == groups && std::ptr::eq(d.as_ptr(), Rc::as_ptr(dialect));
+    let is_this = |(d, g, _): &RenderedEntry| *g == groups && std::ptr::eq(d.as_ptr(), Rc::as_ptr(dialect));
     let found = RENDERED.with_borrow_mut(|cache| {
         cache.retain(|(d, _, _)| d.strong_count() > 0);
         cache.iter().find(|entry| is_this(entry)).map(|(_, _, r)| Rc::clone(r))
