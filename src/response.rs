@@ -527,29 +527,9 @@ fn shape_error(detail: &str) -> CprError {
 /// serde's messages quote the offending value, which may be a name or a number: keep only
 /// the kind of mistake and where it is.
 fn safe_serde_message(e: &serde_json::Error) -> String {
-    safe_message(&e.to_string())
+    crate::json_input::safe_message(&e.to_string())
 }
 
-/// A parser's message with every quoted value replaced by `"…"`.
-pub(crate) fn safe_message(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_quote = false;
-    for c in text.chars() {
-        match (c, in_quote) {
-            ('"' | '`', false) => {
-                in_quote = true;
-                out.push_str("\"…");
-            }
-            ('"' | '`', true) => {
-                in_quote = false;
-                out.push('"');
-            }
-            (_, true) => {}
-            (c, false) => out.push(c),
-        }
-    }
-    out
-}
 
 fn read_envelope(text: &str) -> Result<Envelope<'_>, CprError> {
     if text.len() > MAX_JSON_BYTES {

@@ -12,7 +12,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::person::register_date;
+use crate::register_date::register_date;
 
 /// How a field is read.
 #[derive(Debug, Clone, Copy)]
