@@ -317,21 +317,9 @@ impl Client {
         .await
     }
 
-    /// The live dialect, fetching the schema first if none was fetched yet.
-    pub async fn dialect<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<Rc<Dialect>, ClientError> {
-        match self.live_dialect() {
-            Some(dialect) => Ok(dialect),
-            None => self.fetch_dialect(host, recorder).await.map(|(_, dialect)| dialect),
-        }
-    }
-
-    /// "Fetch CPR Schema": download the SDL; later queries follow it.
-    pub async fn fetch_schema<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<String, ClientError> {
-        self.fetch_dialect(host, recorder).await.map(|(sdl, _)| sdl)
-    }
-
-    /// Download the SDL and adopt its dialect.
-    async fn fetch_dialect<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<(String, Rc<Dialect>), ClientError> {
+    /// "Fetch CPR Schema": download the SDL and adopt its dialect, parsed once here; later
+    /// queries follow it. Gives the text and the dialect.
+    pub async fn fetch_schema<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<(String, Rc<Dialect>), ClientError> {
         let request = crate::query::build_schema_request(&self.endpoints);
         let response = self
             .send(host, recorder, Purpose::Schema, true, &|token| {

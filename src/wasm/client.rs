@@ -415,7 +415,7 @@ impl CprClient {
     #[wasm_bindgen(js_name = fetchSchema, unchecked_return_type = "Promise<string>")]
     pub fn fetch_schema(&self, #[wasm_bindgen(unchecked_optional_param_type = "OperationOptions")] options: Option<JsValue>) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        self.run(&options, "fetchSchema", |_, _| {}, |core, host, recorder| Box::pin(async move { core.fetch_schema(host, recorder).await }))
+        self.run(&options, "fetchSchema", |_, _| {}, |core, host, recorder| Box::pin(async move { core.fetch_schema(host, recorder).await.map(|(sdl, _)| sdl) }))
     }
 
     /// The drift report of the live schema against what the library selects (fetches it first if needed).
@@ -424,7 +424,10 @@ impl CprClient {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         self.run(&options, "checkSchema", |_, _| {}, |core, host, recorder| {
             Box::pin(async move {
-                let dialect = core.dialect(host, recorder).await?;
+                let dialect = match core.live_dialect() {
+                    Some(dialect) => dialect,
+                    None => core.fetch_schema(host, recorder).await?.1,
+                };
                 Ok(crate::schema::check_dialect(&dialect))
             })
         })
