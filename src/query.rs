@@ -8,9 +8,8 @@
 //! - no aliases, because the service rejects them.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::fmt::Write as _;
-use std::rc::{Rc, Weak};
+use std::sync::{Arc, Mutex, Weak};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -68,7 +67,7 @@ pub struct LookupQuery {
     /// The rendering the query came from: its body text up to the variables is written once
     /// per dialect, not once per lookup.
     #[serde(skip)]
-    rendered: Option<Rc<Rendered>>,
+    rendered: Option<Arc<Rendered>>,
 }
 
 impl LookupQuery {
@@ -99,7 +98,7 @@ fn body_start(operation_name: &str, query: &str) -> String {
 pub struct QueryOptions<'a> {
     /// The dialect of a fetched schema, derived for the same sector; `None`: the embedded
     /// dialect of the sector.
-    pub dialect: Option<&'a Rc<Dialect>>,
+    pub dialect: Option<&'a Arc<Dialect>>,
     /// `None`: [`FieldGroup::DEFAULT`].
     pub fields: Option<&'a [FieldGroup]>,
     pub max_batch: usize,
@@ -213,34 +212,33 @@ pub fn build_lookup_query(sector: SectorType, numbers: &[CprNumber], options: &Q
 }
 
 /// A rendered text and the dialect and group set it was rendered for.
-type RenderedEntry = (Weak<Dialect>, GroupSet, Rc<Rendered>);
+type RenderedEntry = (Weak<Dialect>, GroupSet, Arc<Rendered>);
 
-thread_local! {
-    /// Query texts already rendered, per dialect and group set: a text depends on neither the
-    /// numbers nor the caller, so each is written once. A dialect is known by its identity: its
-    /// `Weak` keeps the address from being reused, and entries of dropped dialects are pruned.
-    static RENDERED: RefCell<Vec<RenderedEntry>> = const { RefCell::new(Vec::new()) };
-}
+/// Query texts already rendered, per dialect and group set: a text depends on neither the
+/// numbers nor the caller, so each is written once. A dialect is known by its identity: its
+/// `Weak` keeps the address from being reused, and entries of dropped dialects are let go.
+static RENDERED: Mutex<Vec<RenderedEntry>> = Mutex::new(Vec::new());
 
 /// Rendered entries kept at most: a handful in practice; the bound only guards against a runaway caller.
 const MAX_RENDERED: usize = 64;
 
-fn rendered(dialect: &Rc<Dialect>, groups: GroupSet) -> Result<Rc<Rendered>, CprError> {
-    let is_this = |(d, g, _): &RenderedEntry| *g == groups && std::ptr::eq(d.as_ptr(), Rc::as_ptr(dialect));
-    let found = RENDERED.with_borrow_mut(|cache| {
-        cache.retain(|(d, _, _)| d.strong_count() > 0);
-        cache.iter().find(|entry| is_this(entry)).map(|(_, _, r)| Rc::clone(r))
-    });
-    if let Some(rendered) = found {
-        return Ok(rendered);
+fn rendered(dialect: &Arc<Dialect>, groups: GroupSet) -> Result<Arc<Rendered>, CprError> {
+    if let Ok(mut cache) = RENDERED.lock() {
+        while let Some(dead) = cache.iter().position(|(d, _, _)| d.strong_count() == 0) {
+            cache.swap_remove(dead);
+        }
+        let this = cache.iter().find(|(d, g, _)| *g == groups && std::ptr::eq(d.as_ptr(), Arc::as_ptr(dialect)));
+        if let Some((_, _, rendered)) = this {
+            return Ok(Arc::clone(rendered));
+        }
     }
-    let rendered = Rc::new(render(dialect, groups)?);
-    RENDERED.with_borrow_mut(|cache| {
+    let rendered = Arc::new(render(dialect, groups)?);
+    if let Ok(mut cache) = RENDERED.lock() {
         if cache.len() >= MAX_RENDERED {
             cache.remove(0);
         }
-        cache.push((Rc::downgrade(dialect), groups, Rc::clone(&rendered)));
-    });
+        cache.push((Arc::downgrade(dialect), groups, Arc::clone(&rendered)));
+    }
     Ok(rendered)
 }
 
@@ -330,8 +328,8 @@ mod tests {
     use crate::schema::{PRIVATE_SECTOR_SDL, PUBLIC_SECTOR_SDL};
     use serde_json::json;
 
-    fn given(sdl: &str, sector: SectorType) -> Rc<Dialect> {
-        Rc::new(Dialect::from_sdl(sdl, sector).unwrap())
+    fn given(sdl: &str, sector: SectorType) -> Arc<Dialect> {
+        Arc::new(Dialect::from_sdl(sdl, sector).unwrap())
     }
 
     fn numbers(texts: &[&str]) -> Vec<CprNumber> {
@@ -393,9 +391,9 @@ mod tests {
         // Rendered once per dialect: the same dialect gives the very same text.
         let again = build_lookup_query(SectorType::Private, &n, &with_dialect).unwrap();
         assert_eq!(again, q);
-        assert!(Rc::ptr_eq(again.rendered.as_ref().unwrap(), q.rendered.as_ref().unwrap()));
+        assert!(Arc::ptr_eq(again.rendered.as_ref().unwrap(), q.rendered.as_ref().unwrap()));
         // A dropped dialect's texts are let go at the next query.
-        let weak = Rc::downgrade(q.rendered.as_ref().unwrap());
+        let weak = Arc::downgrade(q.rendered.as_ref().unwrap());
         drop((q, again, with_dialect));
         drop(dialect);
         build_lookup_query(SectorType::Private, &n, &QueryOptions::default()).unwrap();

@@ -7,8 +7,7 @@
 //! from the service ("Fetch CPR Schema") replaces them. [`check_schema`] says how a schema
 //! differs from what the library selects.
 
-use std::cell::OnceCell;
-use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -236,18 +235,16 @@ impl Dialect {
         }
     }
 
-    /// The built-in dialect of a sector (from the committed SDL), derived once per thread
-    /// (the wasm module has one). Shared, so a host's own dialect and this one are held alike.
-    pub fn embedded(sector: SectorType) -> Result<Rc<Dialect>, CprError> {
-        thread_local! {
-            static PRIVATE: OnceCell<Result<Rc<Dialect>, CprError>> = const { OnceCell::new() };
-            static PUBLIC: OnceCell<Result<Rc<Dialect>, CprError>> = const { OnceCell::new() };
-        }
+    /// The built-in dialect of a sector (from the committed SDL), derived once. Shared, so a
+    /// host's own dialect and this one are held alike.
+    pub fn embedded(sector: SectorType) -> Result<Arc<Dialect>, CprError> {
+        static PRIVATE: OnceLock<Result<Arc<Dialect>, CprError>> = OnceLock::new();
+        static PUBLIC: OnceLock<Result<Arc<Dialect>, CprError>> = OnceLock::new();
         let cell = match sector {
             SectorType::Private => &PRIVATE,
             SectorType::Public => &PUBLIC,
         };
-        cell.with(|cell| cell.get_or_init(|| Dialect::from_sdl(default_sdl(sector), sector).map(Rc::new)).clone())
+        cell.get_or_init(|| Dialect::from_sdl(default_sdl(sector), sector).map(Arc::new)).clone()
     }
 
     /// Adapt the selection table to this schema for the given groups.

@@ -12,7 +12,7 @@ pub mod transport;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::Arc;
 use thiserror::Error;
 
 use crate::diagnosis::{diagnose, Diagnosis, DiagnosisCode, Failure};
@@ -123,8 +123,9 @@ pub struct Client {
     retry: RetryPolicy,
     tokens: TokenCache<ClientError>,
     /// The dialect of a schema fetched from the service, parsed once when fetched; queries
-    /// follow it once present. `Rc`: the module runs on one thread.
-    live_dialect: RefCell<Option<Rc<Dialect>>>,
+    /// follow it once present. `Arc` rather than `Rc` costs nothing here: the module already
+    /// carries `Arc` for the shared embedded dialects, and without threads its counts are plain adds.
+    live_dialect: RefCell<Option<Arc<Dialect>>>,
     /// Every token the client was given (the newest few dozen), so that no output shows one.
     held_tokens: RefCell<Vec<Secret>>,
     /// The merge field map and policies, checked once.
@@ -184,7 +185,7 @@ impl Client {
     }
 
     /// The dialect of the fetched schema, if one was fetched.
-    pub fn live_dialect(&self) -> Option<Rc<Dialect>> {
+    pub fn live_dialect(&self) -> Option<Arc<Dialect>> {
         self.live_dialect.borrow().clone()
     }
 
@@ -319,7 +320,7 @@ impl Client {
 
     /// "Fetch CPR Schema": download the SDL and adopt its dialect, parsed once here; later
     /// queries follow it. Gives the text and the dialect.
-    pub async fn fetch_schema<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<(String, Rc<Dialect>), ClientError> {
+    pub async fn fetch_schema<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<(String, Arc<Dialect>), ClientError> {
         let request = crate::query::build_schema_request(&self.endpoints);
         let response = self
             .send(host, recorder, Purpose::Schema, true, &|token| {
@@ -331,8 +332,8 @@ impl Client {
             .await?;
         let sdl = response.body;
         // A schema that does not parse is reported, not adopted.
-        let dialect = Rc::new(Dialect::from_sdl(&sdl, self.endpoints.sector_type)?);
-        *self.live_dialect.borrow_mut() = Some(Rc::clone(&dialect));
+        let dialect = Arc::new(Dialect::from_sdl(&sdl, self.endpoints.sector_type)?);
+        *self.live_dialect.borrow_mut() = Some(Arc::clone(&dialect));
         Ok((sdl, dialect))
     }
 

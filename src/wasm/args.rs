@@ -5,7 +5,7 @@
 //!
 //! Free of wasm-bindgen, so the native tests read arguments exactly as the exports do.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -102,7 +102,7 @@ pub fn build_lookup_query_json(input: &Value) -> Result<LookupQuery, CprError> {
     };
     let numbers = read_numbers(map.get("cprNumbers"), max_batch)?;
     // Parsed after the numbers are read, so a bad number is reported before a bad schema.
-    let dialect = schema.map(|sdl| Dialect::from_sdl(sdl, sector).map(Rc::new)).transpose()?;
+    let dialect = schema.map(|sdl| Dialect::from_sdl(sdl, sector).map(Arc::new)).transpose()?;
     build_lookup_query(sector, &numbers, &QueryOptions { dialect: dialect.as_ref(), fields: fields.as_deref(), max_batch })
 }
 
@@ -227,11 +227,7 @@ pub fn merge_person_text(existing: &Value, person: &str, options: &Value) -> Res
         return Err(CprError::invalid_input("invalid_record", "The existing record is too large or too deeply nested to be a customer record."));
     }
     let options = read_merge_options(options)?;
-    crate::merge::merge_person_text(record, person, &options).map_err(|e| match e.code() {
-        // The core names no function; here the caller learns where the person comes from.
-        "invalid_person" => CprError::invalid_input("invalid_person", format!("mergePerson: {e} Pass a person from parseLookupResponse.")),
-        _ => e,
-    })
+    crate::merge::merge_person_text(record, person, &options)
 }
 
 /// Read and check `{ fieldMap?, policies? }`.
