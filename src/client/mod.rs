@@ -319,8 +319,8 @@ impl Client {
     }
 
     /// "Fetch CPR Schema": download the SDL and adopt its dialect, parsed once here; later
-    /// queries follow it. Gives the text and the dialect.
-    pub async fn fetch_schema<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<(String, Arc<Dialect>), ClientError> {
+    /// queries follow it ([`Client::live_dialect`]). Gives the text.
+    pub async fn fetch_schema<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<String, ClientError> {
         let request = crate::query::build_schema_request(&self.endpoints);
         let response = self
             .send(host, recorder, Purpose::Schema, true, &|token| {
@@ -332,9 +332,9 @@ impl Client {
             .await?;
         let sdl = response.body;
         // A schema that does not parse is reported, not adopted.
-        let dialect = Arc::new(Dialect::from_sdl(&sdl, self.endpoints.sector_type)?);
-        *self.live_dialect.borrow_mut() = Some(Arc::clone(&dialect));
-        Ok((sdl, dialect))
+        let dialect = Dialect::from_sdl(&sdl, self.endpoints.sector_type)?;
+        *self.live_dialect.borrow_mut() = Some(Arc::new(dialect));
+        Ok(sdl)
     }
 
 }
