@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -98,7 +98,7 @@ fn body_start(operation_name: &str, query: &str) -> String {
 pub struct QueryOptions<'a> {
     /// The dialect of a fetched schema, derived for the same sector; `None`: the embedded
     /// dialect of the sector.
-    pub dialect: Option<&'a Arc<Dialect>>,
+    pub dialect: Option<&'a Dialect>,
     /// `None`: [`FieldGroup::DEFAULT`].
     pub fields: Option<&'a [FieldGroup]>,
     pub max_batch: usize,
@@ -155,13 +155,9 @@ pub fn build_lookup_query(sector: SectorType, numbers: &[CprNumber], options: &Q
     if unique.len() > max_batch {
         return Err(batch_too_large(unique.len(), max_batch));
     }
-    let embedded;
     let dialect = match options.dialect {
         Some(given) => given,
-        None => {
-            embedded = Dialect::embedded(sector)?;
-            &embedded
-        }
+        None => Dialect::embedded(sector)?,
     };
     if dialect.filter.operator == FilterOperator::Eq && unique.len() > 1 {
         return Err(CprError::invalid_input(
@@ -211,24 +207,17 @@ pub fn build_lookup_query(sector: SectorType, numbers: &[CprNumber], options: &Q
     })
 }
 
-/// A rendered text and the dialect and group set it was rendered for.
-type RenderedEntry = (Weak<Dialect>, GroupSet, Arc<Rendered>);
+/// Query texts already rendered, per dialect (its id) and group set: a text depends on neither
+/// the numbers nor the caller, so each is written once. The oldest entry goes first; a
+/// dropped dialect's texts, never asked for again, leave that way.
+static RENDERED: Mutex<Vec<(usize, GroupSet, Arc<Rendered>)>> = Mutex::new(Vec::new());
 
-/// Query texts already rendered, per dialect and group set: a text depends on neither the
-/// numbers nor the caller, so each is written once. A dialect is known by its identity: its
-/// `Weak` keeps the address from being reused, and entries of dropped dialects are let go.
-static RENDERED: Mutex<Vec<RenderedEntry>> = Mutex::new(Vec::new());
+/// Rendered entries kept at most: a few group sets of a dialect or two in practice.
+const MAX_RENDERED: usize = 16;
 
-/// Rendered entries kept at most: a handful in practice; the bound only guards against a runaway caller.
-const MAX_RENDERED: usize = 64;
-
-fn rendered(dialect: &Arc<Dialect>, groups: GroupSet) -> Result<Arc<Rendered>, CprError> {
-    if let Ok(mut cache) = RENDERED.lock() {
-        while let Some(dead) = cache.iter().position(|(d, _, _)| d.strong_count() == 0) {
-            cache.swap_remove(dead);
-        }
-        let this = cache.iter().find(|(d, g, _)| *g == groups && std::ptr::eq(d.as_ptr(), Arc::as_ptr(dialect)));
-        if let Some((_, _, rendered)) = this {
+fn rendered(dialect: &Dialect, groups: GroupSet) -> Result<Arc<Rendered>, CprError> {
+    if let Ok(cache) = RENDERED.lock() {
+        if let Some((_, _, rendered)) = cache.iter().find(|(id, g, _)| *id == dialect.id && *g == groups) {
             return Ok(Arc::clone(rendered));
         }
     }
@@ -237,7 +226,7 @@ fn rendered(dialect: &Arc<Dialect>, groups: GroupSet) -> Result<Arc<Rendered>, C
         if cache.len() >= MAX_RENDERED {
             cache.remove(0);
         }
-        cache.push((Arc::downgrade(dialect), groups, Arc::clone(&rendered)));
+        cache.push((dialect.id, groups, Arc::clone(&rendered)));
     }
     Ok(rendered)
 }
@@ -328,8 +317,8 @@ mod tests {
     use crate::schema::{PRIVATE_SECTOR_SDL, PUBLIC_SECTOR_SDL};
     use serde_json::json;
 
-    fn given(sdl: &str, sector: SectorType) -> Arc<Dialect> {
-        Arc::new(Dialect::from_sdl(sdl, sector).unwrap())
+    fn given(sdl: &str, sector: SectorType) -> Dialect {
+        Dialect::from_sdl(sdl, sector).unwrap()
     }
 
     fn numbers(texts: &[&str]) -> Vec<CprNumber> {
@@ -392,12 +381,11 @@ mod tests {
         let again = build_lookup_query(SectorType::Private, &n, &with_dialect).unwrap();
         assert_eq!(again, q);
         assert!(Arc::ptr_eq(again.rendered.as_ref().unwrap(), q.rendered.as_ref().unwrap()));
-        // A dropped dialect's texts are let go at the next query.
-        let weak = Arc::downgrade(q.rendered.as_ref().unwrap());
-        drop((q, again, with_dialect));
-        drop(dialect);
-        build_lookup_query(SectorType::Private, &n, &QueryOptions::default()).unwrap();
-        assert!(weak.upgrade().is_none());
+        // Another dialect of the same text is another dialect: its text is its own.
+        let other = given(&sdl, SectorType::Private);
+        let from_other = build_lookup_query(SectorType::Private, &n, &QueryOptions { dialect: Some(&other), ..Default::default() }).unwrap();
+        assert_eq!(from_other, q);
+        assert!(!Arc::ptr_eq(from_other.rendered.as_ref().unwrap(), q.rendered.as_ref().unwrap()));
 
         let no_protections = PUBLIC_SECTOR_SDL.replace("  beskyttelser: [Beskyttelse!]!\n  navne:", "  navne:");
         let err = build_lookup_query(SectorType::Public, &n, &QueryOptions { dialect: Some(&given(&no_protections, SectorType::Public)), ..Default::default() })

@@ -7,7 +7,8 @@
 //! from the service ("Fetch CPR Schema") replaces them. [`check_schema`] says how a schema
 //! differs from what the library selects.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -213,6 +214,9 @@ pub struct Dialect {
     /// Warnings found while deriving the dialect (a renamed root field, `eq` only).
     pub warnings: Vec<Issue>,
     model: SchemaModel,
+    /// Unique per derivation: what the query module knows a dialect by when it keeps the texts
+    /// rendered for it.
+    pub(crate) id: usize,
 }
 
 impl Dialect {
@@ -235,16 +239,15 @@ impl Dialect {
         }
     }
 
-    /// The built-in dialect of a sector (from the committed SDL), derived once. Shared, so a
-    /// host's own dialect and this one are held alike.
-    pub fn embedded(sector: SectorType) -> Result<Arc<Dialect>, CprError> {
-        static PRIVATE: OnceLock<Result<Arc<Dialect>, CprError>> = OnceLock::new();
-        static PUBLIC: OnceLock<Result<Arc<Dialect>, CprError>> = OnceLock::new();
+    /// The built-in dialect of a sector (from the committed SDL), derived once.
+    pub fn embedded(sector: SectorType) -> Result<&'static Dialect, CprError> {
+        static PRIVATE: OnceLock<Result<Dialect, CprError>> = OnceLock::new();
+        static PUBLIC: OnceLock<Result<Dialect, CprError>> = OnceLock::new();
         let cell = match sector {
             SectorType::Private => &PRIVATE,
             SectorType::Public => &PUBLIC,
         };
-        cell.get_or_init(|| Dialect::from_sdl(default_sdl(sector), sector).map(Arc::new)).clone()
+        cell.get_or_init(|| Dialect::from_sdl(default_sdl(sector), sector)).as_ref().map_err(Clone::clone)
     }
 
     /// Adapt the selection table to this schema for the given groups.
@@ -430,7 +433,9 @@ fn derive(model: SchemaModel, sector: SectorType) -> (Option<Dialect>, Vec<Issue
     }
     let warnings = issues.clone();
     let root_field = root.name.clone();
-    let dialect = Dialect { sector, root_field, nodes, person_type, filter, warnings, model };
+    static DERIVED: AtomicUsize = AtomicUsize::new(0);
+    let id = DERIVED.fetch_add(1, Ordering::Relaxed);
+    let dialect = Dialect { sector, root_field, nodes, person_type, filter, warnings, model, id };
     (Some(dialect), issues)
 }
 

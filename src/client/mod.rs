@@ -12,7 +12,7 @@ pub mod transport;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::cell::RefCell;
-use std::sync::Arc;
+use std::rc::Rc;
 use thiserror::Error;
 
 use crate::diagnosis::{diagnose, Diagnosis, DiagnosisCode, Failure};
@@ -123,9 +123,8 @@ pub struct Client {
     retry: RetryPolicy,
     tokens: TokenCache<ClientError>,
     /// The dialect of a schema fetched from the service, parsed once when fetched; queries
-    /// follow it once present. `Arc` rather than `Rc` costs nothing here: the module already
-    /// carries `Arc` for the shared embedded dialects, and without threads its counts are plain adds.
-    live_dialect: RefCell<Option<Arc<Dialect>>>,
+    /// follow it once present. `Rc`: the module runs on one thread.
+    live_dialect: RefCell<Option<Rc<Dialect>>>,
     /// Every token the client was given (the newest few dozen), so that no output shows one.
     held_tokens: RefCell<Vec<Secret>>,
     /// The merge field map and policies, checked once.
@@ -185,7 +184,7 @@ impl Client {
     }
 
     /// The dialect of the fetched schema, if one was fetched.
-    pub fn live_dialect(&self) -> Option<Arc<Dialect>> {
+    pub fn live_dialect(&self) -> Option<Rc<Dialect>> {
         self.live_dialect.borrow().clone()
     }
 
@@ -333,7 +332,7 @@ impl Client {
         let sdl = response.body;
         // A schema that does not parse is reported, not adopted.
         let dialect = Dialect::from_sdl(&sdl, self.endpoints.sector_type)?;
-        *self.live_dialect.borrow_mut() = Some(Arc::new(dialect));
+        *self.live_dialect.borrow_mut() = Some(Rc::new(dialect));
         Ok(sdl)
     }
 

@@ -279,7 +279,7 @@ fn a_fetched_schema_is_adopted_only_when_it_parses() {
         serde_json::to_value(crate::schema::check_schema(&sdl, crate::environment::SectorType::Private)).unwrap()
     );
     // Parsed once: every query after the fetch uses the very same dialect.
-    assert!(std::sync::Arc::ptr_eq(&live, &c.live_dialect().unwrap()));
+    assert!(std::rc::Rc::ptr_eq(&live, &c.live_dialect().unwrap()));
     let schema_request = host.sent.borrow().iter().find(|r| r.purpose == Purpose::Schema).cloned().unwrap();
     assert_eq!((schema_request.method, schema_request.url.as_str()), ("GET", "http://127.0.0.1:1/CPR/custom/PrivateSector/v2/schema"));
     assert!(schema_request.headers.iter().any(|(k, v)| k == "authorization" && v == "Bearer token-1"));

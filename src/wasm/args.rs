@@ -5,8 +5,6 @@
 //!
 //! Free of wasm-bindgen, so the native tests read arguments exactly as the exports do.
 
-use std::sync::Arc;
-
 use serde_json::{Map, Value};
 
 use crate::cpr::{validate_cpr, CprNumber};
@@ -102,7 +100,7 @@ pub fn build_lookup_query_json(input: &Value) -> Result<LookupQuery, CprError> {
     };
     let numbers = read_numbers(map.get("cprNumbers"), max_batch)?;
     // Parsed after the numbers are read, so a bad number is reported before a bad schema.
-    let dialect = schema.map(|sdl| Dialect::from_sdl(sdl, sector).map(Arc::new)).transpose()?;
+    let dialect = schema.map(|sdl| Dialect::from_sdl(sdl, sector)).transpose()?;
     build_lookup_query(sector, &numbers, &QueryOptions { dialect: dialect.as_ref(), fields: fields.as_deref(), max_batch })
 }
 
