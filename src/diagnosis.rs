@@ -8,8 +8,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::CprError;
-use crate::json_input::describe_type;
 use crate::redact::redact_text;
 
 mod catalogue;
@@ -40,7 +38,7 @@ pub struct Failure {
     pub transport_error: Option<String>,
 }
 
-/// The TypeScript shape of a failure passed to `diagnose`.
+/// The TypeScript shape of a failure a host passes for diagnosis.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
@@ -105,104 +103,7 @@ impl Failure {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
-    /// Read a failure from any JSON value (what a host passes to `diagnose`).
-    pub fn from_json(value: &Value) -> Result<Failure, CprError> {
-        let map = value.as_object().ok_or_else(|| {
-            CprError::invalid_input(
-                "invalid_failure",
-                format!("diagnose needs an object such as {{ stage: \"graphql\", status: 401 }}; got {}.", describe_type(value)),
-            )
-        })?;
-        let stage = match map.get("stage") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(match s.as_str() {
-                "token" => Stage::Token,
-                "graphql" => Stage::Graphql,
-                "schema" => Stage::Schema,
-                _ => {
-                    return Err(CprError::invalid_input(
-                        "invalid_failure",
-                        "failure.stage must be \"token\", \"graphql\" or \"schema\".",
-                    ))
-                }
-            }),
-            Some(other) => {
-                return Err(CprError::invalid_input(
-                    "invalid_failure",
-                    format!("failure.stage must be text; got {}.", describe_type(other)),
-                ))
-            }
-        };
-        let status = match map.get("status") {
-            None | Some(Value::Null) => None,
-            Some(v) => match v.as_u64().and_then(|n| u16::try_from(n).ok()).filter(|n| (100..=599).contains(n)) {
-                Some(n) => Some(n),
-                None => {
-                    return Err(CprError::invalid_input(
-                        "invalid_failure",
-                        "failure.status must be an HTTP status number from 100 to 599.",
-                    ))
-                }
-            },
-        };
-        let mut headers = Vec::new();
-        match map.get("headers") {
-            Some(Value::Object(h)) => {
-                for (k, v) in h {
-                    if let Some(s) = v.as_str() {
-                        headers.push((k.clone(), s.to_string()));
-                    }
-                }
-            }
-            Some(Value::Array(pairs)) => {
-                for pair in pairs {
-                    if let (Some(k), Some(v)) = (pair.get(0).and_then(Value::as_str), pair.get(1).and_then(Value::as_str)) {
-                        headers.push((k.to_string(), v.to_string()));
-                    }
-                }
-            }
-            _ => {}
-        }
-        let body = match map.get("body") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(other) => Some(crate::json_input::json_text(other)),
-        };
-        let transport_error = match map.get("transportError") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Object(o)) => Some(
-                ["name", "code", "message", "cause"]
-                    .iter()
-                    .filter_map(|k| match o.get(*k) {
-                        Some(Value::String(s)) => Some(s.clone()),
-                        Some(Value::Object(inner)) => inner.get("message").and_then(Value::as_str).map(str::to_string),
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>()
-                    .join(": "),
-            ),
-            Some(other) => Some(crate::json_input::json_text(other)),
-        };
-        Ok(Failure { stage, status, headers, body, transport_error })
-    }
-}
 
-/// Diagnose a failure given as JSON.
-///
-/// ```
-/// use datafordeler_cpr::diagnosis::diagnose_json;
-/// use serde_json::json;
-/// let d = diagnose_json(&json!({
-///     "stage": "graphql", "status": 401,
-///     "headers": {"content-type": "application/problem+json"},
-///     "body": {"errorCode": "DAF-AUTH-0005", "detail": "IP address is not verified"}
-/// })).unwrap();
-/// assert_eq!(d.code.as_str(), "ip_not_allowlisted");
-/// assert!(!d.retryable);
-/// ```
-pub fn diagnose_json(value: &Value) -> Result<Diagnosis, CprError> {
-    Failure::from_json(value).map(|f| diagnose(&f))
 }
 
 /// Diagnose what a host observed.

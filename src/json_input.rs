@@ -11,6 +11,10 @@ pub const MAX_JSON_BYTES: usize = 8 * 1024 * 1024;
 /// Nesting deeper than this is refused; real inputs are a handful of levels deep.
 pub const MAX_DEPTH: usize = 64;
 
+/// Text settings longer than this are refused (a client id or secret is well under 200 chars).
+/// Here rather than in the setup because redaction bounds the secrets it searches for by it.
+pub const MAX_TEXT_CHARS: usize = 4096;
+
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum JsonInputError {
     #[error("the JSON text is {0} bytes; the limit is {MAX_JSON_BYTES}")]
@@ -106,6 +110,27 @@ pub fn describe_type(value: &Value) -> &'static str {
         Value::Array(_) => "a list",
         Value::Object(_) => "an object",
     }
+}
+
+/// A parser's message with every quoted value replaced by `"…"`.
+pub(crate) fn safe_message(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_quote = false;
+    for c in text.chars() {
+        match (c, in_quote) {
+            ('"' | '`', false) => {
+                in_quote = true;
+                out.push_str("\"…");
+            }
+            ('"' | '`', true) => {
+                in_quote = false;
+                out.push('"');
+            }
+            (_, true) => {}
+            (c, false) => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

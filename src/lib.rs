@@ -16,6 +16,17 @@
 //! ```
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+// The modules form layers; each uses only modules of the layers above it (and its own), never
+// one below, so no two modules depend on each other:
+//
+// 1. error, issue, json_input, environment, url, address: plain values and input limits
+// 2. cpr, register_date, fields, certificate
+// 3. redact, then setup, then endpoints and diagnosis
+// 4. sdl, then schema (the dialect of a schema), then query (requests built from a dialect)
+// 5. shape, then person, then response (reading answers), then merge
+// 6. client: the lookup workflow over a host
+// 7. wasm: the JavaScript boundary, which reads JS arguments and calls the typed entry points
+
 pub mod address;
 #[cfg(feature = "certificate-inspection")]
 pub mod certificate;
@@ -32,6 +43,7 @@ pub mod merge;
 pub mod person;
 pub mod query;
 pub mod redact;
+pub mod register_date;
 pub mod response;
 pub mod schema;
 mod sdl;
@@ -39,7 +51,7 @@ pub mod setup;
 mod shape;
 pub mod url;
 
-/// The JavaScript boundary (public only so its tests can call the exports from inside wasm).
-#[cfg(target_arch = "wasm32")]
+/// The JavaScript boundary (public only so its tests can call the exports from inside wasm,
+/// and the native tests its argument readers).
 #[doc(hidden)]
 pub mod wasm;

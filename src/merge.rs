@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::error::CprError;
 use crate::issue::{Issue, Severity};
-use crate::json_input::{depth_exceeds, describe_type, MAX_DEPTH};
+use crate::json_input::describe_type;
 use crate::person::{person_from_text, KnownStatus, Person, PersonStatus, PersonText, MARKETING_PROTECTION, NAME_AND_ADDRESS_PROTECTION};
 
 /// When the register's value may replace the record's.
@@ -59,7 +59,7 @@ pub const RECORD_FIELDS: &[RecordField] = &[
     RecordField { key: "marketingProtected", written_by_default: false, address: false },
 ];
 
-/// Options of `mergePerson`.
+/// Options of a merge, as a host passes them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
@@ -604,33 +604,15 @@ fn policy_key(policy: Policy) -> &'static str {
 /// Most fields a record may have: far above any ERP's customer card.
 const MAX_RECORD_FIELDS: usize = 10_000;
 
-/// [`merge_person`] for untrusted input.
+/// [`merge_person`] with the person as JSON text, read straight into a [`Person`] (a person
+/// crosses a host boundary as text, and reading it typed skips a tree of values).
 ///
-/// `existing` is the record (an object, or null for a new one); `person` is a person from
-/// `parseLookupResponse`, `null` (or absent) when none was found, or the lookup's `person_not_found` /
-/// `ambiguous_result` error; `options` as [`MergeOptions`].
-pub fn merge_person_json(existing: &Value, person: &Value, options: &Value) -> Result<MergeResult, CprError> {
-    merge_person_text(existing, &crate::json_input::json_text(person), options)
-}
-
-/// [`merge_person_json`] with the person as JSON text, read straight into a [`Person`] (the
-/// wasm boundary's path: a person crosses from JS as the text of `JSON.stringify`).
-pub fn merge_person_text(existing: &Value, person: &str, options: &Value) -> Result<MergeResult, CprError> {
-    let empty = Map::new();
-    let record = match existing {
-        Value::Null => &empty,
-        Value::Object(map) => map,
-        other => {
-            return Err(CprError::invalid_input(
-                "invalid_record",
-                format!("mergePerson needs the existing record as an object (or null for a new one); got {}.", describe_type(other)),
-            ))
-        }
-    };
-    if record.len() > MAX_RECORD_FIELDS || depth_exceeds(existing, MAX_DEPTH) {
+/// `person` is a person as a lookup writes it, JSON `null` (or nothing) when none was found, or
+/// the lookup's `person_not_found` / `ambiguous_result` error.
+pub fn merge_person_text(record: &Map<String, Value>, person: &str, options: &ResolvedOptions) -> Result<MergeResult, CprError> {
+    if record.len() > MAX_RECORD_FIELDS {
         return Err(CprError::invalid_input("invalid_record", "The existing record is too large or too deeply nested to be a customer record."));
     }
-    let options = read_merge_options(options)?;
     for (_, name, _) in &options.fields {
         if let Some(v @ (Value::Object(_) | Value::Array(_))) = record.get(name.as_str()) {
             return Err(CprError::invalid_input(
@@ -640,7 +622,7 @@ pub fn merge_person_text(existing: &Value, person: &str, options: &Value) -> Res
         }
     }
     let invalid = |detail: String| {
-        CprError::invalid_input("invalid_person", format!("The person is not a person record from parseLookupResponse ({detail})."))
+        CprError::invalid_input("invalid_person", format!("The person is not a person record as a lookup gives it ({detail})."))
     };
     if person.len() > crate::json_input::MAX_JSON_BYTES {
         return Err(CprError::invalid_input(
@@ -657,100 +639,12 @@ pub fn merge_person_text(existing: &Value, person: &str, options: &Value) -> Res
             _ => {
                 return Err(CprError::invalid_input(
                     "invalid_person",
-                    "mergePerson takes a person from parseLookupResponse, null when none was found, or the lookup's \
+                    "The merge takes a person from a lookup, nothing when none was found, or the lookup's \
                      person_not_found or ambiguous_result error; other errors leave nothing to merge.",
                 ))
             }
         },
         PersonText::Person(person) => MergeSubject::Person(person),
     };
-    Ok(merge_person(record, subject, &options))
-}
-
-/// Read and check `{ fieldMap?, policies? }`.
-pub fn read_merge_options(options: &Value) -> Result<ResolvedOptions, CprError> {
-    ResolvedOptions::new(&merge_options_from_json(options)?)
-}
-
-/// Read `{ fieldMap?, policies? }` (null: the defaults) without checking the field names.
-pub fn merge_options_from_json(options: &Value) -> Result<MergeOptions, CprError> {
-    Ok(match options {
-        Value::Null => MergeOptions::default(),
-        Value::Object(map) => {
-            for key in map.keys() {
-                if key != "fieldMap" && key != "policies" {
-                    return Err(CprError::invalid_input(
-                        "invalid_merge_options",
-                        format!("\"{}\" is not a mergePerson option; the options are fieldMap and policies.", short(key)),
-                    ));
-                }
-            }
-            let field_map = match map.get("fieldMap") {
-                None | Some(Value::Null) => None,
-                Some(Value::Object(m)) => {
-                    let mut out = Vec::new();
-                    for (k, v) in m.iter().take(RECORD_FIELDS.len() * 4) {
-                        let name = match v {
-                            Value::Null => None,
-                            Value::String(s) => Some(s.clone()),
-                            other => {
-                                return Err(CprError::invalid_input(
-                                    "invalid_field_map",
-                                    format!("fieldMap.{} must be a field name (text) or null; got {}.", short(k), describe_type(other)),
-                                ))
-                            }
-                        };
-                        out.push((k.clone(), name));
-                    }
-                    if m.len() > RECORD_FIELDS.len() * 4 {
-                        return Err(CprError::invalid_input("invalid_field_map", "fieldMap has far more entries than there are record fields."));
-                    }
-                    Some(out)
-                }
-                Some(other) => {
-                    return Err(CprError::invalid_input(
-                        "invalid_field_map",
-                        format!("fieldMap must be an object such as {{ address: \"Address\" }}; got {}.", describe_type(other)),
-                    ))
-                }
-            };
-            let policies = match map.get("policies") {
-                None | Some(Value::Null) => None,
-                Some(Value::Object(m)) => {
-                    if m.len() > RECORD_FIELDS.len() * 4 {
-                        return Err(CprError::invalid_input("invalid_policies", "policies has far more entries than there are record fields."));
-                    }
-                    let mut out = Vec::new();
-                    for (k, v) in m {
-                        let policy = match v.as_str() {
-                            Some("always") => Policy::Always,
-                            Some("ifEmpty") => Policy::IfEmpty,
-                            Some("never") => Policy::Never,
-                            _ => {
-                                return Err(CprError::invalid_input(
-                                    "invalid_policies",
-                                    format!("policies.{} must be \"always\", \"ifEmpty\" or \"never\".", short(k)),
-                                ))
-                            }
-                        };
-                        out.push((k.clone(), policy));
-                    }
-                    Some(out)
-                }
-                Some(other) => {
-                    return Err(CprError::invalid_input(
-                        "invalid_policies",
-                        format!("policies must be an object such as {{ name: \"ifEmpty\" }}; got {}.", describe_type(other)),
-                    ))
-                }
-            };
-            MergeOptions { field_map, policies }
-        }
-        other => {
-            return Err(CprError::invalid_input(
-                "invalid_merge_options",
-                format!("mergePerson options must be an object (or omitted); got {}.", describe_type(other)),
-            ))
-        }
-    })
+    Ok(merge_person(record, subject, options))
 }

@@ -33,7 +33,7 @@ pub const REDACTED: &str = "[REDACTED]";
 pub const MAX_KNOWN_SECRETS: usize = 16;
 /// The longest known secret a caller may pass, in characters: as long as a setup's text fields.
 /// Its spellings, and the memory they take, grow with it.
-pub const MAX_KNOWN_SECRET_CHARS: usize = crate::setup::MAX_TEXT_CHARS;
+pub const MAX_KNOWN_SECRET_CHARS: usize = crate::json_input::MAX_TEXT_CHARS;
 
 /// Object keys whose values are secrets besides the names that mark secrets in text
 /// ([`patterns::SECRET_TEXT_NAMES`]), normalised: lowercase, without `_`, `-`, `%5F`, `%2D`.

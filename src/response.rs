@@ -34,7 +34,7 @@ const MAX_ERRORS: usize = 50;
 // Public shapes
 // ---------------------------------------------------------------------------------------------
 
-/// Options of `parseLookupResponse`.
+/// Options of reading a lookup's answer, as a host passes them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
@@ -527,29 +527,9 @@ fn shape_error(detail: &str) -> CprError {
 /// serde's messages quote the offending value, which may be a name or a number: keep only
 /// the kind of mistake and where it is.
 fn safe_serde_message(e: &serde_json::Error) -> String {
-    safe_message(&e.to_string())
+    crate::json_input::safe_message(&e.to_string())
 }
 
-/// A parser's message with every quoted value replaced by `"…"`.
-pub(crate) fn safe_message(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_quote = false;
-    for c in text.chars() {
-        match (c, in_quote) {
-            ('"' | '`', false) => {
-                in_quote = true;
-                out.push_str("\"…");
-            }
-            ('"' | '`', true) => {
-                in_quote = false;
-                out.push('"');
-            }
-            (_, true) => {}
-            (c, false) => out.push(c),
-        }
-    }
-    out
-}
 
 fn read_envelope(text: &str) -> Result<Envelope<'_>, CprError> {
     if text.len() > MAX_JSON_BYTES {
@@ -734,27 +714,6 @@ fn match_requested(result: &mut LookupResult, raw_persons: Vec<Node<'_>>, asked:
         }
     }
     result.persons = matched;
-}
-
-/// [`parse_lookup_response`] for untrusted input: the body as JSON text or an object, and
-/// `{ sectorType, cprNumbers? }`.
-pub fn parse_lookup_response_json(body: &Value, options: &Value) -> Result<LookupResult, CprError> {
-    let (sector, requested) = read_parse_options(options)?;
-    let body = match body {
-        Value::String(text) => LookupBody::Text(text),
-        other => LookupBody::Json(other),
-    };
-    parse_lookup_response(body, sector, requested.as_deref())
-}
-
-/// Read `{ sectorType, cprNumbers? }`.
-pub fn read_parse_options(options: &Value) -> Result<(SectorType, Option<Vec<CprNumber>>), CprError> {
-    let sector = crate::query::read_sector(options, "parseLookupResponse")?;
-    let requested = match options.get("cprNumbers") {
-        None | Some(Value::Null) => None,
-        some => Some(crate::query::read_numbers(some, crate::query::MAX_BATCH_LIMIT)?),
-    };
-    Ok((sector, requested))
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 //! from the service ("Fetch CPR Schema") replaces them. [`check_schema`] says how a schema
 //! differs from what the library selects.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +16,8 @@ use crate::environment::SectorType;
 use crate::error::CprError;
 use crate::fields::{FieldGroup, FieldSpec, GroupSet, PERSON_FIELDS};
 use crate::issue::{Issue, Severity};
-use crate::sdl::Definition;
+use crate::sdl::{Definition, FieldDef, InputValue};
+pub use crate::sdl::TypeRef;
 
 /// The modelled public-sector SDL (`schema/cpr-public-sector.graphql` without its comment
 /// lines, see `build.rs`), the default dialect for `sectorType: "public"`.
@@ -40,36 +42,6 @@ pub fn default_sdl(sector: SectorType) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // The schema model: just what dialect derivation and selection need.
 // ---------------------------------------------------------------------------------------------
-
-/// A field's or argument's type, reduced to its innermost named type and its wrappers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TypeRef {
-    pub name: String,
-    /// Some list wrapper is present (`[T]`, `[T!]!`, …).
-    pub list: bool,
-    /// The outermost wrapper is non-null.
-    pub non_null: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct InputValue {
-    pub name: String,
-    pub ty: TypeRef,
-    pub has_default: bool,
-}
-
-impl InputValue {
-    fn is_required(&self) -> bool {
-        self.ty.non_null && !self.has_default
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct FieldDef {
-    pub name: String,
-    pub ty: TypeRef,
-    pub args: Vec<InputValue>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -230,8 +202,6 @@ impl FilterForm {
     }
 }
 
-type RenderResult = Result<Arc<crate::query::Rendered>, CprError>;
-
 /// What queries for one sector must look like under one schema.
 #[derive(Debug)]
 pub struct Dialect {
@@ -244,8 +214,9 @@ pub struct Dialect {
     /// Warnings found while deriving the dialect (a renamed root field, `eq` only).
     pub warnings: Vec<Issue>,
     model: SchemaModel,
-    /// Query texts already rendered, per group set: the text does not depend on the numbers.
-    pub(crate) rendered: Mutex<Vec<(GroupSet, RenderResult)>>,
+    /// Unique per derivation: what the query module knows a dialect by when it keeps the texts
+    /// rendered for it.
+    pub(crate) id: usize,
 }
 
 impl Dialect {
@@ -277,26 +248,6 @@ impl Dialect {
             SectorType::Public => &PUBLIC,
         };
         cell.get_or_init(|| Dialect::from_sdl(default_sdl(sector), sector)).as_ref().map_err(Clone::clone)
-    }
-
-    /// The dialect of a caller's SDL, kept for the next call with the same text: a host
-    /// passes the same fetched schema with every lookup, and parsing it costs far more than a lookup.
-    pub fn cached(sdl: &str, sector: SectorType) -> Result<Arc<Dialect>, CprError> {
-        const KEEP: usize = 2;
-        static CACHE: Mutex<Vec<(SectorType, String, Arc<Dialect>)>> = Mutex::new(Vec::new());
-        if let Ok(cache) = CACHE.lock() {
-            if let Some((_, _, d)) = cache.iter().find(|(s, text, _)| *s == sector && text == sdl) {
-                return Ok(Arc::clone(d));
-            }
-        }
-        let dialect = Arc::new(Dialect::from_sdl(sdl, sector)?);
-        if let Ok(mut cache) = CACHE.lock() {
-            if cache.len() >= KEEP {
-                cache.remove(0);
-            }
-            cache.push((sector, sdl.to_string(), Arc::clone(&dialect)));
-        }
-        Ok(dialect)
     }
 
     /// Adapt the selection table to this schema for the given groups.
@@ -482,7 +433,9 @@ fn derive(model: SchemaModel, sector: SectorType) -> (Option<Dialect>, Vec<Issue
     }
     let warnings = issues.clone();
     let root_field = root.name.clone();
-    let dialect = Dialect { sector, root_field, nodes, person_type, filter, warnings, model, rendered: Mutex::new(Vec::new()) };
+    static DERIVED: AtomicUsize = AtomicUsize::new(0);
+    let id = DERIVED.fetch_add(1, Ordering::Relaxed);
+    let dialect = Dialect { sector, root_field, nodes, person_type, filter, warnings, model, id };
     (Some(dialect), issues)
 }
 
@@ -680,7 +633,7 @@ fn search(
 // The drift report
 // ---------------------------------------------------------------------------------------------
 
-/// Options of [`check_schema_json`].
+/// Options of a schema check as a host passes them (the sector of [`check_schema`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
@@ -753,39 +706,41 @@ pub fn check_schema(sdl: &str, sector: SectorType) -> DriftReport {
             return report;
         }
     };
-    let (dialect, issues) = derive(model, sector);
-    report.issues = issues;
-    if let Some(dialect) = dialect {
-        let selection = dialect.select(GroupSet::all());
-        report.root_field = Some(dialect.root_field.clone());
-        report.person_type = Some(dialect.person_type.clone());
-        report.filter = Some(dialect.filter.clone());
-        report.unused_fields = dialect
-            .model
-            .fields(&dialect.person_type)
-            .iter()
-            .filter(|f| !PERSON_FIELDS.iter().any(|s| s.name == f.name))
-            .map(|f| f.name.clone())
-            .chain(selection.report.unused)
-            .collect();
-        report.missing_fields = selection.report.missing;
-        report.missing_required = selection.report.missing_required;
-        report.issues.extend(selection.report.issues);
+    match derive(model, sector) {
+        (Some(dialect), _) => check_dialect(&dialect),
+        (None, issues) => {
+            report.issues = issues;
+            report.ok = !report.issues.iter().any(Issue::is_error);
+            report
+        }
     }
-    report.ok = !report.issues.iter().any(Issue::is_error);
-    report
 }
 
-/// [`check_schema`] for untrusted input: SDL text and `{ sectorType }`.
-pub fn check_schema_json(sdl: &serde_json::Value, options: &serde_json::Value) -> Result<DriftReport, CprError> {
-    let sector = crate::query::read_sector(options, "checkSchema")?;
-    let Some(text) = sdl.as_str() else {
-        return Err(CprError::invalid_input(
-            "invalid_schema",
-            format!("checkSchema needs the schema as SDL text; got {}.", crate::json_input::describe_type(sdl)),
-        ));
-    };
-    Ok(check_schema(text, sector))
+/// The drift report of a dialect already derived (a client's live schema): the same report as
+/// [`check_schema`] of its SDL, whose derivation warnings the dialect keeps.
+pub fn check_dialect(dialect: &Dialect) -> DriftReport {
+    let selection = dialect.select(GroupSet::all());
+    let unused_fields = dialect
+        .model
+        .fields(&dialect.person_type)
+        .iter()
+        .filter(|f| !PERSON_FIELDS.iter().any(|s| s.name == f.name))
+        .map(|f| f.name.clone())
+        .chain(selection.report.unused)
+        .collect();
+    let mut issues = dialect.warnings.clone();
+    issues.extend(selection.report.issues);
+    DriftReport {
+        ok: !issues.iter().any(Issue::is_error),
+        sector_type: dialect.sector,
+        root_field: Some(dialect.root_field.clone()),
+        person_type: Some(dialect.person_type.clone()),
+        filter: Some(dialect.filter.clone()),
+        missing_fields: selection.report.missing,
+        missing_required: selection.report.missing_required,
+        unused_fields,
+        issues,
+    }
 }
 
 #[cfg(test)]

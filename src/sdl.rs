@@ -9,7 +9,36 @@
 //! pasted into a schema) are skipped as balanced blocks. The first syntax error ends the read,
 //! with its byte position.
 
-use crate::schema::{FieldDef, InputValue, TypeRef};
+
+/// A field's or argument's type, reduced to its innermost named type and its wrappers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeRef {
+    pub name: String,
+    /// Some list wrapper is present (`[T]`, `[T!]!`, …).
+    pub list: bool,
+    /// The outermost wrapper is non-null.
+    pub non_null: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InputValue {
+    pub name: String,
+    pub ty: TypeRef,
+    pub has_default: bool,
+}
+
+impl InputValue {
+    pub(crate) fn is_required(&self) -> bool {
+        self.ty.non_null && !self.has_default
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FieldDef {
+    pub name: String,
+    pub ty: TypeRef,
+    pub args: Vec<InputValue>,
+}
 
 /// Tokens read from one text at most (a CPR schema has a few thousand).
 const TOKEN_LIMIT: usize = 1_000_000;

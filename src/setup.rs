@@ -13,8 +13,7 @@ use crate::issue::{Issue, Severity};
 use crate::json_input::describe_type;
 use crate::url::HttpUrl;
 
-/// Text fields longer than this are refused (a client id or secret is well under 200 chars).
-pub const MAX_TEXT_CHARS: usize = 4096;
+pub use crate::json_input::MAX_TEXT_CHARS;
 /// A PFX file larger than this is not a certificate.
 pub const MAX_CERTIFICATE_BYTES: usize = 256 * 1024;
 

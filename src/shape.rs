@@ -3,7 +3,7 @@
 //! the input where it needs no unescaping.
 //!
 //! Used for the CPR answer (`response.rs`, the hot path of every lookup) and for reading a
-//! person back in `mergePerson` (`person.rs`). A table per record type instead of derived
+//! person back for a merge (`person.rs`). A table per record type instead of derived
 //! structs keeps one copy of the reading code in the wasm module rather than one per type
 //! (and per way of reaching it). Unknown fields are skipped; a field read twice is an error.
 
@@ -12,7 +12,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::person::register_date;
+use crate::register_date::register_date;
 
 /// How a field is read.
 #[derive(Debug, Clone, Copy)]

@@ -4,7 +4,7 @@
 
 use datafordeler_cpr::client::lookup::LookupOutcome;
 use datafordeler_cpr::cpr::validate_cpr;
-use datafordeler_cpr::merge::merge_person_json;
+use datafordeler_cpr::wasm::args::merge_person_json;
 use serde_json::{json, Value};
 
 /// Every path in `value` that holds `null`.

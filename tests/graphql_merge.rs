@@ -6,7 +6,8 @@
 use datafordeler_cpr::cpr::CprNumber;
 use datafordeler_cpr::environment::SectorType;
 use datafordeler_cpr::issue::Severity;
-use datafordeler_cpr::merge::{merge_person, merge_person_json, MergeOptions, MergeSubject, ResolvedOptions, RECORD_FIELDS};
+use datafordeler_cpr::wasm::args::merge_person_json;
+use datafordeler_cpr::merge::{merge_person, MergeOptions, MergeSubject, ResolvedOptions, RECORD_FIELDS};
 use datafordeler_cpr::person::{
     Address, ContactAddress, Country, Death, Disappearance, Emigration, Guardianship, KnownStatus, Person, PersonName, PersonStatus,
     Protection,

@@ -7,7 +7,8 @@
 use datafordeler_cpr::cpr::CprNumber;
 use datafordeler_cpr::environment::SectorType;
 use datafordeler_cpr::person::{KnownStatus, Person, PersonStatus, RelationKind};
-use datafordeler_cpr::response::{parse_lookup_response, parse_lookup_response_json, LookupBody, LookupResult};
+use datafordeler_cpr::response::{parse_lookup_response, LookupBody, LookupResult};
+use datafordeler_cpr::wasm::args::parse_lookup_response_json;
 use serde_json::{json, Value};
 
 fn fixture(name: &str) -> String {

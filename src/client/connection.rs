@@ -162,8 +162,8 @@ impl Client {
     /// A query of the entity that looks nobody up: enough to show access without a (paid) lookup.
     fn probe_body(&self) -> Result<String, ClientError> {
         let probe = CprNumber::parse(PROBE_NUMBER).map_err(|_| ClientError::from_code(DiagnosisCode::UnexpectedStatus))?;
-        let schema = self.live_schema();
-        let options = QueryOptions { schema: schema.as_deref(), ..QueryOptions::default() };
+        let dialect = self.live_dialect();
+        let options = QueryOptions { dialect: dialect.as_deref(), ..QueryOptions::default() };
         let mut query = build_lookup_query(self.endpoints.sector_type, &[probe], &options)?;
         query.operation_name = "CprConnectionTest".to_string();
         query.query = query.query.replacen("CprPersonLookup", "CprConnectionTest", 1);

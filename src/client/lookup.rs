@@ -96,8 +96,8 @@ impl Client {
             let reason = report.issues.iter().find(|i| i.is_error()).map(|i| i.message.clone()).unwrap_or_default();
             ClientError::Invalid(CprError::invalid_input("invalid_cpr", format!("The CPR number is not valid: {reason}")))
         })?;
-        let schema = self.live_schema();
-        let query = build_lookup_query(self.endpoints.sector_type, std::slice::from_ref(&number), &QueryOptions { schema: schema.as_deref(), ..QueryOptions::default() })?;
+        let dialect = self.live_dialect();
+        let query = build_lookup_query(self.endpoints.sector_type, std::slice::from_ref(&number), &QueryOptions { dialect: dialect.as_deref(), ..QueryOptions::default() })?;
         let response = self.graphql(host, recorder, query.body()).await?;
         let result = parse_lookup_response(LookupBody::Text(&response.body), self.endpoints.sector_type, Some(std::slice::from_ref(&number)))
             .map_err(diagnosed)?;

@@ -12,9 +12,11 @@ pub mod transport;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::cell::RefCell;
+use std::rc::Rc;
 use thiserror::Error;
 
 use crate::diagnosis::{diagnose, Diagnosis, DiagnosisCode, Failure};
+use crate::schema::Dialect;
 use crate::endpoints::{resolve, ResolvedEndpoints};
 use crate::environment::AuthMethod;
 use crate::error::CprError;
@@ -120,8 +122,9 @@ pub struct Client {
     pub options: ClientOptions,
     retry: RetryPolicy,
     tokens: TokenCache<ClientError>,
-    /// A schema fetched from the service; queries follow it once present.
-    live_schema: RefCell<Option<String>>,
+    /// The dialect of a schema fetched from the service, parsed once when fetched; queries
+    /// follow it once present. `Rc`: the module runs on one thread.
+    live_dialect: RefCell<Option<Rc<Dialect>>>,
     /// Every token the client was given (the newest few dozen), so that no output shows one.
     held_tokens: RefCell<Vec<Secret>>,
     /// The merge field map and policies, checked once.
@@ -148,7 +151,7 @@ impl Client {
             ..RetryPolicy::default()
         };
         let merge = crate::merge::ResolvedOptions::new(&options.merge.clone().unwrap_or_default())?;
-        Ok(Client { setup, setup_issues: issues, endpoints, options, retry, tokens: TokenCache::default(), live_schema: RefCell::new(None), held_tokens: RefCell::new(Vec::new()), merge })
+        Ok(Client { setup, setup_issues: issues, endpoints, options, retry, tokens: TokenCache::default(), live_dialect: RefCell::new(None), held_tokens: RefCell::new(Vec::new()), merge })
     }
 
     /// The explanation why operations are refused, if they are.
@@ -180,8 +183,9 @@ impl Client {
         Ok(Recorder::new(self.setup.debug_mode, self.redaction(), host.now_ms()))
     }
 
-    pub fn live_schema(&self) -> Option<String> {
-        self.live_schema.borrow().clone()
+    /// The dialect of the fetched schema, if one was fetched.
+    pub fn live_dialect(&self) -> Option<Rc<Dialect>> {
+        self.live_dialect.borrow().clone()
     }
 
     /// A bearer token: cached, or fetched once for everyone waiting.
@@ -313,7 +317,8 @@ impl Client {
         .await
     }
 
-    /// "Fetch CPR Schema": download the SDL; later queries follow it.
+    /// "Fetch CPR Schema": download the SDL and adopt its dialect, parsed once here; later
+    /// queries follow it ([`Client::live_dialect`]). Gives the text.
     pub async fn fetch_schema<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<String, ClientError> {
         let request = crate::query::build_schema_request(&self.endpoints);
         let response = self
@@ -326,8 +331,8 @@ impl Client {
             .await?;
         let sdl = response.body;
         // A schema that does not parse is reported, not adopted.
-        crate::schema::Dialect::from_sdl(&sdl, self.endpoints.sector_type)?;
-        *self.live_schema.borrow_mut() = Some(sdl.clone());
+        let dialect = Dialect::from_sdl(&sdl, self.endpoints.sector_type)?;
+        *self.live_dialect.borrow_mut() = Some(Rc::new(dialect));
         Ok(sdl)
     }
 

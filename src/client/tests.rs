@@ -271,7 +271,15 @@ fn a_fetched_schema_is_adopted_only_when_it_parses() {
     let recorder = c.begin(&host).unwrap();
     let sdl = block_on(c.fetch_schema(&host, &recorder)).unwrap();
     assert!(sdl.contains("CPRCustom_PrivateSectorPerson"));
-    assert_eq!(c.live_schema().as_deref(), Some(sdl.as_str()));
+    let live = c.live_dialect().unwrap();
+    assert_eq!(live.root_field, "CPRCustom_PrivateSectorPerson");
+    // The drift report of the held dialect is the report of the text it came from.
+    assert_eq!(
+        serde_json::to_value(crate::schema::check_dialect(&live)).unwrap(),
+        serde_json::to_value(crate::schema::check_schema(&sdl, crate::environment::SectorType::Private)).unwrap()
+    );
+    // Parsed once: every query after the fetch uses the very same dialect.
+    assert!(std::rc::Rc::ptr_eq(&live, &c.live_dialect().unwrap()));
     let schema_request = host.sent.borrow().iter().find(|r| r.purpose == Purpose::Schema).cloned().unwrap();
     assert_eq!((schema_request.method, schema_request.url.as_str()), ("GET", "http://127.0.0.1:1/CPR/custom/PrivateSector/v2/schema"));
     assert!(schema_request.headers.iter().any(|(k, v)| k == "authorization" && v == "Bearer token-1"));
@@ -279,7 +287,7 @@ fn a_fetched_schema_is_adopted_only_when_it_parses() {
     let (c, host) = (client(json!({})), FakeHost::default());
     host.script(Purpose::Schema, vec![ok("this is not { graphql")]);
     assert!(block_on(c.fetch_schema(&host, &c.begin(&host).unwrap())).is_err());
-    assert_eq!(c.live_schema(), None);
+    assert!(c.live_dialect().is_none());
 }
 
 #[test]

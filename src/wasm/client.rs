@@ -238,7 +238,7 @@ fn client_options(value: &serde_json::Value) -> Result<ClientOptions, String> {
             for (k, v) in merge.iter().filter(|(k, _)| *k == "fieldMap" || *k == "policies") {
                 known.insert(k.clone(), v.clone());
             }
-            Some(crate::merge::merge_options_from_json(&Value::Object(known)).map_err(|e| format!("merge: {e}"))?)
+            Some(super::args::merge_options_from_json(&Value::Object(known)).map_err(|e| format!("merge: {e}"))?)
         }
         Some(_) => return Err("merge must be an object".into()),
     };
@@ -424,11 +424,14 @@ impl CprClient {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         self.run(&options, "checkSchema", |_, _| {}, |core, host, recorder| {
             Box::pin(async move {
-                let sdl = match core.live_schema() {
-                    Some(sdl) => sdl,
-                    None => core.fetch_schema(host, recorder).await?,
-                };
-                Ok(crate::schema::check_schema(&sdl, core.endpoints.sector_type))
+                if core.live_dialect().is_none() {
+                    core.fetch_schema(host, recorder).await?;
+                }
+                // A fetch that succeeds leaves a dialect; the text check covers the impossible rest.
+                Ok(match core.live_dialect() {
+                    Some(dialect) => crate::schema::check_dialect(&dialect),
+                    None => crate::schema::check_schema("", core.endpoints.sector_type),
+                })
             })
         })
     }

@@ -7,7 +7,8 @@ use wasm_bindgen::prelude::*;
 use super::convert::{js_or_text_to_json, js_to_json, to_js};
 use crate::cpr::CprValidation;
 use crate::error::CprError;
-use crate::diagnosis::{diagnose_json, Diagnosis, FailureInput};
+use super::args::diagnose_json;
+use crate::diagnosis::{Diagnosis, FailureInput};
 use crate::endpoints::{resolve_endpoints as resolve, ResolvedEndpoints};
 use crate::environment::{environment_table, EnvironmentInfo};
 use crate::issue::{Issue, Severity};
@@ -123,7 +124,7 @@ fn redact_options(json: &Value) -> Result<RedactOptions, CprError> {
 #[wasm_bindgen(js_name = buildSchemaRequest)]
 pub fn build_schema_request(setup: Ts<SetupInput>) -> Result<Ts<crate::query::SchemaRequest>, JsValue> {
     let value = js_or_text_to_json(&setup.js_value())?;
-    Ok(ts(&crate::query::build_schema_request_json(&value)?))
+    Ok(ts(&super::args::build_schema_request_json(&value)?))
 }
 
 /// The environment table: every environment with its hosts and where each is known from.

@@ -13,10 +13,11 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::CprError;
 use crate::json_input::parse_json_text;
-use crate::merge::{merge_person_text, MergeOptions, MergeResult};
-use crate::query::{build_lookup_query_json, LookupQuery, LookupQueryInput};
-use crate::response::{read_parse_options, LookupBody, LookupResult, ParseOptions};
-use crate::schema::{check_schema_json, DriftReport, SchemaCheckOptions};
+use super::args::{build_lookup_query_json, check_schema_json, merge_person_text, read_parse_options};
+use crate::merge::{MergeOptions, MergeResult};
+use crate::query::{LookupQuery, LookupQueryInput};
+use crate::response::{LookupBody, LookupResult, ParseOptions};
+use crate::schema::{DriftReport, SchemaCheckOptions};
 
 /// A JS value as JSON text (`undefined`, functions and symbols as `null`); `argument` names it
 /// in errors.
