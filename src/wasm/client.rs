@@ -140,8 +140,7 @@ pub(super) fn client_error(core: &Client, error: ClientError, debug: Option<&Deb
         ClientError::Invalid(e) => e.field(),
         ClientError::Failed(_) => None,
     };
-    let message = core.live_secrets().remove_from(&error.to_string()).into_owned();
-    let js = js_error(error.code(), &message, field);
+    let js = js_error(error.code(), &error.to_string(), field);
     if let Some(diagnosis) = error.to_diagnosis() {
         if let Ok(value) = emit(core, &diagnosis) {
             let _ = Reflect::set(&js, &JsValue::from_str("diagnosis"), &value);
