@@ -236,7 +236,5 @@ fn failed(index: usize, error: &ClientError) -> ItemResult {
 /// A parse failure as a diagnosis when its code is in the catalogue (malformed or unexpected answers).
 fn diagnosed(error: CprError) -> ClientError {
     let code = error.code().parse().unwrap_or(DiagnosisCode::MalformedResponse);
-    let mut diagnosis = Diagnosis::from_code(code);
-    diagnosis.detail = Some(error.to_string());
-    ClientError::Failed(Box::new(diagnosis))
+    ClientError::Failed(Box::new(super::detailed(code, &error)))
 }

@@ -56,11 +56,7 @@ impl ClientError {
     pub fn to_diagnosis(&self) -> Option<Diagnosis> {
         match self {
             ClientError::Failed(d) => Some((**d).clone()),
-            ClientError::Invalid(e) => e.code().parse().ok().map(|code| {
-                let mut diagnosis = Diagnosis::from_code(code);
-                diagnosis.detail = Some(e.to_string());
-                diagnosis
-            }),
+            ClientError::Invalid(e) => e.code().parse().ok().map(|code| detailed(code, e)),
         }
     }
     fn from_code(code: DiagnosisCode) -> ClientError {
@@ -336,6 +332,13 @@ impl Client {
         Ok(sdl)
     }
 
+}
+
+/// The catalogue's diagnosis for `code`, with an error's message as what this failure said.
+pub(crate) fn detailed(code: DiagnosisCode, error: &CprError) -> Diagnosis {
+    let mut diagnosis = Diagnosis::from_code(code);
+    diagnosis.detail = Some(error.to_string());
+    diagnosis
 }
 
 fn authorized(token: Option<&Secret>, content_type: &str, accept: &str) -> Vec<(String, String)> {
