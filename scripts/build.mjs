@@ -4,7 +4,7 @@
 //
 // Usage: node scripts/build.mjs [--debug]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync, statSync, existsSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync, statSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,10 +29,29 @@ function buildWasm({ crateFeatures = [], outName, targets, targetDir = join(root
     run('wasm-bindgen', [wasm, '--out-dir', outDir, '--out-name', outName, '--target', target]);
     // The package is ESM; the Node binding is CommonJS and says so for its own folder.
     writeFileSync(join(outDir, 'package.json'), JSON.stringify({ type: moduleType }) + '\n');
+    if (moduleType === 'commonjs') snippetsToCommonJs(join(outDir, 'snippets'));
     if (!debug) {
       optimize(join(outDir, `${outName}_bg.wasm`));
       minify(join(outDir, `${outName}.js`), moduleType === 'module');
     }
+  }
+}
+
+// wasm-bindgen copies the crate's JS snippets (src/wasm/*.js) as written, as ES modules, and
+// the CommonJS binding `require`s them: Node before 20.19 cannot require an ES module, so the
+// Node binding's copies are rewritten to CommonJS. The snippets export plain functions only.
+function snippetsToCommonJs(dir) {
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir, { recursive: true })) {
+    const file = join(dir, String(entry));
+    if (!file.endsWith('.js')) continue;
+    const names = [];
+    const body = readFileSync(file, 'utf8').replace(/^export function (\w+)/gm, (_, name) => {
+      names.push(name);
+      return `function ${name}`;
+    });
+    if (/^export /m.test(body)) throw new Error(`${file}: only \`export function\` can be rewritten to CommonJS`);
+    writeFileSync(file, `'use strict';\n${body}\nmodule.exports = { ${names.join(', ')} };\n`);
   }
 }
 

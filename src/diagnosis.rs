@@ -38,12 +38,16 @@ pub struct Failure {
     pub transport_error: Option<String>,
 }
 
-/// The TypeScript shape of a failure a host passes for diagnosis.
+/// A failure as a host passes it for diagnosis. Unknown keys are ignored (a host may pass an
+/// object it already has, with more in it); the known ones must have their declared types.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct FailureInput {
-    pub stage: Stage,
+    /// The step that failed; without it, the status and the body decide.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub stage: Option<Stage>,
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub status: Option<u16>,
     #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "Record<string, string> | [string, string][]"))]

@@ -62,7 +62,7 @@ pub const RECORD_FIELDS: &[RecordField] = &[
 /// Options of a merge, as a host passes them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MergeOptions {
     /// Record field names per canonical field (`name`, `address`, `address2`, `postCode`, `city`,
     /// `countryCode`, and the register facts `cprStatus`, `statusDate`, `birthDate`, `deathDate`,
@@ -610,6 +610,22 @@ const MAX_RECORD_FIELDS: usize = 10_000;
 /// `person` is a person as a lookup writes it, JSON `null` (or nothing) when none was found, or
 /// the lookup's `person_not_found` / `ambiguous_result` error.
 pub fn merge_person_text(record: &Map<String, Value>, person: &str, options: &ResolvedOptions) -> Result<MergeResult, CprError> {
+    let invalid = |detail: String| {
+        CprError::invalid_input("invalid_person", format!("The person is not a person record as a lookup gives it ({detail})."))
+    };
+    if person.len() > crate::json_input::MAX_JSON_BYTES {
+        return Err(CprError::invalid_input(
+            "input_too_large",
+            format!("The person is {} bytes of JSON; the limit is {}.", person.len(), crate::json_input::MAX_JSON_BYTES),
+        ));
+    }
+    merge_person_subject(record, person_from_text(person).map_err(invalid)?, options)
+}
+
+/// [`merge_person`] for what a caller gave where a person may be: a person, nothing (not
+/// found), or a lookup's error outcome by its code. The record is checked first: the fields CPR
+/// writes must hold text or be empty.
+pub fn merge_person_subject(record: &Map<String, Value>, person: PersonText, options: &ResolvedOptions) -> Result<MergeResult, CprError> {
     if record.len() > MAX_RECORD_FIELDS {
         return Err(CprError::invalid_input("invalid_record", "The existing record is too large or too deeply nested to be a customer record."));
     }
@@ -621,17 +637,7 @@ pub fn merge_person_text(record: &Map<String, Value>, person: &str, options: &Re
             ));
         }
     }
-    let invalid = |detail: String| {
-        CprError::invalid_input("invalid_person", format!("The person is not a person record as a lookup gives it ({detail})."))
-    };
-    if person.len() > crate::json_input::MAX_JSON_BYTES {
-        return Err(CprError::invalid_input(
-            "input_too_large",
-            format!("The person is {} bytes of JSON; the limit is {}.", person.len(), crate::json_input::MAX_JSON_BYTES),
-        ));
-    }
-    let parsed = person_from_text(person).map_err(invalid)?;
-    let subject = match &parsed {
+    let subject = match &person {
         PersonText::Nothing => MergeSubject::NotFound,
         PersonText::Outcome(code) => match code.as_str() {
             "person_not_found" => MergeSubject::NotFound,

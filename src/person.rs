@@ -618,7 +618,7 @@ fn read_relation(n: &Node<'_>) -> Read<Relation> {
 }
 
 /// What a merge was given where a person may be.
-pub(crate) enum PersonText {
+pub enum PersonText {
     Person(Box<Person>),
     /// `null`.
     Nothing,
@@ -660,7 +660,7 @@ fn read_person(n: &Node<'_>) -> Read<Person> {
 }
 
 /// Read a person (or `null`, or a lookup outcome) from JSON text.
-pub(crate) fn person_from_text(text: &str) -> Read<PersonText> {
+pub fn person_from_text(text: &str) -> Read<PersonText> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let node = RowVisitor(&PERSON_JSON).deserialize(&mut deserializer).and_then(|node| deserializer.end().map(|()| node));
     match node {

@@ -33,7 +33,7 @@ pub const MAX_BATCH_LIMIT: usize = 1000;
 /// boundary reads it leniently and calls [`build_lookup_query`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LookupQueryInput {
     pub sector_type: SectorType,
     /// CPR numbers as text, `DDMMYYSSSS` or `DDMMYY-SSSS`.

@@ -39,14 +39,30 @@ pub const MAX_KNOWN_SECRET_CHARS: usize = crate::json_input::MAX_TEXT_CHARS;
 /// ([`patterns::SECRET_TEXT_NAMES`]), normalised: lowercase, without `_`, `-`, `%5F`, `%2D`.
 const SECRET_KEYS_BESIDES_NAMES: &[&[u8]] = &[b"certificate", b"pfx", b"key", b"bearer", b"proxyauthorization", b"setcookie"];
 
-/// What a redaction hides besides what it always hides (credentials by name and shape).
-#[derive(Clone, PartialEq, Eq)]
+/// What a redaction hides besides what it always hides (credentials by name and shape). Also
+/// the options of `redact` as a host passes them (unknown keys are refused: a misspelt
+/// `secret` must not silently redact nothing).
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct RedactOptions {
-    /// Mask CPR numbers (default). Only a debug capture the caller keeps to itself may turn this off.
+    /// Mask CPR numbers as DDMMYY-xxxx (default true). Only a debug capture the caller keeps to
+    /// itself may turn this off.
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub mask_cpr: bool,
-    /// Exact values to remove wherever they appear, in any spelling (the setup's own secrets: a
-    /// server may echo them in free text, where no pattern can recognise them).
+    /// Exact values to remove wherever they appear, in any spelling (URL- or form-encoded,
+    /// JSON-escaped, base64): the setup's own secrets, which a server may echo in free text,
+    /// where no pattern can recognise them. At most 16, of at most 4096 characters.
+    #[serde(rename = "secrets")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub known_secrets: Vec<String>,
+}
+
+impl RedactOptions {
+    /// Whether the known secrets are within the limits (searching costs per secret).
+    pub fn within_limits(&self) -> bool {
+        self.known_secrets.len() <= MAX_KNOWN_SECRETS && self.known_secrets.iter().all(|s| s.chars().count() <= MAX_KNOWN_SECRET_CHARS)
+    }
 }
 
 impl Default for RedactOptions {

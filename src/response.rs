@@ -37,7 +37,7 @@ const MAX_ERRORS: usize = 50;
 /// Options of reading a lookup's answer, as a host passes them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ParseOptions {
     pub sector_type: SectorType,
     /// The numbers the query asked for, in the same order: with them, a number without a

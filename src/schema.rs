@@ -636,7 +636,7 @@ fn search(
 /// Options of a schema check as a host passes them (the sector of [`check_schema`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SchemaCheckOptions {
     pub sector_type: SectorType,
 }

@@ -73,7 +73,7 @@ impl From<CprError> for ClientError {
 /// Tuning of a client; every field has a sensible default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct ClientOptions {
     /// Per-request timeout.
     pub timeout_ms: u32,

@@ -1,133 +1,191 @@
-//! Readers of loosely typed JS arguments: they pick the options out of a JSON value as a JS
-//! caller passes it, say precisely what is wrong in the caller's terms (the function and option
-//! names of the JS API), and call the core's typed entry points. The core takes typed values
-//! only and names no JS function.
+//! The arguments of the JS API, after their one reading: each arrives as the Rust type that
+//! also declares it to TypeScript (read by its derived `Deserialize`, see `value.rs`), and is
+//! checked here in the caller's terms (the option names of the JS API) before the core's
+//! typed entry points are called. The core names no JS function and reads no JS value.
 //!
-//! Free of wasm-bindgen, so the native tests read arguments exactly as the exports do.
+//! Free of wasm-bindgen, so the native tests check arguments exactly as the exports do; their
+//! `*_json` forms read a `serde_json::Value` through the same derived `Deserialize`.
 
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::cpr::{validate_cpr, CprNumber};
-use crate::diagnosis::{diagnose, Diagnosis, Failure, Stage};
-use crate::environment::SectorType;
+use crate::diagnosis::{diagnose, Diagnosis, Failure, FailureInput};
 use crate::error::CprError;
-use crate::fields::FieldGroup;
-use crate::json_input::{depth_exceeds, describe_type, json_text, MAX_DEPTH};
-use crate::merge::{MergeOptions, MergeResult, Policy, ResolvedOptions, RECORD_FIELDS};
-use crate::query::{batch_too_large, build_lookup_query, build_schema_request, LookupQuery, QueryOptions, SchemaRequest, DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT};
-use crate::response::{parse_lookup_response, LookupBody, LookupResult};
-use crate::schema::{check_schema, Dialect, DriftReport};
+use crate::json_input::{depth_exceeds, json_text, MAX_DEPTH};
+use crate::merge::{MergeOptions, MergeResult, ResolvedOptions};
+use crate::person::PersonText;
+use crate::query::{batch_too_large, build_lookup_query, build_schema_request, LookupQuery, LookupQueryInput, QueryOptions, SchemaRequest, DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT};
+use crate::response::{parse_lookup_response, LookupBody, LookupResult, ParseOptions};
+use crate::schema::Dialect;
 
-/// Read `sectorType` from an options object.
-pub fn read_sector(options: &Value, function: &str) -> Result<SectorType, CprError> {
-    let invalid = |got: String| {
-        CprError::invalid_input(
-            "invalid_sector_type",
-            format!("{function} needs sectorType \"private\" or \"public\" (CPR Sector Type); got {got}."),
-        )
-    };
-    let Some(map) = options.as_object() else {
-        return Err(CprError::invalid_input(
-            "invalid_options",
-            format!("{function} needs an options object such as {{ sectorType: \"private\" }}; got {}.", describe_type(options)),
-        ));
-    };
-    match map.get("sectorType") {
-        Some(Value::String(s)) if s == "private" => Ok(SectorType::Private),
-        Some(Value::String(s)) if s == "public" => Ok(SectorType::Public),
-        Some(Value::String(_)) => Err(invalid("another value".into())),
-        None | Some(Value::Null) => Err(invalid("nothing".into())),
-        Some(other) => Err(invalid(describe_type(other).into())),
+/// An argument of the JS API, for messages and codes: `name` leads the path in messages
+/// (`options.timeoutMs: …`; empty for a function's only value: `The input …`), `code` is the
+/// code of a value of the wrong shape, and `field_codes` give finer codes by the first key of
+/// the path (`("fieldMap", "invalid_field_map")`).
+pub struct Argument {
+    pub name: &'static str,
+    pub code: &'static str,
+    pub field_codes: &'static [(&'static str, &'static str)],
+}
+
+impl Argument {
+    pub const fn new(name: &'static str, code: &'static str) -> Self {
+        Argument { name, code, field_codes: &[] }
+    }
+
+    pub const fn with_field_codes(self, field_codes: &'static [(&'static str, &'static str)]) -> Self {
+        Argument { field_codes, ..self }
+    }
+
+    /// `name.path`, either part possibly empty.
+    pub fn place(&self, path: &str) -> String {
+        match (self.name, path) {
+            (name, "") => name.to_string(),
+            ("", path) => path.to_string(),
+            (name, path) => format!("{name}.{path}"),
+        }
+    }
+
+    /// The error for a value that did not read as its type: `serde_message` is the
+    /// deserializer's message and `path` where it failed (`merge.policies.city`, or empty).
+    pub fn mistyped(&self, path: &str, serde_message: &str) -> CprError {
+        // A missing field is reported at its parent; its own code is the precise one.
+        let missing = serde_message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+        let first = match missing {
+            Some(field) if path.is_empty() => field,
+            _ => path.split(['.', '[']).next().unwrap_or_default(),
+        };
+        let code = self.field_codes.iter().find(|(key, _)| *key == first).map_or(self.code, |(_, code)| code);
+        let message = readable_serde_message(serde_message);
+        let message = match self.place(path).as_str() {
+            "" => format!("The input is not valid: {message}."),
+            place => format!("{place}: {message}."),
+        };
+        CprError::invalid_input(code, message)
     }
 }
 
-/// [`build_lookup_query`] for untrusted input: `{ sectorType, cprNumbers, schema?, fields?, maxBatch? }`.
+/// A deserializer's message made safe to show: the caller's value it quotes (the first quoted
+/// part of "invalid type: string \"…\"" or "unknown variant `…`") is replaced by `…`, since it
+/// may be a CPR number or a secret. Field names stay: they are the declared ones, or a key of
+/// the caller's shortened to 40 characters.
+pub fn readable_serde_message(message: &str) -> String {
+    let names_fields = ["unknown field", "missing field", "duplicate field"].iter().any(|p| message.starts_with(p));
+    let mut out = String::with_capacity(message.len());
+    let mut quote: Option<char> = None;
+    let mut quoted = 0usize;
+    let mut spans = 0usize;
+    for c in message.chars() {
+        match quote {
+            Some(q) if c == q => {
+                quote = None;
+                spans += 1;
+                out.push(c);
+            }
+            Some(_) => {
+                quoted += 1;
+                let hide = spans == 0 && !names_fields;
+                if hide {
+                    if quoted == 1 {
+                        out.push('…');
+                    }
+                } else if quoted <= 40 {
+                    out.push(c);
+                } else if quoted == 41 {
+                    out.push('…');
+                }
+            }
+            None => {
+                if c == '"' || c == '`' {
+                    quote = Some(c);
+                    quoted = 0;
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// Read a JSON value into an argument's type (native callers and tests): the same derived
+/// `Deserialize` as the JS path, with the same messages.
+pub fn from_json<T: DeserializeOwned>(value: &Value, argument: &Argument) -> Result<T, CprError> {
+    serde_path_to_error::deserialize(value).map_err(|e| argument.mistyped(&path_text(e.path()), &e.inner().to_string()))
+}
+
+/// A deserializer's path as the messages show it: `merge.policies.city`, `cprNumbers[1]`, or
+/// empty for the value itself.
+pub fn path_text(path: &serde_path_to_error::Path) -> String {
+    match path.to_string().as_str() {
+        "." => String::new(),
+        text => text.to_string(),
+    }
+}
+
+/// `buildLookupQuery`'s input.
+pub const LOOKUP_QUERY_INPUT: Argument = Argument::new("input", "invalid_options").with_field_codes(&[
+    ("sectorType", "invalid_sector_type"),
+    ("cprNumbers", "invalid_cpr_numbers"),
+    ("fields", "invalid_fields"),
+    ("maxBatch", "invalid_max_batch"),
+    ("schema", "invalid_schema"),
+]);
+/// `parseLookupResponse`'s options.
+pub const PARSE_OPTIONS: Argument =
+    Argument::new("options", "invalid_options").with_field_codes(&[("sectorType", "invalid_sector_type"), ("cprNumbers", "invalid_cpr_numbers")]);
+/// `checkSchema`'s options.
+pub const SCHEMA_CHECK_OPTIONS: Argument = Argument::new("options", "invalid_options").with_field_codes(&[("sectorType", "invalid_sector_type")]);
+/// `mergePerson`'s options (and a client's `merge` option).
+pub const MERGE_OPTIONS: Argument =
+    Argument::new("options", "invalid_merge_options").with_field_codes(&[("fieldMap", "invalid_field_map"), ("policies", "invalid_policies")]);
+/// `mergePerson`'s existing record (and a lookup's).
+pub const EXISTING_RECORD: Argument = Argument::new("existing", "invalid_record");
+/// `mergePerson`'s person.
+pub const PERSON: Argument = Argument::new("person", "invalid_person");
+/// `diagnose`'s failure.
+pub const FAILURE: Argument = Argument::new("failure", "invalid_failure");
+/// `redact`'s options.
+pub const REDACT_OPTIONS: Argument = Argument::new("options", "invalid_options");
+/// `redact`'s value: anything.
+pub const ANY_VALUE: Argument = Argument::new("", "invalid_input");
+/// A setup.
+pub const SETUP: Argument = Argument::new("", "invalid_setup");
+/// A client's options.
+pub const CLIENT_OPTIONS: Argument = Argument::new("options", "invalid_options");
+
+/// [`build_lookup_query`] for a caller's input: the numbers checked (masked in every message),
+/// the batch size and field groups applied, the schema read when given.
 ///
 /// ```
-/// use datafordeler_cpr::wasm::args::build_lookup_query_json;
+/// use datafordeler_cpr::wasm::args::{build_lookup_query_json};
 /// use serde_json::json;
 /// let err = build_lookup_query_json(&json!({"sectorType": "public", "cprNumbers": ["320170-1239"]})).unwrap_err();
 /// assert_eq!(err.code(), "invalid_cpr_number");
 /// assert!(err.to_string().contains("320170-xxxx"));
 /// assert!(!err.to_string().contains("1239"));
 /// ```
+pub fn build_lookup_query_input(input: &LookupQueryInput) -> Result<LookupQuery, CprError> {
+    let max_batch = match input.max_batch {
+        None => DEFAULT_MAX_BATCH,
+        Some(n) if (1..=MAX_BATCH_LIMIT as u32).contains(&n) => n as usize,
+        Some(_) => {
+            return Err(CprError::invalid_input("invalid_max_batch", format!("input.maxBatch must be a whole number from 1 to {MAX_BATCH_LIMIT}.")))
+        }
+    };
+    let numbers = read_numbers(&input.cpr_numbers, max_batch)?;
+    // Read after the numbers, so a bad number is reported before a bad schema.
+    let dialect = input.schema.as_deref().map(|sdl| Dialect::from_sdl(sdl, input.sector_type)).transpose()?;
+    build_lookup_query(input.sector_type, &numbers, &QueryOptions { dialect: dialect.as_ref(), fields: input.fields.as_deref(), max_batch })
+}
+
+/// [`build_lookup_query_input`] for input given as JSON.
 pub fn build_lookup_query_json(input: &Value) -> Result<LookupQuery, CprError> {
-    let sector = read_sector(input, "buildLookupQuery")?;
-    let map = input.as_object().ok_or_else(|| CprError::invalid_input("invalid_options", "buildLookupQuery needs an object."))?;
-    let max_batch = match map.get("maxBatch") {
-        None | Some(Value::Null) => DEFAULT_MAX_BATCH,
-        Some(v) => match v.as_u64().filter(|n| (1..=MAX_BATCH_LIMIT as u64).contains(n)) {
-            Some(n) => n as usize,
-            None => {
-                return Err(CprError::invalid_input(
-                    "invalid_max_batch",
-                    format!("maxBatch must be a whole number from 1 to {MAX_BATCH_LIMIT}."),
-                ))
-            }
-        },
-    };
-    let schema = match map.get("schema") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.as_str()),
-        Some(other) => {
-            return Err(CprError::invalid_input(
-                "invalid_schema",
-                format!("schema must be the SDL text of a fetched CPR schema; got {}.", describe_type(other)),
-            ))
-        }
-    };
-    let fields = match map.get("fields") {
-        None | Some(Value::Null) => None,
-        Some(Value::Array(items)) => {
-            if items.len() > FieldGroup::ALL.len() * 4 {
-                return Err(CprError::invalid_input("invalid_fields", "fields lists more groups than there are."));
-            }
-            let mut groups = Vec::with_capacity(items.len());
-            for item in items {
-                match item.as_str().and_then(FieldGroup::from_key) {
-                    Some(g) => groups.push(g),
-                    None => return Err(unknown_group(item)),
-                }
-            }
-            Some(groups)
-        }
-        Some(other) => {
-            return Err(CprError::invalid_input(
-                "invalid_fields",
-                format!("fields must be a list of field groups such as [\"name\", \"address\"]; got {}.", describe_type(other)),
-            ))
-        }
-    };
-    let numbers = read_numbers(map.get("cprNumbers"), max_batch)?;
-    // Parsed after the numbers are read, so a bad number is reported before a bad schema.
-    let dialect = schema.map(|sdl| Dialect::from_sdl(sdl, sector)).transpose()?;
-    build_lookup_query(sector, &numbers, &QueryOptions { dialect: dialect.as_ref(), fields: fields.as_deref(), max_batch })
+    build_lookup_query_input(&from_json(input, &LOOKUP_QUERY_INPUT)?)
 }
 
-fn unknown_group(item: &Value) -> CprError {
-    let known: Vec<&str> = FieldGroup::ALL.iter().map(|g| g.key()).collect();
-    let what = match item {
-        Value::String(_) => "an unknown group".to_string(),
-        other => describe_type(other).to_string(),
-    };
-    CprError::invalid_input("invalid_fields", format!("fields holds {what}; the groups are {}.", known.join(", ")))
-}
-
-/// Read and validate the numbers. Only masked forms ever appear in messages.
-pub fn read_numbers(value: Option<&Value>, max_batch: usize) -> Result<Vec<CprNumber>, CprError> {
-    let items: Vec<&Value> = match value {
-        None | Some(Value::Null) => {
-            return Err(CprError::invalid_input("no_cpr_numbers", "Give the CPR numbers to look up in cprNumbers, as a list of text."))
-        }
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(single @ Value::String(_)) => vec![single],
-        Some(other) => {
-            return Err(CprError::invalid_input(
-                "invalid_cpr_numbers",
-                format!("cprNumbers must be a list of CPR numbers as text; got {}.", describe_type(other)),
-            ))
-        }
-    };
+/// Check the numbers to look up. Only masked forms ever appear in messages.
+pub fn read_numbers(items: &[String], max_batch: usize) -> Result<Vec<CprNumber>, CprError> {
     if items.is_empty() {
         return Err(CprError::invalid_input("no_cpr_numbers", "cprNumbers is empty; give at least one CPR number."));
     }
@@ -137,18 +195,11 @@ pub fn read_numbers(value: Option<&Value>, max_batch: usize) -> Result<Vec<CprNu
     }
     let count = items.len();
     let mut numbers = Vec::with_capacity(count);
-    for (i, item) in items.into_iter().enumerate() {
-        let position = if count == 1 { "The CPR number".to_string() } else { format!("CPR number {} of {count}", i + 1) };
-        let Some(text) = item.as_str() else {
-            let hint = if item.is_number() { " (as a number it would lose its leading zeros)" } else { "" };
-            return Err(CprError::invalid_input(
-                "invalid_cpr_number",
-                format!("{position} must be text such as \"DDMMYY-SSSS\"; got {}{hint}.", describe_type(item)),
-            ));
-        };
+    for (i, text) in items.iter().enumerate() {
         match CprNumber::parse(text) {
             Ok(n) => numbers.push(n),
             Err(report) => {
+                let position = if count == 1 { "The CPR number".to_string() } else { format!("CPR number {} of {count}", i + 1) };
                 let report = if report.issues.is_empty() { Box::new(validate_cpr(text)) } else { report };
                 let why = report.issues.iter().find(|i| i.is_error()).map(|i| i.message.as_str()).unwrap_or("it is not a CPR number.");
                 let shown = report.masked.as_deref().map(|m| format!(" ({m})")).unwrap_or_default();
@@ -164,206 +215,61 @@ pub fn build_schema_request_json(setup: &Value) -> Result<SchemaRequest, CprErro
     crate::endpoints::resolve_endpoints(setup).map(|e| build_schema_request(&e))
 }
 
-/// [`parse_lookup_response`] for untrusted input: the body as JSON text or an object, and
-/// `{ sectorType, cprNumbers? }`.
+/// The numbers a lookup asked for, from `parseLookupResponse`'s options.
+pub fn requested_numbers(options: &ParseOptions) -> Result<Option<Vec<CprNumber>>, CprError> {
+    options.cpr_numbers.as_deref().map(|numbers| read_numbers(numbers, MAX_BATCH_LIMIT)).transpose()
+}
+
+/// [`parse_lookup_response`] for JSON input: the body as JSON text or a value, and the options.
 pub fn parse_lookup_response_json(body: &Value, options: &Value) -> Result<LookupResult, CprError> {
-    let (sector, requested) = read_parse_options(options)?;
+    let options: ParseOptions = from_json(options, &PARSE_OPTIONS)?;
+    let requested = requested_numbers(&options)?;
     let body = match body {
         Value::String(text) => LookupBody::Text(text),
         other => LookupBody::Json(other),
     };
-    parse_lookup_response(body, sector, requested.as_deref())
+    parse_lookup_response(body, options.sector_type, requested.as_deref())
 }
 
-/// Read `{ sectorType, cprNumbers? }`.
-pub fn read_parse_options(options: &Value) -> Result<(SectorType, Option<Vec<CprNumber>>), CprError> {
-    let sector = read_sector(options, "parseLookupResponse")?;
-    let requested = match options.get("cprNumbers") {
-        None | Some(Value::Null) => None,
-        some => Some(read_numbers(some, MAX_BATCH_LIMIT)?),
-    };
-    Ok((sector, requested))
-}
-
-/// [`check_schema`] for untrusted input: SDL text and `{ sectorType }`.
-pub fn check_schema_json(sdl: &Value, options: &Value) -> Result<DriftReport, CprError> {
-    let sector = read_sector(options, "checkSchema")?;
-    let Some(text) = sdl.as_str() else {
-        return Err(CprError::invalid_input(
-            "invalid_schema",
-            format!("checkSchema needs the schema as SDL text; got {}.", describe_type(sdl)),
-        ));
-    };
-    Ok(check_schema(text, sector))
-}
-
-/// [`merge_person`] for untrusted input.
-///
-/// `existing` is the record (an object, or null for a new one); `person` is a person from
-/// `parseLookupResponse`, `null` (or absent) when none was found, or the lookup's `person_not_found` /
-/// `ambiguous_result` error; `options` as [`MergeOptions`].
-pub fn merge_person_json(existing: &Value, person: &Value, options: &Value) -> Result<MergeResult, CprError> {
-    merge_person_text(existing, &json_text(person), options)
-}
-
-/// [`merge_person_json`] with the person as JSON text (a person crosses from JS as the text of
-/// `JSON.stringify`).
-pub fn merge_person_text(existing: &Value, person: &str, options: &Value) -> Result<MergeResult, CprError> {
-    let empty = Map::new();
-    let record = match existing {
-        Value::Null => &empty,
-        Value::Object(map) => map,
-        other => {
-            return Err(CprError::invalid_input(
-                "invalid_record",
-                format!("mergePerson needs the existing record as an object (or null for a new one); got {}.", describe_type(other)),
-            ))
+/// The existing record of a merge: an object, or nothing for a new one.
+pub fn check_record(existing: Option<&Map<String, Value>>) -> Result<(), CprError> {
+    match existing {
+        Some(record) if record.values().any(|v| depth_exceeds(v, MAX_DEPTH - 1)) => {
+            Err(CprError::invalid_input("invalid_record", "The existing record is too large or too deeply nested to be a customer record."))
         }
-    };
-    // Checked before the options are read, so a hostile record is refused first, as before.
-    if depth_exceeds(existing, MAX_DEPTH) {
-        return Err(CprError::invalid_input("invalid_record", "The existing record is too large or too deeply nested to be a customer record."));
+        _ => Ok(()),
     }
-    let options = read_merge_options(options)?;
-    crate::merge::merge_person_text(record, person, &options)
 }
 
-/// Read and check `{ fieldMap?, policies? }`.
-pub fn read_merge_options(options: &Value) -> Result<ResolvedOptions, CprError> {
-    ResolvedOptions::new(&merge_options_from_json(options)?)
+/// [`crate::merge::merge_person_subject`] for a caller's arguments, already read.
+pub fn merge_person_arguments(existing: Option<&Map<String, Value>>, person: PersonText, options: &MergeOptions) -> Result<MergeResult, CprError> {
+    check_record(existing)?;
+    // Checked before the person is used, as the record was.
+    let options = ResolvedOptions::new(options)?;
+    let empty = Map::new();
+    crate::merge::merge_person_subject(existing.unwrap_or(&empty), person, &options)
 }
 
-/// Read `{ fieldMap?, policies? }` (null: the defaults) without checking the field names.
-pub fn merge_options_from_json(options: &Value) -> Result<MergeOptions, CprError> {
-    Ok(match options {
-        Value::Null => MergeOptions::default(),
-        Value::Object(map) => {
-            for key in map.keys() {
-                if key != "fieldMap" && key != "policies" {
-                    return Err(CprError::invalid_input(
-                        "invalid_merge_options",
-                        format!("\"{}\" is not a mergePerson option; the options are fieldMap and policies.", shorten_key(key)),
-                    ));
-                }
-            }
-            let field_map = match map.get("fieldMap") {
-                None | Some(Value::Null) => None,
-                Some(Value::Object(m)) => {
-                    let mut out = Vec::new();
-                    for (k, v) in m.iter().take(RECORD_FIELDS.len() * 4) {
-                        let name = match v {
-                            Value::Null => None,
-                            Value::String(s) => Some(s.clone()),
-                            other => {
-                                return Err(CprError::invalid_input(
-                                    "invalid_field_map",
-                                    format!("fieldMap.{} must be a field name (text) or null; got {}.", shorten_key(k), describe_type(other)),
-                                ))
-                            }
-                        };
-                        out.push((k.clone(), name));
-                    }
-                    if m.len() > RECORD_FIELDS.len() * 4 {
-                        return Err(CprError::invalid_input("invalid_field_map", "fieldMap has far more entries than there are record fields."));
-                    }
-                    Some(out)
-                }
-                Some(other) => {
-                    return Err(CprError::invalid_input(
-                        "invalid_field_map",
-                        format!("fieldMap must be an object such as {{ address: \"Address\" }}; got {}.", describe_type(other)),
-                    ))
-                }
-            };
-            let policies = match map.get("policies") {
-                None | Some(Value::Null) => None,
-                Some(Value::Object(m)) => {
-                    if m.len() > RECORD_FIELDS.len() * 4 {
-                        return Err(CprError::invalid_input("invalid_policies", "policies has far more entries than there are record fields."));
-                    }
-                    let mut out = Vec::new();
-                    for (k, v) in m {
-                        let policy = match v.as_str() {
-                            Some("always") => Policy::Always,
-                            Some("ifEmpty") => Policy::IfEmpty,
-                            Some("never") => Policy::Never,
-                            _ => {
-                                return Err(CprError::invalid_input(
-                                    "invalid_policies",
-                                    format!("policies.{} must be \"always\", \"ifEmpty\" or \"never\".", shorten_key(k)),
-                                ))
-                            }
-                        };
-                        out.push((k.clone(), policy));
-                    }
-                    Some(out)
-                }
-                Some(other) => {
-                    return Err(CprError::invalid_input(
-                        "invalid_policies",
-                        format!("policies must be an object such as {{ name: \"ifEmpty\" }}; got {}.", describe_type(other)),
-                    ))
-                }
-            };
-            MergeOptions { field_map, policies }
-        }
-        other => {
-            return Err(CprError::invalid_input(
-                "invalid_merge_options",
-                format!("mergePerson options must be an object (or omitted); got {}.", describe_type(other)),
-            ))
-        }
-    })
+/// A merge for JSON input (native callers and tests): `existing` an object or null, `person` a
+/// person, null, or a lookup's error outcome, `options` as [`MergeOptions`] (null: defaults).
+pub fn merge_person_json(existing: &Value, person: &Value, options: &Value) -> Result<MergeResult, CprError> {
+    let existing: Option<Map<String, Value>> = from_json(existing, &EXISTING_RECORD)?;
+    let options: Option<MergeOptions> = from_json(options, &MERGE_OPTIONS)?;
+    let person = crate::person::person_from_text(&json_text(person))
+        .map_err(|detail| CprError::invalid_input("invalid_person", format!("The person is not a person record as a lookup gives it ({detail}).")))?;
+    merge_person_arguments(existing.as_ref(), person, &options.unwrap_or_default())
 }
 
-/// Read a failure from any JSON value (what a host passes to `diagnose`).
-pub fn failure_from_json(value: &Value) -> Result<Failure, CprError> {
-    let map = value.as_object().ok_or_else(|| {
-        CprError::invalid_input(
-            "invalid_failure",
-            format!("diagnose needs an object such as {{ stage: \"graphql\", status: 401 }}; got {}.", describe_type(value)),
-        )
-    })?;
-    let stage = match map.get("stage") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(match s.as_str() {
-            "token" => Stage::Token,
-            "graphql" => Stage::Graphql,
-            "schema" => Stage::Schema,
-            _ => {
-                return Err(CprError::invalid_input(
-                    "invalid_failure",
-                    "failure.stage must be \"token\", \"graphql\" or \"schema\".",
-                ))
-            }
-        }),
-        Some(other) => {
-            return Err(CprError::invalid_input(
-                "invalid_failure",
-                format!("failure.stage must be text; got {}.", describe_type(other)),
-            ))
-        }
-    };
-    let status = match map.get("status") {
-        None | Some(Value::Null) => None,
-        Some(v) => match v.as_u64().and_then(|n| u16::try_from(n).ok()).filter(|n| (100..=599).contains(n)) {
-            Some(n) => Some(n),
-            None => {
-                return Err(CprError::invalid_input(
-                    "invalid_failure",
-                    "failure.status must be an HTTP status number from 100 to 599.",
-                ))
-            }
-        },
-    };
+/// A failure as `diagnose` takes it, in the core's terms. Headers may be an object or a list
+/// of pairs (entries that are not text are skipped); a body given as a value is written as JSON.
+pub fn failure_from_input(input: FailureInput) -> Result<Failure, CprError> {
+    if input.status.is_some_and(|s| !(100..=599).contains(&s)) {
+        return Err(CprError::invalid_input("invalid_failure", "failure.status must be an HTTP status number from 100 to 599."));
+    }
     let mut headers = Vec::new();
-    match map.get("headers") {
+    match input.headers {
         Some(Value::Object(h)) => {
-            for (k, v) in h {
-                if let Some(s) = v.as_str() {
-                    headers.push((k.clone(), s.to_string()));
-                }
-            }
+            headers.extend(h.into_iter().filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_string()))));
         }
         Some(Value::Array(pairs)) => {
             for pair in pairs {
@@ -374,14 +280,14 @@ pub fn failure_from_json(value: &Value) -> Result<Failure, CprError> {
         }
         _ => {}
     }
-    let body = match map.get("body") {
+    let body = match input.body {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(other) => Some(crate::json_input::json_text(other)),
+        Some(Value::String(s)) => Some(s),
+        Some(other) => Some(json_text(&other)),
     };
-    let transport_error = match map.get("transportError") {
+    let transport_error = match input.transport_error {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::String(s)) => Some(s),
         Some(Value::Object(o)) => Some(
             ["name", "code", "message", "cause"]
                 .iter()
@@ -393,9 +299,9 @@ pub fn failure_from_json(value: &Value) -> Result<Failure, CprError> {
                 .collect::<Vec<_>>()
                 .join(": "),
         ),
-        Some(other) => Some(crate::json_input::json_text(other)),
+        Some(other) => Some(json_text(&other)),
     };
-    Ok(Failure { stage, status, headers, body, transport_error })
+    Ok(Failure { stage: input.stage, status: input.status, headers, body, transport_error })
 }
 
 /// Diagnose a failure given as JSON.
@@ -413,15 +319,5 @@ pub fn failure_from_json(value: &Value) -> Result<Failure, CprError> {
 /// # Ok::<(), datafordeler_cpr::error::CprError>(())
 /// ```
 pub fn diagnose_json(value: &Value) -> Result<Diagnosis, CprError> {
-    failure_from_json(value).map(|f| diagnose(&f))
+    failure_from_input(from_json(value, &FAILURE)?).map(|f| diagnose(&f))
 }
-
-/// A key of the caller's, shortened for a message.
-fn shorten_key(text: &str) -> String {
-    if text.chars().count() > 40 {
-        text.chars().take(40).chain(std::iter::once('…')).collect()
-    } else {
-        text.to_string()
-    }
-}
-

@@ -1,25 +1,29 @@
 //! The certificate check for JS (feature `certificate-inspection`): built only into the separate
 //! wasm module in `pkg/cert`, which the setup page loads when a PFX file is chosen.
 
-use js_sys::Reflect;
+use serde::Deserialize;
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
-use super::convert::{js_error, to_js, UNREADABLE};
+use super::args::Argument;
 use super::read;
+use super::value::{from_js, js_error, to_js};
 use crate::certificate::{inspect_pfx, CertificateReport, InspectOptions, DEFAULT_WARN_DAYS, MAX_PFX_BYTES};
 
-#[wasm_bindgen(typescript_custom_section)]
-const CERTIFICATE_TYPES: &'static str = r#"
-/** Options of `inspectCertificate`. */
-export interface InspectCertificateOptions {
-    /** "Now" in milliseconds since the epoch (default: the host's clock). */
-    now?: number;
-    /** Warn this many days before the certificate expires (default 30). */
-    warnDays?: number;
+/// Options of `inspectCertificate`.
+#[derive(Debug, Default, Deserialize, tsify::Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InspectCertificateOptions {
+    /// "Now" in milliseconds since the epoch (default: the host's clock).
+    #[tsify(optional)]
+    pub now: Option<f64>,
+    /// Warn this many days before the certificate expires (default 30).
+    #[tsify(optional)]
+    pub warn_days: Option<f64>,
 }
-"#;
+
+const INSPECT_OPTIONS: Argument = Argument::new("options", "invalid_options");
 
 /// Open a PFX (PKCS#12) file with its password and describe the client certificate: subject,
 /// SHA-1 thumbprint and SHA-256 fingerprint, validity, private key, expiry warnings. Throws a
@@ -62,25 +66,13 @@ fn pfx_bytes(value: &JsValue) -> Result<Zeroizing<Vec<u8>>, JsValue> {
 }
 
 fn inspect_options(options: JsValue) -> Result<InspectOptions, JsValue> {
-    let number = |name: &str| -> Result<Option<f64>, JsValue> {
-        if options.is_undefined() || options.is_null() {
-            return Ok(None);
-        }
-        if !options.is_object() {
-            return Err(js_error("invalid_options", "The options must be an object, e.g. { warnDays: 30 }.", None));
-        }
-        let value = Reflect::get(&options, &JsValue::from_str(name)).map_err(|_| {
-            js_error("unreadable_input", &format!("options.{name} {UNREADABLE}"), None)
-        })?;
-        if value.is_undefined() || value.is_null() {
-            return Ok(None);
-        }
-        match value.as_f64() {
-            Some(n) if n.is_finite() && n.abs() < 1e15 => Ok(Some(n)),
-            _ => Err(js_error("invalid_options", &format!("options.{name} must be a finite number."), None)),
-        }
+    let options: Option<InspectCertificateOptions> = from_js(&options, &INSPECT_OPTIONS)?;
+    let options = options.unwrap_or_default();
+    let finite = |name: &str, value: Option<f64>| match value {
+        Some(n) if !(n.is_finite() && n.abs() < 1e15) => Err(js_error("invalid_options", &format!("options.{name} must be a finite number."), None)),
+        _ => Ok(value),
     };
-    let now_ms = number("now")?.unwrap_or_else(js_sys::Date::now);
-    let warn_days = number("warnDays")?.map_or(DEFAULT_WARN_DAYS, |d| d.max(0.0) as i64);
+    let now_ms = finite("now", options.now)?.unwrap_or_else(js_sys::Date::now);
+    let warn_days = finite("warnDays", options.warn_days)?.map_or(DEFAULT_WARN_DAYS, |d| d.max(0.0) as i64);
     Ok(InspectOptions { now_unix_seconds: (now_ms / 1000.0).floor() as i64, warn_days })
 }

@@ -9,9 +9,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
-use super::convert::{js_error, js_or_text_to_json, js_to_json, to_js, UNREADABLE};
+use super::args::{CLIENT_OPTIONS, EXISTING_RECORD};
+use super::exports::setup_value;
 use super::host::JsHost;
 use super::read;
+use super::value::{from_js, js_error, to_js, UNREADABLE};
 use crate::client::debug::DebugCapture;
 use crate::client::lookup::{BatchItem, LookupOutcome};
 use crate::client::{capture, Client, ClientError, ClientOptions};
@@ -124,12 +126,7 @@ fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, CprError> {
 /// A value the client hands back, as a plain JS value: through the client's one exit
 /// ([`Client::emit`]), which removes every live secret.
 pub(super) fn emit<T: Serialize + ?Sized>(core: &Client, value: &T) -> Result<JsValue, JsValue> {
-    parse_emitted(core.emit(value))
-}
-
-/// The type-independent half of [`emit`] (one copy in the module, not one per output type).
-fn parse_emitted(text: Result<String, CprError>) -> Result<JsValue, JsValue> {
-    js_sys::JSON::parse(&text?)
+    super::value::value_to_js(core.emit(value)?)
 }
 
 /// A failed operation as a JS Error: `code`, `message`, and the `diagnosis` and `debug` capture,
@@ -159,11 +156,8 @@ fn batch_item(cpr: &JsValue, existing: &JsValue) -> Result<BatchItem, CprError> 
     let cpr = cpr
         .as_string()
         .ok_or_else(|| CprError::invalid_input("invalid_cpr", "The CPR number must be text, e.g. \"010170-1239\"."))?;
-    let existing = match js_to_json(existing).map_err(|e| e.within("existing"))? {
-        serde_json::Value::Null => None,
-        serde_json::Value::Object(map) => Some(map),
-        _ => return Err(CprError::invalid_input("invalid_record", "The existing record must be an object (or null).")),
-    };
+    let existing: Option<serde_json::Map<String, serde_json::Value>> = from_js(existing, &EXISTING_RECORD)?;
+    super::args::check_record(existing.as_ref())?;
     Ok(BatchItem { cpr, existing })
 }
 
@@ -193,55 +187,6 @@ fn batch_items(items: &JsValue) -> Result<Vec<BatchItem>, CprError> {
         batch.push(batch_item(&cpr, &existing)?);
     }
     Ok(batch)
-}
-
-/// Read `Partial<ClientOptions>` (null: the defaults). Read by hand from the converted value
-/// with the same rules as the type's serde form (unknown fields ignored, wrong types refused):
-/// a derived reader would add a second copy of the JSON reading code to the wasm module.
-fn client_options(value: &serde_json::Value) -> Result<ClientOptions, String> {
-    use serde_json::Value;
-    let mut options = ClientOptions::default();
-    let map = match value {
-        Value::Null => return Ok(options),
-        Value::Object(map) => map,
-        _ => return Err("they must be an object".into()),
-    };
-    let whole = |key: &str, target: &mut u32| -> Result<(), String> {
-        match map.get(key) {
-            None => Ok(()),
-            Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
-                Some(n) => {
-                    *target = n;
-                    Ok(())
-                }
-                None => Err(format!("{key} must be a whole number of at least 0")),
-            },
-        }
-    };
-    whole("timeoutMs", &mut options.timeout_ms)?;
-    whole("maxAttempts", &mut options.max_attempts)?;
-    whole("retryBaseDelayMs", &mut options.retry_base_delay_ms)?;
-    whole("retryMaxDelayMs", &mut options.retry_max_delay_ms)?;
-    whole("maxResponseBytes", &mut options.max_response_bytes)?;
-    if let Some(v) = map.get("tokenRefreshMarginSeconds") {
-        options.token_refresh_margin_seconds = v.as_f64().ok_or("tokenRefreshMarginSeconds must be a number")?;
-    }
-    if let Some(v) = map.get("debugKeepCprNumbers") {
-        options.debug_keep_cpr_numbers = v.as_bool().ok_or("debugKeepCprNumbers must be true or false")?;
-    }
-    options.merge = match map.get("merge") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(merge)) => {
-            // Only the two merge options are read; other keys are ignored, as for every option.
-            let mut known = serde_json::Map::new();
-            for (k, v) in merge.iter().filter(|(k, _)| *k == "fieldMap" || *k == "policies") {
-                known.insert(k.clone(), v.clone());
-            }
-            Some(super::args::merge_options_from_json(&Value::Object(known)).map_err(|e| format!("merge: {e}"))?)
-        }
-        Some(_) => return Err("merge must be an object".into()),
-    };
-    Ok(options)
 }
 
 impl CprClient {
@@ -308,10 +253,9 @@ impl CprClient {
     ) -> Result<CprClient, JsValue> {
         let host = host.unwrap_or(JsValue::UNDEFINED);
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        let setup_json = js_or_text_to_json(&setup.js_value())?;
-        let options = client_options(&js_to_json(&options).map_err(|e| e.within("options"))?)
-            .map_err(|e| CprError::invalid_input("invalid_options", format!("The client options are not valid: {e}.")))?;
-        let core = Client::new(&setup_json, options)?;
+        let setup_json = setup_value(&setup.js_value())?;
+        let options: Option<ClientOptions> = from_js(&options, &CLIENT_OPTIONS)?;
+        let core = Client::new(&setup_json, options.unwrap_or_default())?;
         let fetch = function_field(&host, "host", "fetch", "invalid_host")?;
         let on_debug = function_field(&host, "host", "onDebug", "invalid_host")?;
         if core.endpoints.auth_method == AuthMethod::Certificate && fetch.is_none() && js_sys::global().dyn_ref::<web_sys::Window>().is_some() {

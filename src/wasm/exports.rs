@@ -4,15 +4,16 @@ use serde_json::Value;
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{js_or_text_to_json, js_to_json, to_js};
+use super::args::{failure_from_input, ANY_VALUE, FAILURE, REDACT_OPTIONS, SETUP};
+use super::value::{from_js, js_to_value, plain_or_refusal, to_js};
 use crate::cpr::CprValidation;
-use crate::error::CprError;
-use super::args::diagnose_json;
-use crate::diagnosis::{Diagnosis, FailureInput};
+use crate::diagnosis::{diagnose as diagnose_failure, Diagnosis, FailureInput};
 use crate::endpoints::{resolve_endpoints as resolve, ResolvedEndpoints};
 use crate::environment::{environment_table, EnvironmentInfo};
+use crate::error::CprError;
 use crate::issue::{Issue, Severity};
-use crate::redact::{redact_with, RedactOptions, MAX_KNOWN_SECRETS, MAX_KNOWN_SECRET_CHARS};
+use crate::json_input::parse_json_text;
+use crate::redact::{redact_with, RedactOptions};
 use crate::setup::{setup_field_table, validate_setup as validate, SetupFieldInfo, SetupInput, SetupReport};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -32,20 +33,20 @@ export type PersonStatus = KnownStatus | (string & {});
 /** CPR's protection type: the ones the library acts on, or another the register names. */
 export type ProtectionKind = "navne_og_adressebeskyttelse" | "markedsfoeringsbeskyttelse" | (string & {});
 
-/** Options of `redact`. */
-export interface RedactOptions {
-    /** Mask CPR numbers as DDMMYY-xxxx (default true). */
-    maskCpr?: boolean;
-    /** Exact secret values (e.g. the setup's client secret) to remove wherever they appear, in any
-     *  spelling (URL- or form-encoded, JSON-escaped, base64); at most 16, of at most 4096 characters. */
-    secrets?: string[];
-}
 "#;
 
 /// Wrap a serializable result for JS. Serializing the library's own types cannot fail; if it
 /// ever did, JS receives `null` rather than a trap.
 fn ts<T: tsify::Tsify + serde::Serialize>(value: &T) -> Ts<T> {
     Ts::new_unchecked(to_js(value).unwrap_or(JsValue::NULL))
+}
+
+/// A setup as the core reads it: an object, or JSON text (which is parsed as text).
+pub(super) fn setup_value(setup: &JsValue) -> Result<Value, CprError> {
+    match setup.as_string() {
+        Some(text) => parse_json_text(&text).map_err(|e| CprError::invalid_input(e.code(), format!("The setup cannot be used: {e}."))),
+        None => from_js(setup, &SETUP),
+    }
 }
 
 /// Validate a CPR number (`DDMMYYSSSS` or `DDMMYY-SSSS`). Never throws.
@@ -65,17 +66,26 @@ pub fn validate_cpr(#[wasm_bindgen(unchecked_param_type = "string")] text: JsVal
 /// Validate a setup (an object, or JSON text). Never throws: every problem is an issue.
 #[wasm_bindgen(js_name = validateSetup)]
 pub fn validate_setup(setup: Ts<SetupInput>) -> Ts<SetupReport> {
-    let report = match js_or_text_to_json(&setup.js_value()) {
+    let setup = setup.js_value();
+    let value = match setup.as_string() {
+        Some(_) => setup_value(&setup),
+        None => match plain_or_refusal(&setup) {
+            // A plain copy is JSON data: reading it as a JSON value cannot fail.
+            Ok(copy) => js_to_value(copy).map_err(|e| CprError::invalid_input("invalid_setup", e)),
+            Err(refusal) => {
+                let field = refusal.field();
+                let message = match (field.as_str(), crate::setup::field(&field)) {
+                    ("", _) => format!("The setup {}", refusal.problem),
+                    (_, Some(f)) => format!("{} {}", f.label, refusal.problem),
+                    (path, None) => format!("{path} {}", refusal.problem),
+                };
+                return ts(&SetupReport { ok: false, issues: vec![Issue::new(&field, refusal.code, Severity::Error, message)] });
+            }
+        },
+    };
+    let report = match value {
         Ok(value) => validate(&value),
-        Err(e) => {
-            let field = e.field();
-            let message = match (field.as_str(), crate::setup::field(&field)) {
-                ("", _) => e.sentence(),
-                (_, Some(f)) => format!("{} {}", f.label, e.message),
-                (path, None) => format!("{path} {}", e.message),
-            };
-            SetupReport { ok: false, issues: vec![Issue::new(&field, e.code, Severity::Error, message)] }
-        }
+        Err(e) => SetupReport { ok: false, issues: vec![Issue::new("", e.code(), Severity::Error, e.to_string())] },
     };
     ts(&report)
 }
@@ -83,15 +93,14 @@ pub fn validate_setup(setup: Ts<SetupInput>) -> Ts<SetupReport> {
 /// Resolve the URLs a setup calls. Throws a `CprError` when the setup cannot say.
 #[wasm_bindgen(js_name = resolveEndpoints)]
 pub fn resolve_endpoints(setup: Ts<SetupInput>) -> Result<Ts<ResolvedEndpoints>, JsValue> {
-    let value = js_or_text_to_json(&setup.js_value())?;
-    Ok(ts(&resolve(&value)?))
+    Ok(ts(&resolve(&setup_value(&setup.js_value())?)?))
 }
 
 /// Diagnose a failed call: what went wrong, how to fix it, whether to retry.
 #[wasm_bindgen]
 pub fn diagnose(failure: Ts<FailureInput>) -> Result<Ts<Diagnosis>, JsValue> {
-    let value = js_to_json(&failure.js_value())?;
-    Ok(ts(&diagnose_json(&value)?))
+    let failure = failure_from_input(from_js(&failure.js_value(), &FAILURE)?)?;
+    Ok(ts(&diagnose_failure(&failure)))
 }
 
 /// A deep copy of any value, safe for logs: secrets redacted, CPR numbers masked.
@@ -100,31 +109,20 @@ pub fn redact(
     #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "RedactOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let options = options.unwrap_or(JsValue::UNDEFINED);
-    let options = redact_options(&js_to_json(&options).map_err(|e| e.within("options"))?)?;
-    let value = js_to_json(&value)?;
-    to_js(&redact_with(&value, &options))
-}
-
-fn redact_options(json: &Value) -> Result<RedactOptions, CprError> {
-    let mask_cpr = !matches!(json.get("maskCpr"), Some(Value::Bool(false)));
-    let known_secrets = match json.get("secrets") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
-        Some(_) => return Err(CprError::invalid_input("invalid_options", "redact options.secrets must be a list of text values.")),
-    };
-    if known_secrets.len() > MAX_KNOWN_SECRETS || known_secrets.iter().any(|s| s.chars().count() > MAX_KNOWN_SECRET_CHARS) {
-        return Err(CprError::invalid_input("invalid_options", "redact options.secrets may list at most 16 values of at most 4096 characters each."));
+    let options: Option<RedactOptions> = from_js(&options.unwrap_or(JsValue::UNDEFINED), &REDACT_OPTIONS)?;
+    let options = options.unwrap_or_default();
+    if !options.within_limits() {
+        return Err(CprError::invalid_input("invalid_options", "options.secrets may list at most 16 values of at most 4096 characters each.").into());
     }
-    Ok(RedactOptions { mask_cpr, known_secrets })
+    let value: Value = from_js(&value, &ANY_VALUE)?;
+    to_js(&redact_with(&value, &options))
 }
 
 /// The "Fetch CPR Schema" request for a setup (`GET <graphql url>/schema`), for hosts that do
 /// their own HTTP; add the bearer token.
 #[wasm_bindgen(js_name = buildSchemaRequest)]
 pub fn build_schema_request(setup: Ts<SetupInput>) -> Result<Ts<crate::query::SchemaRequest>, JsValue> {
-    let value = js_or_text_to_json(&setup.js_value())?;
-    Ok(ts(&super::args::build_schema_request_json(&value)?))
+    Ok(ts(&super::args::build_schema_request_json(&setup_value(&setup.js_value())?)?))
 }
 
 /// The environment table: every environment with its hosts and where each is known from.

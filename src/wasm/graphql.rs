@@ -1,55 +1,27 @@
 //! The GraphQL layer's functions, exported to JS under their contract names: `checkSchema`,
-//! `buildLookupQuery`, `parseLookupResponse`, `mergePerson`.
-//!
-//! These run once per person looked up, so values cross the boundary as JSON text: the
-//! engine's own `JSON.stringify` / `JSON.parse` and serde_json's typed parsing are many times
-//! faster than visiting objects key by key from wasm. The text is still untrusted: it is read
-//! with the same size and depth limits as every other input.
+//! `buildLookupQuery`, `parseLookupResponse`, `mergePerson`. Each argument is read once, into
+//! its declared type (`value.rs`); the checks in the caller's terms are `args.rs`'s.
 
-use js_sys::JSON;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
+use super::args::{
+    build_lookup_query_input, merge_person_arguments, requested_numbers, Argument, EXISTING_RECORD, LOOKUP_QUERY_INPUT, MERGE_OPTIONS,
+    PARSE_OPTIONS, PERSON, SCHEMA_CHECK_OPTIONS,
+};
+use super::value::{from_js, from_plain, js_to_value, plain, to_js};
 use crate::error::CprError;
-use crate::json_input::parse_json_text;
-use super::args::{build_lookup_query_json, check_schema_json, merge_person_text, read_parse_options};
 use crate::merge::{MergeOptions, MergeResult};
+use crate::person::{Person, PersonText};
 use crate::query::{LookupQuery, LookupQueryInput};
-use crate::response::{LookupBody, LookupResult, ParseOptions};
-use crate::schema::{DriftReport, SchemaCheckOptions};
-
-/// A JS value as JSON text (`undefined`, functions and symbols as `null`); `argument` names it
-/// in errors.
-///
-/// `JSON.stringify` runs inside a `catch` and does not say what failed; on failure the value is
-/// walked once more by the conversion, which says which value could not be read.
-fn js_to_text(value: &JsValue, argument: &str) -> Result<String, CprError> {
-    if value.is_undefined() || value.is_null() {
-        return Ok("null".to_string());
-    }
-    match JSON::stringify(value) {
-        Ok(text) => Ok(text.as_string().unwrap_or_else(|| "null".to_string())),
-        // The walk names the value whose reading threw; anything else keeps the engine's code.
-        Err(_) => Err(match super::convert::js_to_json(value) {
-            Err(e) if e.code == "unreadable_input" => e.within(argument).into(),
-            _ => CprError::invalid_input(
-                "input_not_json",
-                "The input cannot be written as JSON (it refers to itself, holds a BigInt, or a toJSON method threw). Pass plain objects, lists, text and numbers.",
-            ),
-        }),
-    }
-}
-
-/// A JS value as JSON, read from its text with the usual size and depth limits.
-fn js_to_json(value: &JsValue, argument: &str) -> Result<Value, CprError> {
-    parse_json_text(&js_to_text(value, argument)?).map_err(|e| CprError::invalid_input(e.code(), format!("The input: {e}.")))
-}
+use crate::response::{parse_lookup_response as parse_answer, LookupBody, LookupResult, ParseOptions};
+use crate::schema::{check_schema as check_sdl, DriftReport, SchemaCheckOptions};
 
 /// A result as a plain JS value. Serializing the library's own types cannot fail; if it ever
 /// did, JS receives an error rather than a trap.
 fn ts<T: tsify::Tsify + serde::Serialize>(value: &T) -> Result<Ts<T>, JsValue> {
-    Ok(Ts::new_unchecked(super::convert::to_js(value)?))
+    Ok(Ts::new_unchecked(to_js(value)?))
 }
 
 /// Compare a CPR schema (SDL text) with what the library selects: missing and required
@@ -60,18 +32,23 @@ pub fn check_schema(
     #[wasm_bindgen(unchecked_param_type = "string")] sdl: JsValue,
     options: Ts<SchemaCheckOptions>,
 ) -> Result<Ts<DriftReport>, JsValue> {
-    let sdl = js_to_json(&sdl, "sdl")?;
-    let options = js_to_json(&options.js_value(), "options")?;
-    ts(&check_schema_json(&sdl, &options)?)
+    let options: SchemaCheckOptions = from_js(&options.js_value(), &SCHEMA_CHECK_OPTIONS)?;
+    let Some(sdl) = sdl.as_string() else {
+        return Err(CprError::invalid_input("invalid_schema", "checkSchema needs the schema as SDL text (a string).").into());
+    };
+    ts(&check_sdl(&sdl, options.sector_type))
 }
 
 /// Build the lookup query for CPR numbers: `{ operationName, query, variables, warnings }`,
 /// ready to send as the JSON body of a POST to the GraphQL endpoint.
 #[wasm_bindgen(js_name = buildLookupQuery)]
 pub fn build_lookup_query(input: Ts<LookupQueryInput>) -> Result<Ts<LookupQuery>, JsValue> {
-    let input = js_to_json(&input.js_value(), "input")?;
-    ts(&build_lookup_query_json(&input)?)
+    let input: LookupQueryInput = from_js(&input.js_value(), &LOOKUP_QUERY_INPUT)?;
+    ts(&build_lookup_query_input(&input)?)
 }
+
+/// The answer's body as `parseLookupResponse` takes it.
+const BODY: Argument = Argument::new("body", "unexpected_response_shape");
 
 /// Read the answer to a lookup query (JSON text or an object) into person records and
 /// diagnosed outcomes (`person_not_found`, `ambiguous_result`, GraphQL errors).
@@ -80,22 +57,36 @@ pub fn parse_lookup_response(
     #[wasm_bindgen(unchecked_param_type = "string | object")] body: JsValue,
     options: Ts<ParseOptions>,
 ) -> Result<Ts<LookupResult>, JsValue> {
-    let (sector, requested) = read_parse_options(&js_to_json(&options.js_value(), "options")?)?;
-    // Text is read straight into typed records, with no intermediate value: the fast path.
-    // An object is written out as text first, for the same reason.
-    let text = match body.as_string() {
-        Some(text) => text,
-        None if body.is_object() => js_to_text(&body, "body")?,
-        None => {
-            return Err(CprError::invalid_input(
-                "unexpected_response_shape",
-                "parseLookupResponse needs the answer's body as JSON text or a parsed object.",
-            )
-            .into())
-        }
+    let options: ParseOptions = from_js(&options.js_value(), &PARSE_OPTIONS)?;
+    let requested = requested_numbers(&options)?;
+    let result = if let Some(text) = body.as_string() {
+        // Text is the input as it is: read by the JSON reader, with no JS value in between.
+        parse_answer(LookupBody::Text(&text), options.sector_type, requested.as_deref())?
+    } else if body.is_object() {
+        let answer = js_to_value(plain(&body, &BODY)?).map_err(|e| BODY.mistyped("", &e))?;
+        parse_answer(LookupBody::Json(&answer), options.sector_type, requested.as_deref())?
+    } else {
+        return Err(CprError::invalid_input(
+            "unexpected_response_shape",
+            "parseLookupResponse needs the answer's body as JSON text or a parsed object.",
+        )
+        .into());
     };
-    let result = crate::response::parse_lookup_response(LookupBody::Text(&text), sector, requested.as_deref())?;
     ts(&result)
+}
+
+/// What a caller gave where a person may be: nothing (not found), one of the lookup's error
+/// outcomes (an object with a text `code`), or a person.
+pub(super) fn person_argument(person: &JsValue) -> Result<PersonText, CprError> {
+    let copy = plain(person, &PERSON)?;
+    if copy.is_null() || copy.is_undefined() {
+        return Ok(PersonText::Nothing);
+    }
+    // The copy is the engine's own plain data: reading it runs no caller code.
+    if let Some(code) = js_sys::Reflect::get(&copy, &JsValue::from_str("code")).ok().and_then(|c| c.as_string()) {
+        return Ok(PersonText::Outcome(code));
+    }
+    Ok(PersonText::Person(Box::new(from_plain::<Person>(copy, &PERSON)?)))
 }
 
 /// Merge a person into a customer record: `{ record, changes, notifications }`. A value CPR did
@@ -107,12 +98,11 @@ pub fn merge_person(
     #[wasm_bindgen(unchecked_param_type = "Person | LookupError | null | undefined")] person: JsValue,
     options: Option<Ts<MergeOptions>>,
 ) -> Result<Ts<MergeResult>, JsValue> {
-    let existing = js_to_json(&existing, "existing")?;
-    // The person crosses as JSON text and is read straight into a person record.
-    let person = js_to_text(&person, "person")?;
-    let options = match options {
-        Some(o) => js_to_json(&o.js_value(), "options")?,
-        None => serde_json::Value::Null,
+    let existing: Option<Map<String, Value>> = from_js(&existing, &EXISTING_RECORD)?;
+    let person = person_argument(&person)?;
+    let options: Option<MergeOptions> = match options {
+        Some(options) => from_js(&options.js_value(), &MERGE_OPTIONS)?,
+        None => None,
     };
-    ts(&merge_person_text(&existing, &person, &options)?)
+    ts(&merge_person_arguments(existing.as_ref(), person, &options.unwrap_or_default())?)
 }

@@ -10,13 +10,13 @@ mod certificate;
 #[cfg(target_arch = "wasm32")]
 mod client;
 #[cfg(target_arch = "wasm32")]
-mod convert;
-#[cfg(target_arch = "wasm32")]
 mod graphql;
 #[cfg(target_arch = "wasm32")]
 mod host;
 #[cfg(target_arch = "wasm32")]
 mod read;
+#[cfg(target_arch = "wasm32")]
+mod value;
 #[cfg(target_arch = "wasm32")]
 pub mod exports;
 

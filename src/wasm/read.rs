@@ -9,8 +9,11 @@
 //! prototype the caller controls: `Object.create(Uint8Array.prototype)` passes it, and then
 //! every read of it throws.
 
-use js_sys::{Reflect, Uint8Array};
+use js_sys::Reflect;
+#[cfg(feature = "certificate-inspection")]
+use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
+#[cfg(feature = "certificate-inspection")]
 use wasm_bindgen::JsCast;
 
 #[wasm_bindgen]
@@ -33,6 +36,13 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = Object, js_name = getOwnPropertyDescriptor)]
     fn own_property(value: &JsValue, key: &str) -> Result<JsValue, JsValue>;
 
+}
+
+// Binary data is read directly only by the certificate check; every other value is copied by
+// the engine first (`value.rs`).
+#[cfg(feature = "certificate-inspection")]
+#[wasm_bindgen]
+extern "C" {
     /// A `Uint8Array` made here, as a copy.
     #[wasm_bindgen(js_name = Uint8Array)]
     type ByteCopy;
@@ -83,6 +93,7 @@ fn intrinsic(model: &JsValue, key: &str, value: &JsValue) -> Option<JsValue> {
 }
 
 /// Binary data from the caller: a real `ArrayBuffer` or typed array (also Node's `Buffer`).
+#[cfg(feature = "certificate-inspection")]
 pub struct Binary<'a> {
     source: &'a JsValue,
     /// Number of elements (of bytes, for an `ArrayBuffer`).
@@ -92,6 +103,7 @@ pub struct Binary<'a> {
     pub of_bytes: bool,
 }
 
+#[cfg(feature = "certificate-inspection")]
 impl Binary<'_> {
     /// Copy the bytes into wasm memory (check `len` first). The engine copies from the value's
     /// internal bytes, so no caller code runs; `None` if it refuses (a detached buffer).
@@ -102,6 +114,7 @@ impl Binary<'_> {
 
 /// `Some` when `value` is binary data (see [`Binary`]); `None` for everything else, including
 /// look-alikes with a typed array's prototype and `DataView`s.
+#[cfg(feature = "certificate-inspection")]
 pub fn binary(value: &JsValue) -> Option<Binary<'_>> {
     if !value.is_object() {
         return None;
