@@ -2,10 +2,9 @@
 //! and how each is read, and one reader walks them all in one pass, with text borrowed from
 //! the input where it needs no unescaping.
 //!
-//! Used for the CPR answer (`response.rs`, the hot path of every lookup) and for reading a
-//! person back for a merge (`person.rs`). A table per record type instead of derived
-//! structs keeps one copy of the reading code in the wasm module rather than one per type
-//! (and per way of reaching it). Unknown fields are skipped; a field read twice is an error.
+//! Used for the CPR answer only (`response.rs`, the hot path of every lookup). A table per
+//! record type instead of derived structs keeps one copy of the reading code in the wasm
+//! module rather than one per type (and per way of reaching it). Unknown fields are skipped; a field read twice is an error.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -23,10 +22,6 @@ pub(crate) enum Kind {
     /// A list of records, or (leniently) a single record as a list of one; null rows skipped.
     /// A nested object (`One`) is read the same way and its first row used.
     Rows(&'static Shape),
-    /// `true` or `false` (null as absent); anything else is refused.
-    Flag,
-    /// A list of text values (null as absent); anything else is refused.
-    Texts,
 }
 
 /// A record type: its fields, and for history rows the fields that say when the row starts
@@ -55,8 +50,6 @@ pub(crate) enum Slot<'a> {
     Null,
     Text(Cow<'a, str>),
     Rows(Vec<Node<'a>>),
-    Flag(bool),
-    Texts(Vec<Cow<'a, str>>),
 }
 
 /// One record: its shape's fields, by position.
@@ -108,22 +101,6 @@ impl<'a> Node<'a> {
 
     pub(crate) fn is_absent(&self, name: &str) -> bool {
         matches!(self.slot(name), Slot::Absent)
-    }
-
-    /// `true`/`false`, `None` when absent or null.
-    pub(crate) fn flag(&self, name: &str) -> Option<bool> {
-        match self.slot(name) {
-            Slot::Flag(b) => Some(*b),
-            _ => None,
-        }
-    }
-
-    /// A list of text values as they came (not trimmed); empty when absent or null.
-    pub(crate) fn texts(&self, name: &str) -> Vec<String> {
-        match self.slot(name) {
-            Slot::Texts(items) => items.iter().map(|t| t.to_string()).collect(),
-            _ => Vec::new(),
-        }
     }
 
     pub(crate) fn lines(&self, names: &[&str]) -> Vec<String> {
@@ -193,8 +170,6 @@ impl<'de> DeserializeSeed<'de> for SlotSeed {
         match self.0 {
             Kind::Text => d.deserialize_any(TextVisitor),
             Kind::Rows(shape) => d.deserialize_any(RowsVisitor(shape)),
-            Kind::Flag => d.deserialize_any(FlagVisitor),
-            Kind::Texts => d.deserialize_any(TextsVisitor),
         }
     }
 }
@@ -234,69 +209,6 @@ impl<'de> Visitor<'de> for TextVisitor {
     refuse!('de, Slot<'de>; seq, map);
 }
 
-struct FlagVisitor;
-
-impl<'de> Visitor<'de> for FlagVisitor {
-    type Value = Slot<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("true or false")
-    }
-    refuse!('de, Slot<'de>; number, str, seq, map);
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Slot<'de>, E> {
-        Ok(Slot::Flag(v))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Slot<'de>, E> {
-        Ok(Slot::Null)
-    }
-}
-
-struct TextsVisitor;
-
-impl<'de> Visitor<'de> for TextsVisitor {
-    type Value = Slot<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of text")
-    }
-    refuse!('de, Slot<'de>; bool, number, str, map);
-    fn visit_unit<E: de::Error>(self) -> Result<Slot<'de>, E> {
-        Ok(Slot::Null)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Slot<'de>, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(ItemSeed)? {
-            items.push(item);
-        }
-        Ok(Slot::Texts(items))
-    }
-}
-
-/// One element of a list of text: text only.
-struct ItemSeed;
-
-impl<'de> DeserializeSeed<'de> for ItemSeed {
-    type Value = Cow<'de, str>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ItemSeed {
-    type Value = Cow<'de, str>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("text")
-    }
-    refuse!('de, Cow<'de, str>; unit, bool, number, seq, map);
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
-        Ok(Cow::Borrowed(v))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Cow<'de, str>, E> {
-        Ok(Cow::Owned(v.to_string()))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Cow<'de, str>, E> {
-        Ok(Cow::Owned(v))
-    }
-}
-
 struct RowsVisitor(&'static Shape);
 
 impl<'de> Visitor<'de> for RowsVisitor {
@@ -317,7 +229,7 @@ impl<'de> Visitor<'de> for RowsVisitor {
 }
 
 /// A list element: a record, or null (skipped).
-pub(crate) struct RowVisitor(pub(crate) &'static Shape);
+struct RowVisitor(&'static Shape);
 
 impl<'de> Visitor<'de> for RowVisitor {
     type Value = Option<Node<'de>>;
