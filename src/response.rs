@@ -1,7 +1,8 @@
 //! Reading the answer to a lookup query into [`Person`] records.
 //!
-//! The body is read straight into typed structs named like the schema (this is the hot path
-//! of every lookup), leniently where the schema may vary between versions: a text field that
+//! The body is read in one pass through the selection table ([`PERSON_FIELDS`], by the
+//! reader in `shape.rs`: the answer holds exactly the fields the query selected), which is the
+//! hot path of every lookup, leniently where the schema may vary between versions: a text field that
 //! arrives as a number is read as text, a list that arrives as a single object is a list of
 //! one, unknown fields are ignored. What cannot be an answer at all (not JSON, too large, the
 //! wrong shape) is an error; what the service reports (GraphQL errors, no person, several
@@ -19,7 +20,8 @@ use crate::diagnosis::{diagnose, Diagnosis, DiagnosisCode, Failure, Stage};
 use crate::environment::SectorType;
 use crate::error::CprError;
 use crate::json_input::{depth_exceeds, describe_type, MAX_DEPTH, MAX_JSON_BYTES};
-use crate::shape::{read_rows, refuse, refused, texts, Kind, Node, Shape, Slot, SlotSeed};
+use crate::fields::PERSON_FIELDS;
+use crate::shape::{read_rows, refuse, refused, Node, RowsSeed, Slot, TextSeed};
 use crate::person::{
     Address, ContactAddress, Country, Death, Disappearance, Emigration, Guardianship, KnownStatus, Person,
     PersonName, PersonStatus, Protection, Relation, RelationKind, NAME_AND_ADDRESS_PROTECTION,
@@ -89,98 +91,8 @@ pub enum LookupBody<'a> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The answer, named like the schema
+// The answer: its envelope here, the person's fields from the selection table
 // ---------------------------------------------------------------------------------------------
-
-const LINES: &[(&str, Kind)] = texts!["adresselinie1", "adresselinie2", "adresselinie3", "adresselinie4", "adresselinie5"];
-
-// The shapes are tables rather than derived structs: one reader walks them all, so the wasm
-// module carries one copy of the reading code instead of one per record type (and per way of
-// reaching it), and the answer is still read in one pass with borrowed text.
-static PERSONNUMMER: Shape = Shape { fields: texts!["personnummer", "status", "virkningtil"], from: None, to: "virkningtil" };
-static BESKYTTELSE: Shape =
-    Shape { fields: texts!["beskyttelsestype", "status", "virkningfra", "virkningtil"], from: Some("virkningfra"), to: "virkningtil" };
-static NAVN: Shape = Shape {
-    fields: texts!["adresseringsnavn", "fornavne", "mellemnavn", "efternavn", "status", "virkningfra", "virkningtil"],
-    from: Some("virkningfra"),
-    to: "virkningtil",
-};
-static CPR_ADRESSE: Shape = Shape {
-    fields: texts![
-        "vejadresseringsnavn", "vejnavn", "husnummer", "etage", "sidedoer", "bynavn", "postnummer", "postdistrikt",
-        "cprkommunekode", "cprkommunenavn",
-    ],
-    from: None,
-    to: "",
-};
-static ADRESSELINJER: Shape = Shape { fields: LINES, from: None, to: "" };
-static ADRESSEOPLYSNING: Shape = Shape {
-    fields: &[
-        ("conavn", Kind::Text),
-        ("status", Kind::Text),
-        ("virkningfra", Kind::Text),
-        ("virkningtil", Kind::Text),
-        ("cprAdresse", Kind::Rows(&CPR_ADRESSE)),
-        ("supplerendeAdresse", Kind::Rows(&ADRESSELINJER)),
-    ],
-    from: Some("virkningfra"),
-    to: "virkningtil",
-};
-static LAND: Shape = Shape { fields: texts!["kode", "navn", "landekode"], from: None, to: "" };
-static UDREJSE: Shape = Shape {
-    fields: &[
-        ("status", Kind::Text),
-        ("udrejsedato", Kind::Text),
-        ("indrejsedato", Kind::Text),
-        ("cprlandUdrejse", Kind::Rows(&LAND)),
-        ("udlandsadresse", Kind::Rows(&ADRESSELINJER)),
-    ],
-    from: Some("udrejsedato"),
-    to: "indrejsedato",
-};
-static FORSVINDING: Shape =
-    Shape { fields: texts!["status", "forsvindingsdato", "genfindingsdato"], from: Some("forsvindingsdato"), to: "genfindingsdato" };
-static KONTAKTADRESSE: Shape = Shape {
-    fields: texts!["status", "virkningfra", "virkningtil", "adresselinie1", "adresselinie2", "adresselinie3", "adresselinie4", "adresselinie5"],
-    from: Some("virkningfra"),
-    to: "virkningtil",
-};
-static VAERGEMAAL: Shape = Shape {
-    fields: texts!["status", "virkningfra", "virkningtil", "vaergenavn", "vaergeadresselinie1", "vaergeadresselinie2", "vaergeadresselinie3"],
-    from: Some("virkningfra"),
-    to: "virkningtil",
-};
-static SIMPEL_PERSON: Shape = Shape {
-    fields: &[("personnummer", Kind::Text), ("beskyttelser", Kind::Rows(&BESKYTTELSE)), ("navn", Kind::Rows(&NAVN))],
-    from: None,
-    to: "",
-};
-static BARNRELATION: Shape =
-    Shape { fields: &[("virkningfra", Kind::Text), ("barn", Kind::Rows(&SIMPEL_PERSON))], from: None, to: "" };
-static FORAELDER: Shape = Shape {
-    fields: &[("virkningfra", Kind::Text), ("foraelderrolle", Kind::Text), ("foraelder", Kind::Rows(&SIMPEL_PERSON))],
-    from: None,
-    to: "",
-};
-static PERSON: Shape = Shape {
-    fields: &[
-        ("status", Kind::Text),
-        ("statusdato", Kind::Text),
-        ("foedselsdato", Kind::Text),
-        ("personnumre", Kind::Rows(&PERSONNUMMER)),
-        ("beskyttelser", Kind::Rows(&BESKYTTELSE)),
-        ("navne", Kind::Rows(&NAVN)),
-        ("adresseoplysninger", Kind::Rows(&ADRESSEOPLYSNING)),
-        ("udrejseIndrejser", Kind::Rows(&UDREJSE)),
-        ("forsvindinger", Kind::Rows(&FORSVINDING)),
-        ("kontaktadresse", Kind::Rows(&KONTAKTADRESSE)),
-        ("vaergemaal", Kind::Rows(&VAERGEMAAL)),
-        ("boern", Kind::Rows(&BARNRELATION)),
-        ("foraeldreoplysninger", Kind::Rows(&FORAELDER)),
-    ],
-    from: None,
-    to: "",
-};
 
 const ADDRESS_LINES: [&str; 5] = ["adresselinie1", "adresselinie2", "adresselinie3", "adresselinie4", "adresselinie5"];
 
@@ -203,7 +115,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Envelope<'a> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'a>, A::Error> {
                 let mut envelope = Envelope::default();
                 let (mut data_seen, mut errors_seen) = (false, false);
-                while let Some(key) = map.next_key_seed(SlotSeed(Kind::Text))? {
+                while let Some(key) = map.next_key_seed(TextSeed)? {
                     match &key {
                         Slot::Text(k) if k == "data" => {
                             if std::mem::replace(&mut data_seen, true) {
@@ -285,13 +197,13 @@ impl<'de> Visitor<'de> for RootSeed {
         Ok(None)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        read_rows(&PERSON, seq).map(Some)
+        read_rows(PERSON_FIELDS, seq).map(Some)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut nodes = None;
-        while let Some(key) = map.next_key_seed(SlotSeed(Kind::Text))? {
+        while let Some(key) = map.next_key_seed(TextSeed)? {
             if matches!(&key, Slot::Text(k) if k == "nodes") {
-                nodes = Some(match map.next_value_seed(SlotSeed(Kind::Rows(&PERSON)))? {
+                nodes = Some(match map.next_value_seed(RowsSeed(PERSON_FIELDS))? {
                     Slot::Rows(rows) => rows,
                     _ => Vec::new(),
                 });

@@ -1,44 +1,21 @@
-//! Reading JSON text through shape tables: a record type is a static table of its field names
-//! and how each is read, and one reader walks them all in one pass, with text borrowed from
-//! the input where it needs no unescaping.
+//! Reading the CPR answer through the selection table itself: a GraphQL answer holds exactly
+//! the fields the query selected, so [`PERSON_FIELDS`](crate::fields::PERSON_FIELDS) is also
+//! the answer's shape. One reader walks that table in one pass, with text borrowed from the
+//! input where the deserializer allows it (JSON text without escapes); it is generic over any
+//! serde [`Deserializer`], so a parsed host value can drive it as well as JSON text.
 //!
-//! Used for the CPR answer only (`response.rs`, the hot path of every lookup). A table per
-//! record type instead of derived structs keeps one copy of the reading code in the wasm
-//! module rather than one per type (and per way of reaching it). Unknown fields are skipped; a field read twice is an error.
+//! Serves the answer only (`response.rs`, the hot path of every lookup). A table instead of
+//! derived structs keeps one copy of the reading code in the wasm module rather than one per
+//! record type (and per way of reaching it), and no second list of CPR's field names. Unknown
+//! fields are skipped; a field read twice is an error.
 
 use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::fields::{FieldSpec, RowEdge};
 use crate::register_date::register_date;
-
-/// How a field is read.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Kind {
-    /// A scalar read as text: strings as they are (borrowed from the body where possible: this
-    /// is the hot path), numbers and booleans written out, null as absent.
-    Text,
-    /// A list of records, or (leniently) a single record as a list of one; null rows skipped.
-    /// A nested object (`One`) is read the same way and its first row used.
-    Rows(&'static Shape),
-}
-
-/// A record type: its fields, and for history rows the fields that say when the row starts
-/// and ends.
-#[derive(Debug)]
-pub(crate) struct Shape {
-    pub(crate) fields: &'static [(&'static str, Kind)],
-    pub(crate) from: Option<&'static str>,
-    pub(crate) to: &'static str,
-}
-
-/// The fields of a shape that are read as text.
-macro_rules! texts {
-    ($($name:literal),* $(,)?) => { &[$(($name, $crate::shape::Kind::Text)),*] };
-}
-pub(crate) use texts;
-
 
 /// One field's value as read.
 #[derive(Debug, Clone, Default)]
@@ -48,20 +25,22 @@ pub(crate) enum Slot<'a> {
     Absent,
     /// `null`: withheld, or failed.
     Null,
+    /// A scalar, as text.
     Text(Cow<'a, str>),
+    /// An object field: its rows (a nested object is a list of one).
     Rows(Vec<Node<'a>>),
 }
 
-/// One record: its shape's fields, by position.
+/// One record: the values of its fields in the table, by position.
 #[derive(Debug, Clone)]
 pub(crate) struct Node<'a> {
-    pub(crate) shape: &'static Shape,
+    fields: &'static [FieldSpec],
     slots: Vec<Slot<'a>>,
 }
 
 impl<'a> Node<'a> {
     pub(crate) fn slot(&self, name: &str) -> &Slot<'a> {
-        match self.shape.fields.iter().position(|(n, _)| *n == name).and_then(|i| self.slots.get(i)) {
+        match self.fields.iter().position(|f| f.name == name).and_then(|i| self.slots.get(i)) {
             Some(slot) => slot,
             None => &Slot::Absent,
         }
@@ -107,21 +86,28 @@ impl<'a> Node<'a> {
         names.iter().filter_map(|n| self.get(n)).collect()
     }
 
-    // History rows: `status` is `aktuel` for the current row, `historisk` for history.
+    // History rows: `status` is `aktuel` for the current row, `historisk` for history; the
+    // table marks which fields date a row (`RowEdge`).
 
-    pub(crate) fn from(&self) -> Option<String> {
-        self.shape.from.and_then(|f| self.date(f))
+    /// The name of the field that gives this row's edge, if the table marks one.
+    fn edge(&self, edge: RowEdge) -> Option<&'static str> {
+        self.fields.iter().find(|f| f.row_edge == Some(edge)).map(|f| f.name)
     }
 
+    /// When the row starts, as a date.
+    pub(crate) fn from(&self) -> Option<String> {
+        self.edge(RowEdge::Start).and_then(|f| self.date(f))
+    }
+
+    /// Whether this is the current row: its status says so, else it has no end.
     pub(crate) fn is_current(&self) -> bool {
         match self.str("status") {
             Some(s) if s.eq_ignore_ascii_case("aktuel") => true,
             Some(s) if s.eq_ignore_ascii_case("historisk") => false,
-            _ => self.str(self.shape.to).is_none(),
+            _ => self.edge(RowEdge::End).and_then(|f| self.str(f)).is_none(),
         }
     }
 }
-
 
 /// The kinds of value a visitor does not take, refused in serde's words. Every visitor here
 /// handles every kind itself: serde's default refusal formats a float with `f64`'s Display,
@@ -158,19 +144,41 @@ pub(crate) fn refused<E: de::Error>(what: &str, expected: &dyn de::Expected) -> 
     E::custom(format_args!("invalid type: {what}, expected {expected}"))
 }
 
-// Reading. Every function below is generic only over serde_json's own reader types, so each
-// exists once in the wasm module.
+// Reading. Every function below is generic over the deserializer only: a serde_json text
+// reader and a parsed host value each get one copy in the wasm module, whatever the table.
 
-/// A value read as a field of a kind.
-pub(crate) struct SlotSeed(pub(crate) Kind);
+/// A value read as text: a scalar field, or a field name.
+pub(crate) struct TextSeed;
 
-impl<'de> DeserializeSeed<'de> for SlotSeed {
+impl<'de> DeserializeSeed<'de> for TextSeed {
     type Value = Slot<'de>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Slot<'de>, D::Error> {
-        match self.0 {
-            Kind::Text => d.deserialize_any(TextVisitor),
-            Kind::Rows(shape) => d.deserialize_any(RowsVisitor(shape)),
+        d.deserialize_any(TextVisitor)
+    }
+}
+
+/// A field's value, read as the table says: a scalar as text, an object field as rows.
+struct FieldSeed(&'static FieldSpec);
+
+impl<'de> DeserializeSeed<'de> for FieldSeed {
+    type Value = Slot<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Slot<'de>, D::Error> {
+        if self.0.is_scalar() {
+            d.deserialize_any(TextVisitor)
+        } else {
+            RowsSeed(self.0.children).deserialize(d)
         }
+    }
+}
+
+/// A list of records with the given fields, or (leniently) a single record as a list of one;
+/// null rows skipped, a null list is [`Slot::Null`].
+pub(crate) struct RowsSeed(pub(crate) &'static [FieldSpec]);
+
+impl<'de> DeserializeSeed<'de> for RowsSeed {
+    type Value = Slot<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Slot<'de>, D::Error> {
+        d.deserialize_any(RowsVisitor(self.0))
     }
 }
 
@@ -209,7 +217,7 @@ impl<'de> Visitor<'de> for TextVisitor {
     refuse!('de, Slot<'de>; seq, map);
 }
 
-struct RowsVisitor(&'static Shape);
+struct RowsVisitor(&'static [FieldSpec]);
 
 impl<'de> Visitor<'de> for RowsVisitor {
     type Value = Slot<'de>;
@@ -229,7 +237,7 @@ impl<'de> Visitor<'de> for RowsVisitor {
 }
 
 /// A list element: a record, or null (skipped).
-struct RowVisitor(&'static Shape);
+struct RowVisitor(&'static [FieldSpec]);
 
 impl<'de> Visitor<'de> for RowVisitor {
     type Value = Option<Node<'de>>;
@@ -252,31 +260,33 @@ impl<'de> DeserializeSeed<'de> for RowVisitor {
     }
 }
 
-pub(crate) fn read_rows<'de, A: SeqAccess<'de>>(shape: &'static Shape, mut seq: A) -> Result<Vec<Node<'de>>, A::Error> {
+/// The records of a list, each with the given fields; null elements skipped.
+pub(crate) fn read_rows<'de, A: SeqAccess<'de>>(fields: &'static [FieldSpec], mut seq: A) -> Result<Vec<Node<'de>>, A::Error> {
     let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(16));
-    while let Some(row) = seq.next_element_seed(RowVisitor(shape))? {
+    while let Some(row) = seq.next_element_seed(RowVisitor(fields))? {
         rows.extend(row);
     }
     Ok(rows)
 }
 
-fn read_fields<'de, A: MapAccess<'de>>(shape: &'static Shape, mut map: A) -> Result<Node<'de>, A::Error> {
-    let mut slots = vec![Slot::Absent; shape.fields.len()];
-    while let Some(key) = map.next_key_seed(SlotSeed(Kind::Text))? {
+/// One record: each key found in `fields` is read as its entry says, every other key skipped
+/// without looking into it.
+fn read_fields<'de, A: MapAccess<'de>>(fields: &'static [FieldSpec], mut map: A) -> Result<Node<'de>, A::Error> {
+    let mut slots = vec![Slot::Absent; fields.len()];
+    while let Some(key) = map.next_key_seed(TextSeed)? {
         let Slot::Text(key) = key else { return Err(de::Error::custom("a field name is not text")) };
-        let found = shape.fields.iter().position(|(n, _)| *n == key);
-        match found.and_then(|i| Some((i, shape.fields.get(i)?.1, slots.get_mut(i)?))) {
-            Some((i, kind, slot)) => {
+        let found = fields.iter().position(|f| f.name == key);
+        match found.and_then(|i| Some((fields.get(i)?, slots.get_mut(i)?))) {
+            Some((field, slot)) => {
                 if !matches!(slot, Slot::Absent) {
-                    return Err(de::Error::duplicate_field(shape.fields.get(i).map_or("", |f| f.0)));
+                    return Err(de::Error::duplicate_field(field.name));
                 }
-                *slot = map.next_value_seed(SlotSeed(kind))?;
+                *slot = map.next_value_seed(FieldSeed(field))?;
             }
             None => {
                 map.next_value::<IgnoredAny>()?;
             }
         }
     }
-    Ok(Node { shape, slots })
+    Ok(Node { fields, slots })
 }
-
