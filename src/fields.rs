@@ -346,6 +346,35 @@ mod tests {
     }
 
     #[test]
+    fn row_edges_are_scalars_once_per_row() {
+        let mut dated = Vec::new();
+        walk(PERSON_FIELDS, &mut |f| {
+            let edge = |e: RowEdge| f.children.iter().filter(|c| c.row_edge == Some(e)).count();
+            assert!(edge(RowEdge::Start) <= 1 && edge(RowEdge::End) <= 1, "{}", f.name);
+            assert!(f.row_edge.is_none() || f.is_scalar(), "{} dates a row but is an object", f.name);
+            if edge(RowEdge::Start) + edge(RowEdge::End) > 0 {
+                dated.push(f.name);
+            }
+        });
+        // The lists the lookup splits into a current row and history (protections on the
+        // person and on the two nested persons).
+        assert_eq!(
+            dated,
+            [
+                "beskyttelser",
+                "navne",
+                "adresseoplysninger",
+                "udrejseIndrejser",
+                "forsvindinger",
+                "kontaktadresse",
+                "vaergemaal",
+                "beskyttelser",
+                "beskyttelser"
+            ]
+        );
+    }
+
+    #[test]
     fn group_keys_round_trip() {
         for g in FieldGroup::ALL {
             assert_eq!(FieldGroup::from_key(g.key()), Some(g));

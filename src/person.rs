@@ -693,6 +693,51 @@ mod tests {
     }
 
     #[test]
+    fn reading_back_is_lenient_where_a_host_may_be() {
+        let json = serde_json::json!({
+            "cpr": " 0101701239 ", "status": " doed ", "statusDate": "", "unknown": {"deep": [1, {"x": null}]},
+            "name": {"given": "  Jens ", "family": "   ", "middle": null},
+            "address": {"street": "Vej", "lines": null},
+            "protections": null,
+            "relations": [{"kind": "child", "protections": [{"type": " markedsfoeringsbeskyttelse ", "active": true}]}],
+            "emigration": {"country": {"isoCode": "SE "}, "foreignAddressLines": [" Gata 1 "]}
+        });
+        let p = Person::from_json(&json).unwrap();
+        assert_eq!(p.cpr.as_deref(), Some("0101701239"), "trimmed");
+        assert_eq!(p.status, Some(PersonStatus::Known(KnownStatus::Doed)), "a known status after trimming");
+        assert_eq!(p.status_date, None, "blank is absent");
+        let name = p.name.unwrap();
+        assert_eq!((name.given.as_deref(), name.family, name.middle), (Some("Jens"), None, None));
+        assert!(p.address.unwrap().lines.is_empty() && p.protections.is_empty(), "a null list is empty");
+        assert_eq!(p.relations[0].protections[0].kind, MARKETING_PROTECTION);
+        let emigration = p.emigration.unwrap();
+        assert_eq!(emigration.country.unwrap().iso_code.as_deref(), Some("SE"));
+        assert_eq!(emigration.foreign_address_lines, [" Gata 1 "], "lines are kept as they came");
+        assert_eq!(Person::from_json(&serde_json::json!({})).unwrap(), Person::default(), "missing is the default");
+        assert_eq!(Person::from_json(&serde_json::json!({"status": "ny"})).unwrap().status, Some(PersonStatus::Other("ny".into())));
+    }
+
+    #[test]
+    fn a_merge_is_given_a_person_nothing_or_an_outcome() {
+        assert!(matches!(person_from_text("null"), Ok(PersonText::Nothing)));
+        assert!(matches!(person_from_text(r#"{"code": "person_not_found", "index": 0}"#), Ok(PersonText::Outcome(c)) if c == "person_not_found"));
+        assert!(matches!(person_from_text(r#"{"code": null, "cpr": "0101701239"}"#), Ok(PersonText::Person(p)) if p.cpr.is_some()));
+        for (text, words) in [
+            (r#""Jens 0101701239""#, "invalid type: text, expected a person object or null"),
+            (r#"[{"cpr": "0101701239"}]"#, "invalid type: a list, expected a person object or null"),
+            (r#"{"cpr": 101701239}"#, "invalid type: a number, expected a string"),
+            (r#"{"nameWithheld": "Jens"}"#, "invalid type: text, expected a boolean"),
+            (r#"{"protections": {"type": "x"}}"#, "invalid type: an object, expected a sequence"),
+            (r#"{"code": "a", "code": "b"}"#, "duplicate field"),
+            (r#"{"cpr": "0101701239"} x"#, "trailing characters"),
+        ] {
+            let Err(error) = person_from_text(text) else { panic!("{text} was read") };
+            assert!(error.starts_with(words), "{text}: {error}");
+            assert!(!error.contains("Jens") && !error.contains("101701239"), "{error}");
+        }
+    }
+
+    #[test]
     fn full_names() {
         let n = PersonName { given: Some("Jens Peter".into()), family: Some("Testesen".into()), ..Default::default() };
         assert_eq!(n.full().as_deref(), Some("Jens Peter Testesen"));

@@ -683,6 +683,86 @@ mod tests {
         }
     }
 
+    /// An answer holding every field of a selection: each scalar a distinct text, each object a
+    /// list of one.
+    fn answer_for(fields: &[crate::schema::Selected], counter: &mut usize) -> Value {
+        let mut object = serde_json::Map::new();
+        for field in fields {
+            let value = if field.children.is_empty() {
+                *counter += 1;
+                Value::String(format!("2001-01-{:02}", *counter % 28 + 1))
+            } else {
+                Value::Array(vec![answer_for(&field.children, counter)])
+            };
+            object.insert(field.name.to_string(), value);
+        }
+        Value::Object(object)
+    }
+
+    /// Every selected field came back into the record read from the answer.
+    fn assert_all_read(fields: &[crate::schema::Selected], node: &Node<'_>, path: &str) {
+        for field in fields {
+            let at = format!("{path}.{}", field.name);
+            if field.children.is_empty() {
+                assert!(node.str(field.name).is_some(), "{at} is selected but not read");
+            } else {
+                let [row] = node.rows(field.name) else { panic!("{at} is selected but not read as one row") };
+                assert_all_read(&field.children, row, &at);
+            }
+        }
+    }
+
+    #[test]
+    fn every_field_the_query_selects_is_read_from_the_answer() {
+        // The query and the reader walk the same table: a field added to PERSON_FIELDS (and
+        // present in the schema) is selected and read, and nothing the query selects is missed.
+        for sector in [SectorType::Private, SectorType::Public] {
+            let selection = crate::schema::Dialect::embedded(sector).unwrap().select(crate::fields::GroupSet::all());
+            assert!(selection.fields.len() > 5, "{sector:?}");
+            let person = answer_for(&selection.fields, &mut 0);
+            let text = serde_json::to_string(&json!({"data": {"X": {"nodes": [person]}}})).unwrap();
+            let envelope = read_envelope(&text).unwrap();
+            let Some(Some(nodes)) = envelope.data.and_then(|d| d.root) else { panic!("no nodes") };
+            let [node] = nodes.as_slice() else { panic!("{} nodes", nodes.len()) };
+            assert_all_read(&selection.fields, node, "person");
+        }
+    }
+
+    #[test]
+    fn every_field_in_the_table_is_read_from_the_answer() {
+        // Whatever the sector and the groups: the reader reads the whole table.
+        fn all(fields: &'static [crate::fields::FieldSpec]) -> Vec<crate::schema::Selected> {
+            fields.iter().map(|f| crate::schema::Selected { name: f.name, children: all(f.children) }).collect()
+        }
+        let table = all(PERSON_FIELDS);
+        let person = answer_for(&table, &mut 0);
+        let text = serde_json::to_string(&json!({"data": {"X": [person]}})).unwrap();
+        let Some(Some(nodes)) = read_envelope(&text).unwrap().data.and_then(|d| d.root) else { panic!("no nodes") };
+        assert_all_read(&table, &nodes[0], "person");
+    }
+
+    #[test]
+    fn rows_without_status_are_dated_by_the_fields_the_table_marks() {
+        let body = json!({"data": {"X": {"nodes": [{
+            "navne": [
+                {"fornavne": "Gammel", "virkningfra": "2001-01-01", "virkningtil": "2005-01-01"},
+                {"fornavne": "Ældre", "virkningfra": "1990-01-01"},
+                {"fornavne": "Ny", "virkningfra": "2005-01-01"}
+            ],
+            "udrejseIndrejser": [{"udrejsedato": "2010-01-01", "indrejsedato": "2012-01-01"}],
+            "forsvindinger": [{"forsvindingsdato": "2015-01-01"}],
+            "beskyttelser": [{"beskyttelsestype": "markedsfoeringsbeskyttelse", "virkningfra": "2001-01-01", "virkningtil": "2002-01-01"}]
+        }]}}});
+        let p = parse_lookup_response(LookupBody::Json(&body), SectorType::Public, None).unwrap().persons.remove(0);
+        // Of two rows without an end the newer is current; the older and the ended one are history, newest first.
+        assert_eq!(p.name.unwrap().given.as_deref(), Some("Ny"));
+        let history: Vec<_> = p.name_history.iter().map(|n| n.given.as_deref().unwrap_or_default()).collect();
+        assert_eq!(history, ["Gammel", "Ældre"]);
+        assert!(p.emigration.is_none(), "returned: the row has an end");
+        assert_eq!(p.disappearance.unwrap().date.as_deref(), Some("2015-01-01"));
+        assert!(!p.protections[0].active, "ended");
+    }
+
     #[test]
     fn serde_messages_never_quote_values() {
         let body = r#"{"data": {"X": {"nodes": [{"navne": "Lone Skjult 0204882126"}]}}}"#;

@@ -290,3 +290,67 @@ fn read_fields<'de, A: MapAccess<'de>>(fields: &'static [FieldSpec], mut map: A)
     }
     Ok(Node { fields, slots })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::FieldGroup;
+
+    const fn scalar(name: &'static str, row_edge: Option<RowEdge>) -> FieldSpec {
+        FieldSpec { name, group: None, required: false, public_only: false, row_edge, children: &[] }
+    }
+
+    /// A table the library does not have: the reader knows no field names of its own.
+    const ROW: &[FieldSpec] = &[scalar("status", None), scalar("begyndt", Some(RowEdge::Start)), scalar("sluttet", Some(RowEdge::End))];
+    const TABLE: &[FieldSpec] = &[
+        scalar("nytFelt", None),
+        FieldSpec { name: "nyListe", group: Some(FieldGroup::History), required: false, public_only: false, row_edge: None, children: ROW },
+    ];
+
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Vec<Node<'de>> {
+        match RowsSeed(TABLE).deserialize(d) {
+            Ok(Slot::Rows(rows)) => rows,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_field_in_the_table_is_read_and_its_row_edges_used() {
+        let text = r#"{"nytFelt": 7, "ukendt": {"x": [1]}, "nyListe": [{"begyndt": "2001-02-03", "sluttet": "2004-05-06"}, null, {"begyndt": "2004-05-06"}]}"#;
+        let rows = read(&mut serde_json::Deserializer::from_str(text));
+        let [node] = rows.as_slice() else { panic!("{rows:?}") };
+        assert_eq!(node.get("nytFelt").as_deref(), Some("7"));
+        assert!(node.is_absent("ukendt"), "not in the table, not read");
+        let history = node.rows("nyListe");
+        assert_eq!(history.len(), 2, "null rows skipped");
+        assert!(!history[0].is_current() && history[1].is_current(), "a row with an end is history");
+        assert_eq!(history[0].from().as_deref(), Some("2001-02-03"));
+    }
+
+    #[test]
+    fn text_is_borrowed_from_json_text_and_owned_from_a_parsed_value() {
+        let text = r#"{"nytFelt": "fra teksten"}"#;
+        let rows = read(&mut serde_json::Deserializer::from_str(text));
+        assert!(matches!(rows[0].slot("nytFelt"), Slot::Text(Cow::Borrowed("fra teksten"))));
+        // A parsed value hands over owned strings (`visit_string`) and its objects through
+        // `deserialize_any`, as a host's parsed value does.
+        let value = serde_json::json!([{"nytFelt": "fra en værdi", "nyListe": {"status": "historisk"}}]);
+        let rows = read(value);
+        assert!(matches!(rows[0].slot("nytFelt"), Slot::Text(Cow::Owned(t)) if t == "fra en værdi"));
+        assert!(!rows[0].rows("nyListe")[0].is_current(), "a single object is a list of one");
+    }
+
+    #[test]
+    fn wrong_kinds_and_repeats_are_refused_in_serdes_words() {
+        for (text, words) in [
+            (r#"{"nytFelt": ["Jens"]}"#, "invalid type: a list, expected text"),
+            (r#"{"nyListe": "Jens"}"#, "invalid type: text, expected a list of objects"),
+            (r#"{"nyListe": ["Jens"]}"#, "invalid type: text, expected an object"),
+            (r#"{"nytFelt": "a", "nytFelt": "b"}"#, "duplicate field `nytFelt`"),
+        ] {
+            let error = RowsSeed(TABLE).deserialize(&mut serde_json::Deserializer::from_str(text)).unwrap_err().to_string();
+            assert!(error.starts_with(words), "{text}: {error}");
+            assert!(!error.contains("Jens"), "{error}");
+        }
+    }
+}
