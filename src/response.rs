@@ -19,8 +19,8 @@ use crate::cpr::CprNumber;
 use crate::diagnosis::{diagnose, Diagnosis, DiagnosisCode, Failure, Stage};
 use crate::environment::SectorType;
 use crate::error::CprError;
-use crate::json_input::{depth_exceeds, describe_type, MAX_DEPTH, MAX_JSON_BYTES};
 use crate::fields::PERSON_FIELDS;
+use crate::json_input::{depth_exceeds, describe_type, MAX_DEPTH, MAX_JSON_BYTES};
 use crate::shape::{read_rows, refuse, refused, Node, RowsSeed, Slot, TextSeed};
 use crate::person::{
     Address, ContactAddress, Country, Death, Disappearance, Emigration, Guardianship, KnownStatus, Person,
