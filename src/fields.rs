@@ -1,6 +1,8 @@
 //! The person field list: every field the library selects from the CPR custom entities, its
 //! field group and its selection rules. This table is the only place these names live; the
-//! query builder, the schema drift report and the tests all read [`PERSON_FIELDS`].
+//! query builder, the schema drift report, the answer reader (`response.rs` through
+//! `shape.rs`: a GraphQL answer holds exactly the selected fields, so the selection is the
+//! answer's shape) and the tests all read [`PERSON_FIELDS`].
 //!
 //! Rules a field can carry:
 //! - **required**: the service rejects a query without it (`beskyttelser`, on every person,
@@ -9,6 +11,9 @@
 //!   supplementary addresses, relations), so it is never selected for the private sector.
 //! - **group**: the caller chooses groups ([`FieldGroup`]); a field without its own group
 //!   belongs to its parent's.
+//! - **row edge**: in a list of dated rows (a history: names, addresses, emigrations, …) the
+//!   field that says when a row starts or ends ([`RowEdge`]). The reader uses it to tell the
+//!   current row from history and to order history newest first.
 
 use serde::{Deserialize, Serialize};
 
@@ -126,6 +131,17 @@ impl GroupSet {
     }
 }
 
+/// Which edge of a dated row a field gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowEdge {
+    /// When the row starts (e.g. `virkningfra`, `udrejsedato`): among several current rows the
+    /// newest wins, and history is ordered newest first by it.
+    Start,
+    /// When the row ends (e.g. `virkningtil`, `indrejsedato`): a row without a `status` that has
+    /// an end is history.
+    End,
+}
+
 /// One field of the selection table.
 #[derive(Debug)]
 pub struct FieldSpec {
@@ -134,31 +150,50 @@ pub struct FieldSpec {
     pub group: Option<FieldGroup>,
     pub required: bool,
     pub public_only: bool,
+    /// Whether this scalar dates its row (`None` for every other field).
+    pub row_edge: Option<RowEdge>,
     /// Sub-fields; empty for a scalar.
     pub children: &'static [FieldSpec],
 }
 
 const fn leaf(name: &'static str) -> FieldSpec {
-    FieldSpec { name, group: None, required: false, public_only: false, children: &[] }
+    FieldSpec { name, group: None, required: false, public_only: false, row_edge: None, children: &[] }
 }
 
 const fn public_leaf(name: &'static str) -> FieldSpec {
-    FieldSpec { name, group: None, required: false, public_only: true, children: &[] }
+    FieldSpec { public_only: true, ..leaf(name) }
 }
 
 const fn history_leaf(name: &'static str) -> FieldSpec {
-    FieldSpec { name, group: Some(FieldGroup::History), required: false, public_only: true, children: &[] }
+    FieldSpec { group: Some(FieldGroup::History), public_only: true, ..leaf(name) }
 }
 
 const fn object(name: &'static str, children: &'static [FieldSpec]) -> FieldSpec {
-    FieldSpec { name, group: None, required: false, public_only: false, children }
+    FieldSpec { name, group: None, required: false, public_only: false, row_edge: None, children }
 }
 
 const fn grouped(name: &'static str, group: FieldGroup, children: &'static [FieldSpec]) -> FieldSpec {
-    FieldSpec { name, group: Some(group), required: false, public_only: false, children }
+    FieldSpec { group: Some(group), ..object(name, children) }
 }
 
-const PROTECTION_FIELDS: &[FieldSpec] = &[leaf("beskyttelsestype"), leaf("status"), leaf("virkningfra"), leaf("virkningtil")];
+impl FieldSpec {
+    /// This scalar says when its row starts.
+    const fn starts_row(self) -> FieldSpec {
+        FieldSpec { row_edge: Some(RowEdge::Start), ..self }
+    }
+
+    /// This scalar says when its row ends.
+    const fn ends_row(self) -> FieldSpec {
+        FieldSpec { row_edge: Some(RowEdge::End), ..self }
+    }
+}
+
+const PROTECTION_FIELDS: &[FieldSpec] = &[
+    leaf("beskyttelsestype"),
+    leaf("status"),
+    leaf("virkningfra").starts_row(),
+    leaf("virkningtil").ends_row(),
+];
 
 /// `beskyttelser`: required on the person and on every nested person.
 const PROTECTIONS: FieldSpec = FieldSpec {
@@ -166,6 +201,7 @@ const PROTECTIONS: FieldSpec = FieldSpec {
     group: Some(FieldGroup::Protections),
     required: true,
     public_only: false,
+    row_edge: None,
     children: PROTECTION_FIELDS,
 };
 
@@ -177,8 +213,8 @@ const NAME_ROW: &[FieldSpec] = &[
     leaf("mellemnavn"),
     leaf("efternavn"),
     leaf("status"),
-    leaf("virkningfra"),
-    history_leaf("virkningtil"),
+    leaf("virkningfra").starts_row(),
+    history_leaf("virkningtil").ends_row(),
 ];
 
 const FIVE_LINES: &[FieldSpec] =
@@ -200,10 +236,10 @@ const CPR_ADDRESS: &[FieldSpec] = &[
 const ADDRESS_ROW: &[FieldSpec] = &[
     leaf("conavn"),
     leaf("status"),
-    leaf("virkningfra"),
-    history_leaf("virkningtil"),
+    leaf("virkningfra").starts_row(),
+    history_leaf("virkningtil").ends_row(),
     object("cprAdresse", CPR_ADDRESS),
-    FieldSpec { name: "supplerendeAdresse", group: None, required: false, public_only: true, children: FIVE_LINES },
+    FieldSpec { public_only: true, ..object("supplerendeAdresse", FIVE_LINES) },
 ];
 
 const COUNTRY: &[FieldSpec] = &[leaf("kode"), leaf("navn"), leaf("landekode")];
@@ -224,8 +260,8 @@ pub const PERSON_FIELDS: &[FieldSpec] = &[
         FieldGroup::Emigration,
         &[
             leaf("status"),
-            leaf("udrejsedato"),
-            public_leaf("indrejsedato"),
+            leaf("udrejsedato").starts_row(),
+            public_leaf("indrejsedato").ends_row(),
             object("cprlandUdrejse", COUNTRY),
             object("udlandsadresse", FIVE_LINES),
         ],
@@ -233,14 +269,14 @@ pub const PERSON_FIELDS: &[FieldSpec] = &[
     grouped(
         "forsvindinger",
         FieldGroup::Disappearance,
-        &[leaf("status"), leaf("forsvindingsdato"), public_leaf("genfindingsdato")],
+        &[leaf("status"), leaf("forsvindingsdato").starts_row(), public_leaf("genfindingsdato").ends_row()],
     ),
     grouped(
         "kontaktadresse",
         FieldGroup::ContactAddress,
         &[
             leaf("status"),
-            leaf("virkningfra"),
+            leaf("virkningfra").starts_row(),
             leaf("adresselinie1"),
             leaf("adresselinie2"),
             leaf("adresselinie3"),
@@ -253,26 +289,22 @@ pub const PERSON_FIELDS: &[FieldSpec] = &[
         FieldGroup::Guardianship,
         &[
             leaf("status"),
-            leaf("virkningfra"),
+            leaf("virkningfra").starts_row(),
             leaf("vaergenavn"),
             leaf("vaergeadresselinie1"),
             leaf("vaergeadresselinie2"),
             leaf("vaergeadresselinie3"),
         ],
     ),
+    // A relation's `virkningfra` is when the relation began, not a row in a history.
+    FieldSpec { public_only: true, ..grouped("boern", FieldGroup::Relations, &[leaf("virkningfra"), object("barn", NESTED_PERSON)]) },
     FieldSpec {
-        name: "boern",
-        group: Some(FieldGroup::Relations),
-        required: false,
         public_only: true,
-        children: &[leaf("virkningfra"), object("barn", NESTED_PERSON)],
-    },
-    FieldSpec {
-        name: "foraeldreoplysninger",
-        group: Some(FieldGroup::Relations),
-        required: false,
-        public_only: true,
-        children: &[leaf("virkningfra"), leaf("foraelderrolle"), object("foraelder", NESTED_PERSON)],
+        ..grouped(
+            "foraeldreoplysninger",
+            FieldGroup::Relations,
+            &[leaf("virkningfra"), leaf("foraelderrolle"), object("foraelder", NESTED_PERSON)],
+        )
     },
 ];
 
@@ -311,6 +343,35 @@ mod tests {
         assert_eq!(required, ["beskyttelser", "beskyttelser", "beskyttelser"]);
         assert!(GroupSet::of(&[]).contains(FieldGroup::Protections));
         assert!(GroupSet::of(&[FieldGroup::Name]).contains(FieldGroup::Status));
+    }
+
+    #[test]
+    fn row_edges_are_scalars_once_per_row() {
+        let mut dated = Vec::new();
+        walk(PERSON_FIELDS, &mut |f| {
+            let edge = |e: RowEdge| f.children.iter().filter(|c| c.row_edge == Some(e)).count();
+            assert!(edge(RowEdge::Start) <= 1 && edge(RowEdge::End) <= 1, "{}", f.name);
+            assert!(f.row_edge.is_none() || f.is_scalar(), "{} dates a row but is an object", f.name);
+            if edge(RowEdge::Start) + edge(RowEdge::End) > 0 {
+                dated.push(f.name);
+            }
+        });
+        // The lists the lookup splits into a current row and history (protections on the
+        // person and on the two nested persons).
+        assert_eq!(
+            dated,
+            [
+                "beskyttelser",
+                "navne",
+                "adresseoplysninger",
+                "udrejseIndrejser",
+                "forsvindinger",
+                "kontaktadresse",
+                "vaergemaal",
+                "beskyttelser",
+                "beskyttelser"
+            ]
+        );
     }
 
     #[test]

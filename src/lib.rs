@@ -23,7 +23,8 @@
 // 2. cpr, register_date, fields, certificate
 // 3. redact, then setup, then endpoints and diagnosis
 // 4. sdl, then schema (the dialect of a schema), then query (requests built from a dialect)
-// 5. shape, then person, then response (reading answers), then merge
+// 5. person and shape (the answer reader, over the field table), then response (reading
+//    answers), then merge
 // 6. client: the lookup workflow over a host
 // 7. wasm: the JavaScript boundary, which reads JS arguments and calls the typed entry points
 

@@ -4,11 +4,11 @@
 //! empty string, and where CPR withholds a value from the private sector (name and address
 //! protection) a flag says so. Merging relies on this: an absent value never overwrites data.
 
-use serde::de::DeserializeSeed;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-use crate::shape::{texts, Kind, Node, RowVisitor, Shape, Slot};
 
 pub use crate::register_date::register_date;
 
@@ -128,23 +128,23 @@ impl PersonStatus {
 #[serde(rename_all = "camelCase", default)]
 pub struct PersonName {
     /// Given names (fornavne).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub given: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub middle: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub family: Option<String>,
     /// The name CPR uses on letters (adresseringsnavn), possibly shortened.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub addressing: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub from: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub to: Option<String>,
 }
@@ -175,49 +175,50 @@ impl PersonName {
 #[serde(rename_all = "camelCase", default)]
 pub struct Address {
     /// The street's addressing name (vejadresseringsnavn), else its full name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub street: Option<String>,
     /// Without leading zeros: `12`, `7B`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub house_number: Option<String>,
     /// As CPR codes it: `st`, `kl`, `2`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub floor: Option<String>,
     /// As CPR codes it: `tv`, `th`, `mf`, or a number.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub door: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub post_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub post_district: Option<String>,
     /// Locality (bynavn), written on its own line.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub locality: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub municipality_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub municipality_name: Option<String>,
     /// The c/o name, as CPR holds it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub co_name: Option<String>,
     /// The address as written on a letter: c/o line, street line, locality, post code and district.
+    #[serde(deserialize_with = "null_as_empty")]
     pub lines: Vec<String>,
     /// Move-in date.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub from: Option<String>,
     /// Move-out date (earlier addresses).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub to: Option<String>,
 }
@@ -266,13 +267,13 @@ impl Address {
 pub struct Protection {
     /// CPR's protection type, e.g. `navne_og_adressebeskyttelse`, `markedsfoeringsbeskyttelse`.
     /// Kept as text: the register may add types.
-    #[serde(rename = "type")]
+    #[serde(rename = "type", deserialize_with = "trimmed_kind")]
     #[cfg_attr(target_arch = "wasm32", tsify(type = "ProtectionKind"))]
     pub kind: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub from: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub to: Option<String>,
     /// In force now (CPR's current row), as opposed to an expired one.
@@ -291,14 +292,14 @@ pub const MARKETING_PROTECTION: &str = "markedsfoeringsbeskyttelse";
 #[serde(rename_all = "camelCase", default)]
 pub struct Country {
     /// CPR's four-digit country code.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub name: Option<String>,
     /// ISO 3166 alpha-2, e.g. `SE`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub iso_code: Option<String>,
 }
@@ -307,15 +308,16 @@ pub struct Country {
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Emigration {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub country: Option<Country>,
+    #[serde(deserialize_with = "null_as_empty")]
     pub foreign_address_lines: Vec<String>,
     /// Date of return to Denmark, when the person has come back (public sector).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub return_date: Option<String>,
 }
@@ -324,11 +326,11 @@ pub struct Emigration {
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Disappearance {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub date: Option<String>,
     /// When the person was found again (public sector).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub found_date: Option<String>,
 }
@@ -338,7 +340,7 @@ pub struct Disappearance {
 #[serde(rename_all = "camelCase", default)]
 pub struct Death {
     /// The date of death (the status date of status `doed`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub date: Option<String>,
 }
@@ -347,8 +349,9 @@ pub struct Death {
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContactAddress {
+    #[serde(deserialize_with = "null_as_empty")]
     pub lines: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub from: Option<String>,
 }
@@ -357,12 +360,13 @@ pub struct ContactAddress {
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Guardianship {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub from: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub guardian_name: Option<String>,
+    #[serde(deserialize_with = "null_as_empty")]
     pub guardian_address_lines: Vec<String>,
 }
 
@@ -382,38 +386,45 @@ pub enum RelationKind {
 pub struct Relation {
     pub kind: RelationKind,
     /// CPR's parent role (e.g. `mor`, `far`), for parents.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none", default, deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub role: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none", default, deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub cpr: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub name: Option<PersonName>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub protections: Vec<Protection>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none", default, deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub from: Option<String>,
 }
 
 /// One person as CPR describes them.
+///
+/// Its JSON form (camelCase) is also read back, for a merge, by the derived `Deserialize`,
+/// leniently: a missing field takes its default, `null` is an absent optional value (and an
+/// empty list), unknown fields are ignored, and only a value of the wrong type is an error.
+/// A host may hand back a person it changed or built itself, and only what the merge reads
+/// should be able to fail. Text is taken trimmed and blank text as absent, as a lookup writes
+/// it, so a person read back never holds an empty string.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Person {
     /// The current CPR number, 10 digits.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub cpr: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "status_text")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub status: Option<PersonStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub status_date: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub birth_date: Option<String>,
     /// The current name; absent when CPR gave none (see `nameWithheld`).
@@ -428,6 +439,7 @@ pub struct Person {
     pub address: Option<Address>,
     /// CPR withheld the address (name and address protection, private sector).
     pub address_withheld: bool,
+    #[serde(deserialize_with = "null_as_empty")]
     pub protections: Vec<Protection>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
@@ -446,10 +458,13 @@ pub struct Person {
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub guardianship: Option<Guardianship>,
     /// Earlier names, newest first (public sector).
+    #[serde(deserialize_with = "null_as_empty")]
     pub name_history: Vec<PersonName>,
     /// Earlier addresses, newest first (public sector).
+    #[serde(deserialize_with = "null_as_empty")]
     pub address_history: Vec<Address>,
     /// Children and parents (public sector, field group `relations`).
+    #[serde(deserialize_with = "null_as_empty")]
     pub relations: Vec<Relation>,
 }
 
@@ -468,153 +483,36 @@ impl Person {
 // Reading a person back from JSON
 // ---------------------------------------------------------------------------------------------
 
-// The JSON form of the records above (what a lookup's result serializes to), as shape tables: the
-// person is read straight from its text in one pass, with no intermediate `Value` tree (that
-// tree, built and dropped again, was most of a merge's time). The rules are the serde
-// form's: a missing field takes its default, `null` is an absent optional value, unknown
-// fields are ignored, a value of the wrong type is an error (serde's words, never the value).
-// Text is taken trimmed, and blank text as absent, as everywhere else in a person.
-
-static NAME_JSON: Shape =
-    Shape { fields: texts!["given", "middle", "family", "addressing", "from", "to"], from: None, to: "" };
-static ADDRESS_JSON: Shape = Shape {
-    fields: &[
-        ("street", Kind::Text),
-        ("houseNumber", Kind::Text),
-        ("floor", Kind::Text),
-        ("door", Kind::Text),
-        ("postCode", Kind::Text),
-        ("postDistrict", Kind::Text),
-        ("locality", Kind::Text),
-        ("municipalityCode", Kind::Text),
-        ("municipalityName", Kind::Text),
-        ("coName", Kind::Text),
-        ("lines", Kind::Texts),
-        ("from", Kind::Text),
-        ("to", Kind::Text),
-    ],
-    from: None,
-    to: "",
-};
-static PROTECTION_JSON: Shape = Shape {
-    fields: &[("type", Kind::Text), ("from", Kind::Text), ("to", Kind::Text), ("active", Kind::Flag)],
-    from: None,
-    to: "",
-};
-static COUNTRY_JSON: Shape = Shape { fields: texts!["code", "name", "isoCode"], from: None, to: "" };
-static EMIGRATION_JSON: Shape = Shape {
-    fields: &[
-        ("date", Kind::Text),
-        ("country", Kind::Rows(&COUNTRY_JSON)),
-        ("foreignAddressLines", Kind::Texts),
-        ("returnDate", Kind::Text),
-    ],
-    from: None,
-    to: "",
-};
-static DISAPPEARANCE_JSON: Shape = Shape { fields: texts!["date", "foundDate"], from: None, to: "" };
-static DEATH_JSON: Shape = Shape { fields: texts!["date"], from: None, to: "" };
-static CONTACT_JSON: Shape = Shape { fields: &[("lines", Kind::Texts), ("from", Kind::Text)], from: None, to: "" };
-static GUARDIANSHIP_JSON: Shape = Shape {
-    fields: &[("from", Kind::Text), ("guardianName", Kind::Text), ("guardianAddressLines", Kind::Texts)],
-    from: None,
-    to: "",
-};
-static RELATION_JSON: Shape = Shape {
-    fields: &[
-        ("kind", Kind::Text),
-        ("role", Kind::Text),
-        ("cpr", Kind::Text),
-        ("name", Kind::Rows(&NAME_JSON)),
-        ("protections", Kind::Rows(&PROTECTION_JSON)),
-        ("from", Kind::Text),
-    ],
-    from: None,
-    to: "",
-};
-static PERSON_JSON: Shape = Shape {
-    fields: &[
-        // A lookup error (`person_not_found`, …) passed where a person may be: see `code`.
-        ("code", Kind::Text),
-        ("cpr", Kind::Text),
-        ("status", Kind::Text),
-        ("statusDate", Kind::Text),
-        ("birthDate", Kind::Text),
-        ("name", Kind::Rows(&NAME_JSON)),
-        ("nameWithheld", Kind::Flag),
-        ("address", Kind::Rows(&ADDRESS_JSON)),
-        ("addressWithheld", Kind::Flag),
-        ("protections", Kind::Rows(&PROTECTION_JSON)),
-        ("emigration", Kind::Rows(&EMIGRATION_JSON)),
-        ("disappearance", Kind::Rows(&DISAPPEARANCE_JSON)),
-        ("death", Kind::Rows(&DEATH_JSON)),
-        ("contactAddress", Kind::Rows(&CONTACT_JSON)),
-        ("guardianship", Kind::Rows(&GUARDIANSHIP_JSON)),
-        ("nameHistory", Kind::Rows(&NAME_JSON)),
-        ("addressHistory", Kind::Rows(&ADDRESS_JSON)),
-        ("relations", Kind::Rows(&RELATION_JSON)),
-    ],
-    from: None,
-    to: "",
-};
-
-type Read<T> = Result<T, String>;
-
-fn read_name(n: &Node<'_>) -> PersonName {
-    PersonName {
-        given: n.get("given"),
-        middle: n.get("middle"),
-        family: n.get("family"),
-        addressing: n.get("addressing"),
-        from: n.get("from"),
-        to: n.get("to"),
-    }
+/// A text field: trimmed, and blank text absent (as a lookup writes it).
+fn trimmed<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.and_then(|text| match text.trim() {
+        "" => None,
+        kept if kept.len() == text.len() => Some(text),
+        kept => Some(kept.to_string()),
+    }))
 }
 
-fn read_address(n: &Node<'_>) -> Address {
-    Address {
-        street: n.get("street"),
-        house_number: n.get("houseNumber"),
-        floor: n.get("floor"),
-        door: n.get("door"),
-        post_code: n.get("postCode"),
-        post_district: n.get("postDistrict"),
-        locality: n.get("locality"),
-        municipality_code: n.get("municipalityCode"),
-        municipality_name: n.get("municipalityName"),
-        co_name: n.get("coName"),
-        lines: n.texts("lines"),
-        from: n.get("from"),
-        to: n.get("to"),
-    }
-}
-
-fn read_protection(n: &Node<'_>) -> Read<Protection> {
-    let kind = match n.slot("type") {
-        Slot::Null => return Err("protections[].type must be text".to_string()),
-        _ => n.get("type").unwrap_or_default(),
-    };
-    Ok(Protection { kind, from: n.get("from"), to: n.get("to"), active: n.flag("active").unwrap_or(false) })
-}
-
-fn read_protections(rows: &[Node<'_>]) -> Read<Vec<Protection>> {
-    rows.iter().map(read_protection).collect()
-}
-
-fn read_relation(n: &Node<'_>) -> Read<Relation> {
-    let kind = match n.str("kind") {
-        Some("child") => RelationKind::Child,
-        Some("parent") => RelationKind::Parent,
-        _ => return Err("relations[].kind must be child or parent".to_string()),
-    };
-    Ok(Relation {
-        kind,
-        role: n.get("role"),
-        cpr: n.get("cpr"),
-        name: n.one("name").map(read_name),
-        protections: read_protections(n.rows("protections"))?,
-        from: n.get("from"),
+/// A protection's type: text (never null), trimmed.
+fn trimmed_kind<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let kind = String::deserialize(d)?;
+    Ok(match kind.trim() {
+        kept if kept.len() == kind.len() => kind,
+        kept => kept.to_string(),
     })
+}
+
+/// A person status as [`PersonStatus`] writes it: a known status's name, else other text as it
+/// is (trimmed; blank is absent).
+fn status_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PersonStatus>, D::Error> {
+    Ok(trimmed(d)?.map(|text| match KnownStatus::ALL.into_iter().find(|k| k.key() == text) {
+        Some(known) => PersonStatus::Known(known),
+        None => PersonStatus::Other(text),
+    }))
+}
+
+/// A list field: `null` is the empty list, as a missing list is.
+fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// What a merge was given where a person may be.
@@ -626,55 +524,98 @@ pub enum PersonText {
     Outcome(String),
 }
 
-fn read_person(n: &Node<'_>) -> Read<Person> {
-    let status = n.str("status").map(|s| match KnownStatus::ALL.into_iter().find(|k| k.key() == s) {
-        Some(k) => PersonStatus::Known(k),
-        None => PersonStatus::Other(s.to_string()),
-    });
-    Ok(Person {
-        cpr: n.get("cpr"),
-        status,
-        status_date: n.get("statusDate"),
-        birth_date: n.get("birthDate"),
-        name: n.one("name").map(read_name),
-        name_withheld: n.flag("nameWithheld").unwrap_or(false),
-        address: n.one("address").map(read_address),
-        address_withheld: n.flag("addressWithheld").unwrap_or(false),
-        protections: read_protections(n.rows("protections"))?,
-        emigration: n.one("emigration").map(|e| {
-            let country = e.one("country").map(|c| Country { code: c.get("code"), name: c.get("name"), iso_code: c.get("isoCode") });
-            Emigration { date: e.get("date"), country, foreign_address_lines: e.texts("foreignAddressLines"), return_date: e.get("returnDate") }
-        }),
-        disappearance: n.one("disappearance").map(|d| Disappearance { date: d.get("date"), found_date: d.get("foundDate") }),
-        death: n.one("death").map(|d| Death { date: d.get("date") }),
-        contact_address: n.one("contactAddress").map(|c| ContactAddress { lines: c.texts("lines"), from: c.get("from") }),
-        guardianship: n.one("guardianship").map(|g| Guardianship {
-            from: g.get("from"),
-            guardian_name: g.get("guardianName"),
-            guardian_address_lines: g.texts("guardianAddressLines"),
-        }),
-        name_history: n.rows("nameHistory").iter().map(read_name).collect(),
-        address_history: n.rows("addressHistory").iter().map(read_address).collect(),
-        relations: n.rows("relations").iter().map(read_relation).collect::<Read<_>>()?,
-    })
+/// The top level of what a merge was given, before it is read as a person: `null`, or an
+/// object and its `code` if it has one. Everything else in the object is skipped unread, so
+/// this costs one quick scan of the text.
+enum Given {
+    Nothing,
+    Object { code: Option<String> },
+}
+
+impl<'de> Deserialize<'de> for Given {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Given, D::Error> {
+        d.deserialize_any(GivenVisitor)
+    }
+}
+
+struct GivenVisitor;
+
+impl<'de> Visitor<'de> for GivenVisitor {
+    type Value = Given;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a person object or null")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Given, E> {
+        Ok(Given::Nothing)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Given, A::Error> {
+        let mut code: Option<Option<String>> = None;
+        while let Some(is_code) = map.next_key_seed(IsCodeKey)? {
+            if !is_code {
+                map.next_value::<IgnoredAny>()?;
+            } else if code.is_some() {
+                return Err(de::Error::duplicate_field("code"));
+            } else {
+                code = Some(map.next_value()?);
+            }
+        }
+        Ok(Given::Object { code: code.flatten() })
+    }
+}
+
+/// Whether a key is `code`, without keeping the key.
+struct IsCodeKey;
+
+impl<'de> DeserializeSeed<'de> for IsCodeKey {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for IsCodeKey {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<bool, E> {
+        Ok(key == "code")
+    }
 }
 
 /// Read a person (or `null`, or a lookup outcome) from JSON text.
-pub fn person_from_text(text: &str) -> Read<PersonText> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let node = RowVisitor(&PERSON_JSON).deserialize(&mut deserializer).and_then(|node| deserializer.end().map(|()| node));
-    match node {
-        Err(e) => Err(crate::json_input::safe_message(&e.to_string())),
-        Ok(None) => Ok(PersonText::Nothing),
-        Ok(Some(node)) => match node.slot("code") {
-            Slot::Text(code) => Ok(PersonText::Outcome(code.to_string())),
-            _ => read_person(&node).map(|p| PersonText::Person(Box::new(p))),
-        },
+pub fn person_from_text(text: &str) -> Result<PersonText, String> {
+    match serde_json::from_str::<Given>(text).map_err(|e| plain_message(&e))? {
+        Given::Nothing => Ok(PersonText::Nothing),
+        Given::Object { code: Some(code) } => Ok(PersonText::Outcome(code)),
+        Given::Object { code: None } => {
+            let person = serde_json::from_str::<Person>(text).map_err(|e| plain_message(&e))?;
+            Ok(PersonText::Person(Box::new(person)))
+        }
+    }
+}
+
+/// serde's message, without the value it quotes (a name or a number may be in it) and with the
+/// kind of that value in the words the rest of the library uses.
+fn plain_message(e: &serde_json::Error) -> String {
+    const KINDS: [(&str, &str); 6] = [
+        ("invalid type: string \"…\"", "invalid type: text"),
+        ("invalid type: integer \"…\"", "invalid type: a number"),
+        ("invalid type: floating point \"…\"", "invalid type: a number"),
+        ("invalid type: boolean \"…\"", "invalid type: a boolean"),
+        ("invalid type: map,", "invalid type: an object,"),
+        ("invalid type: sequence,", "invalid type: a list,"),
+    ];
+    let message = crate::json_input::safe_message(&e.to_string());
+    match KINDS.iter().find(|(serde_words, _)| message.starts_with(serde_words)) {
+        Some((serde_words, words)) => format!("{words}{}", message.get(serde_words.len()..).unwrap_or_default()),
+        None => message,
     }
 }
 
 impl Person {
-    /// Read a person in its JSON form (as [`Person`] serializes).
+    /// Read a person in its JSON form (as [`Person`] serializes), with the lenient rules of
+    /// [`Person`]'s reading.
     ///
     /// ```
     /// use datafordeler_cpr::person::Person;
@@ -748,6 +689,51 @@ mod tests {
         ] {
             assert!(Person::from_json(&bad).is_err(), "{bad}");
             assert!(serde_json::from_value::<Person>(bad).is_err());
+        }
+    }
+
+    #[test]
+    fn reading_back_is_lenient_where_a_host_may_be() {
+        let json = serde_json::json!({
+            "cpr": " 0101701239 ", "status": " doed ", "statusDate": "", "unknown": {"deep": [1, {"x": null}]},
+            "name": {"given": "  Jens ", "family": "   ", "middle": null},
+            "address": {"street": "Vej", "lines": null},
+            "protections": null,
+            "relations": [{"kind": "child", "protections": [{"type": " markedsfoeringsbeskyttelse ", "active": true}]}],
+            "emigration": {"country": {"isoCode": "SE "}, "foreignAddressLines": [" Gata 1 "]}
+        });
+        let p = Person::from_json(&json).unwrap();
+        assert_eq!(p.cpr.as_deref(), Some("0101701239"), "trimmed");
+        assert_eq!(p.status, Some(PersonStatus::Known(KnownStatus::Doed)), "a known status after trimming");
+        assert_eq!(p.status_date, None, "blank is absent");
+        let name = p.name.unwrap();
+        assert_eq!((name.given.as_deref(), name.family, name.middle), (Some("Jens"), None, None));
+        assert!(p.address.unwrap().lines.is_empty() && p.protections.is_empty(), "a null list is empty");
+        assert_eq!(p.relations[0].protections[0].kind, MARKETING_PROTECTION);
+        let emigration = p.emigration.unwrap();
+        assert_eq!(emigration.country.unwrap().iso_code.as_deref(), Some("SE"));
+        assert_eq!(emigration.foreign_address_lines, [" Gata 1 "], "lines are kept as they came");
+        assert_eq!(Person::from_json(&serde_json::json!({})).unwrap(), Person::default(), "missing is the default");
+        assert_eq!(Person::from_json(&serde_json::json!({"status": "ny"})).unwrap().status, Some(PersonStatus::Other("ny".into())));
+    }
+
+    #[test]
+    fn a_merge_is_given_a_person_nothing_or_an_outcome() {
+        assert!(matches!(person_from_text("null"), Ok(PersonText::Nothing)));
+        assert!(matches!(person_from_text(r#"{"code": "person_not_found", "index": 0}"#), Ok(PersonText::Outcome(c)) if c == "person_not_found"));
+        assert!(matches!(person_from_text(r#"{"code": null, "cpr": "0101701239"}"#), Ok(PersonText::Person(p)) if p.cpr.is_some()));
+        for (text, words) in [
+            (r#""Jens 0101701239""#, "invalid type: text, expected a person object or null"),
+            (r#"[{"cpr": "0101701239"}]"#, "invalid type: a list, expected a person object or null"),
+            (r#"{"cpr": 101701239}"#, "invalid type: a number, expected a string"),
+            (r#"{"nameWithheld": "Jens"}"#, "invalid type: text, expected a boolean"),
+            (r#"{"protections": {"type": "x"}}"#, "invalid type: an object, expected a sequence"),
+            (r#"{"code": "a", "code": "b"}"#, "duplicate field"),
+            (r#"{"cpr": "0101701239"} x"#, "trailing characters"),
+        ] {
+            let Err(error) = person_from_text(text) else { panic!("{text} was read") };
+            assert!(error.starts_with(words), "{text}: {error}");
+            assert!(!error.contains("Jens") && !error.contains("101701239"), "{error}");
         }
     }
 

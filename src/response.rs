@@ -1,7 +1,8 @@
 //! Reading the answer to a lookup query into [`Person`] records.
 //!
-//! The body is read straight into typed structs named like the schema (this is the hot path
-//! of every lookup), leniently where the schema may vary between versions: a text field that
+//! The body is read in one pass through the selection table ([`PERSON_FIELDS`], by the
+//! reader in `shape.rs`: the answer holds exactly the fields the query selected), which is the
+//! hot path of every lookup, leniently where the schema may vary between versions: a text field that
 //! arrives as a number is read as text, a list that arrives as a single object is a list of
 //! one, unknown fields are ignored. What cannot be an answer at all (not JSON, too large, the
 //! wrong shape) is an error; what the service reports (GraphQL errors, no person, several
@@ -18,8 +19,9 @@ use crate::cpr::CprNumber;
 use crate::diagnosis::{diagnose, Diagnosis, DiagnosisCode, Failure, Stage};
 use crate::environment::SectorType;
 use crate::error::CprError;
+use crate::fields::PERSON_FIELDS;
 use crate::json_input::{depth_exceeds, describe_type, MAX_DEPTH, MAX_JSON_BYTES};
-use crate::shape::{read_rows, refuse, refused, texts, Kind, Node, Shape, Slot, SlotSeed};
+use crate::shape::{read_rows, refuse, refused, Node, RowsSeed, Slot, TextSeed};
 use crate::person::{
     Address, ContactAddress, Country, Death, Disappearance, Emigration, Guardianship, KnownStatus, Person,
     PersonName, PersonStatus, Protection, Relation, RelationKind, NAME_AND_ADDRESS_PROTECTION,
@@ -89,98 +91,8 @@ pub enum LookupBody<'a> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The answer, named like the schema
+// The answer: its envelope here, the person's fields from the selection table
 // ---------------------------------------------------------------------------------------------
-
-const LINES: &[(&str, Kind)] = texts!["adresselinie1", "adresselinie2", "adresselinie3", "adresselinie4", "adresselinie5"];
-
-// The shapes are tables rather than derived structs: one reader walks them all, so the wasm
-// module carries one copy of the reading code instead of one per record type (and per way of
-// reaching it), and the answer is still read in one pass with borrowed text.
-static PERSONNUMMER: Shape = Shape { fields: texts!["personnummer", "status", "virkningtil"], from: None, to: "virkningtil" };
-static BESKYTTELSE: Shape =
-    Shape { fields: texts!["beskyttelsestype", "status", "virkningfra", "virkningtil"], from: Some("virkningfra"), to: "virkningtil" };
-static NAVN: Shape = Shape {
-    fields: texts!["adresseringsnavn", "fornavne", "mellemnavn", "efternavn", "status", "virkningfra", "virkningtil"],
-    from: Some("virkningfra"),
-    to: "virkningtil",
-};
-static CPR_ADRESSE: Shape = Shape {
-    fields: texts![
-        "vejadresseringsnavn", "vejnavn", "husnummer", "etage", "sidedoer", "bynavn", "postnummer", "postdistrikt",
-        "cprkommunekode", "cprkommunenavn",
-    ],
-    from: None,
-    to: "",
-};
-static ADRESSELINJER: Shape = Shape { fields: LINES, from: None, to: "" };
-static ADRESSEOPLYSNING: Shape = Shape {
-    fields: &[
-        ("conavn", Kind::Text),
-        ("status", Kind::Text),
-        ("virkningfra", Kind::Text),
-        ("virkningtil", Kind::Text),
-        ("cprAdresse", Kind::Rows(&CPR_ADRESSE)),
-        ("supplerendeAdresse", Kind::Rows(&ADRESSELINJER)),
-    ],
-    from: Some("virkningfra"),
-    to: "virkningtil",
-};
-static LAND: Shape = Shape { fields: texts!["kode", "navn", "landekode"], from: None, to: "" };
-static UDREJSE: Shape = Shape {
-    fields: &[
-        ("status", Kind::Text),
-        ("udrejsedato", Kind::Text),
-        ("indrejsedato", Kind::Text),
-        ("cprlandUdrejse", Kind::Rows(&LAND)),
-        ("udlandsadresse", Kind::Rows(&ADRESSELINJER)),
-    ],
-    from: Some("udrejsedato"),
-    to: "indrejsedato",
-};
-static FORSVINDING: Shape =
-    Shape { fields: texts!["status", "forsvindingsdato", "genfindingsdato"], from: Some("forsvindingsdato"), to: "genfindingsdato" };
-static KONTAKTADRESSE: Shape = Shape {
-    fields: texts!["status", "virkningfra", "virkningtil", "adresselinie1", "adresselinie2", "adresselinie3", "adresselinie4", "adresselinie5"],
-    from: Some("virkningfra"),
-    to: "virkningtil",
-};
-static VAERGEMAAL: Shape = Shape {
-    fields: texts!["status", "virkningfra", "virkningtil", "vaergenavn", "vaergeadresselinie1", "vaergeadresselinie2", "vaergeadresselinie3"],
-    from: Some("virkningfra"),
-    to: "virkningtil",
-};
-static SIMPEL_PERSON: Shape = Shape {
-    fields: &[("personnummer", Kind::Text), ("beskyttelser", Kind::Rows(&BESKYTTELSE)), ("navn", Kind::Rows(&NAVN))],
-    from: None,
-    to: "",
-};
-static BARNRELATION: Shape =
-    Shape { fields: &[("virkningfra", Kind::Text), ("barn", Kind::Rows(&SIMPEL_PERSON))], from: None, to: "" };
-static FORAELDER: Shape = Shape {
-    fields: &[("virkningfra", Kind::Text), ("foraelderrolle", Kind::Text), ("foraelder", Kind::Rows(&SIMPEL_PERSON))],
-    from: None,
-    to: "",
-};
-static PERSON: Shape = Shape {
-    fields: &[
-        ("status", Kind::Text),
-        ("statusdato", Kind::Text),
-        ("foedselsdato", Kind::Text),
-        ("personnumre", Kind::Rows(&PERSONNUMMER)),
-        ("beskyttelser", Kind::Rows(&BESKYTTELSE)),
-        ("navne", Kind::Rows(&NAVN)),
-        ("adresseoplysninger", Kind::Rows(&ADRESSEOPLYSNING)),
-        ("udrejseIndrejser", Kind::Rows(&UDREJSE)),
-        ("forsvindinger", Kind::Rows(&FORSVINDING)),
-        ("kontaktadresse", Kind::Rows(&KONTAKTADRESSE)),
-        ("vaergemaal", Kind::Rows(&VAERGEMAAL)),
-        ("boern", Kind::Rows(&BARNRELATION)),
-        ("foraeldreoplysninger", Kind::Rows(&FORAELDER)),
-    ],
-    from: None,
-    to: "",
-};
 
 const ADDRESS_LINES: [&str; 5] = ["adresselinie1", "adresselinie2", "adresselinie3", "adresselinie4", "adresselinie5"];
 
@@ -203,7 +115,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Envelope<'a> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'a>, A::Error> {
                 let mut envelope = Envelope::default();
                 let (mut data_seen, mut errors_seen) = (false, false);
-                while let Some(key) = map.next_key_seed(SlotSeed(Kind::Text))? {
+                while let Some(key) = map.next_key_seed(TextSeed)? {
                     match &key {
                         Slot::Text(k) if k == "data" => {
                             if std::mem::replace(&mut data_seen, true) {
@@ -285,13 +197,13 @@ impl<'de> Visitor<'de> for RootSeed {
         Ok(None)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        read_rows(&PERSON, seq).map(Some)
+        read_rows(PERSON_FIELDS, seq).map(Some)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut nodes = None;
-        while let Some(key) = map.next_key_seed(SlotSeed(Kind::Text))? {
+        while let Some(key) = map.next_key_seed(TextSeed)? {
             if matches!(&key, Slot::Text(k) if k == "nodes") {
-                nodes = Some(match map.next_value_seed(SlotSeed(Kind::Rows(&PERSON)))? {
+                nodes = Some(match map.next_value_seed(RowsSeed(PERSON_FIELDS))? {
                     Slot::Rows(rows) => rows,
                     _ => Vec::new(),
                 });
@@ -769,6 +681,86 @@ mod tests {
             expected.sort_by(|&a, &b| dates[b].cmp(&dates[a]));
             assert_eq!(newest_first(&dates), expected, "{dates:?}");
         }
+    }
+
+    /// An answer holding every field of a selection: each scalar a distinct text, each object a
+    /// list of one.
+    fn answer_for(fields: &[crate::schema::Selected], counter: &mut usize) -> Value {
+        let mut object = serde_json::Map::new();
+        for field in fields {
+            let value = if field.children.is_empty() {
+                *counter += 1;
+                Value::String(format!("2001-01-{:02}", *counter % 28 + 1))
+            } else {
+                Value::Array(vec![answer_for(&field.children, counter)])
+            };
+            object.insert(field.name.to_string(), value);
+        }
+        Value::Object(object)
+    }
+
+    /// Every selected field came back into the record read from the answer.
+    fn assert_all_read(fields: &[crate::schema::Selected], node: &Node<'_>, path: &str) {
+        for field in fields {
+            let at = format!("{path}.{}", field.name);
+            if field.children.is_empty() {
+                assert!(node.str(field.name).is_some(), "{at} is selected but not read");
+            } else {
+                let [row] = node.rows(field.name) else { panic!("{at} is selected but not read as one row") };
+                assert_all_read(&field.children, row, &at);
+            }
+        }
+    }
+
+    #[test]
+    fn every_field_the_query_selects_is_read_from_the_answer() {
+        // The query and the reader walk the same table: a field added to PERSON_FIELDS (and
+        // present in the schema) is selected and read, and nothing the query selects is missed.
+        for sector in [SectorType::Private, SectorType::Public] {
+            let selection = crate::schema::Dialect::embedded(sector).unwrap().select(crate::fields::GroupSet::all());
+            assert!(selection.fields.len() > 5, "{sector:?}");
+            let person = answer_for(&selection.fields, &mut 0);
+            let text = serde_json::to_string(&json!({"data": {"X": {"nodes": [person]}}})).unwrap();
+            let envelope = read_envelope(&text).unwrap();
+            let Some(Some(nodes)) = envelope.data.and_then(|d| d.root) else { panic!("no nodes") };
+            let [node] = nodes.as_slice() else { panic!("{} nodes", nodes.len()) };
+            assert_all_read(&selection.fields, node, "person");
+        }
+    }
+
+    #[test]
+    fn every_field_in_the_table_is_read_from_the_answer() {
+        // Whatever the sector and the groups: the reader reads the whole table.
+        fn all(fields: &'static [crate::fields::FieldSpec]) -> Vec<crate::schema::Selected> {
+            fields.iter().map(|f| crate::schema::Selected { name: f.name, children: all(f.children) }).collect()
+        }
+        let table = all(PERSON_FIELDS);
+        let person = answer_for(&table, &mut 0);
+        let text = serde_json::to_string(&json!({"data": {"X": [person]}})).unwrap();
+        let Some(Some(nodes)) = read_envelope(&text).unwrap().data.and_then(|d| d.root) else { panic!("no nodes") };
+        assert_all_read(&table, &nodes[0], "person");
+    }
+
+    #[test]
+    fn rows_without_status_are_dated_by_the_fields_the_table_marks() {
+        let body = json!({"data": {"X": {"nodes": [{
+            "navne": [
+                {"fornavne": "Gammel", "virkningfra": "2001-01-01", "virkningtil": "2005-01-01"},
+                {"fornavne": "Ældre", "virkningfra": "1990-01-01"},
+                {"fornavne": "Ny", "virkningfra": "2005-01-01"}
+            ],
+            "udrejseIndrejser": [{"udrejsedato": "2010-01-01", "indrejsedato": "2012-01-01"}],
+            "forsvindinger": [{"forsvindingsdato": "2015-01-01"}],
+            "beskyttelser": [{"beskyttelsestype": "markedsfoeringsbeskyttelse", "virkningfra": "2001-01-01", "virkningtil": "2002-01-01"}]
+        }]}}});
+        let p = parse_lookup_response(LookupBody::Json(&body), SectorType::Public, None).unwrap().persons.remove(0);
+        // Of two rows without an end the newer is current; the older and the ended one are history, newest first.
+        assert_eq!(p.name.unwrap().given.as_deref(), Some("Ny"));
+        let history: Vec<_> = p.name_history.iter().map(|n| n.given.as_deref().unwrap_or_default()).collect();
+        assert_eq!(history, ["Gammel", "Ældre"]);
+        assert!(p.emigration.is_none(), "returned: the row has an end");
+        assert_eq!(p.disappearance.unwrap().date.as_deref(), Some("2015-01-01"));
+        assert!(!p.protections[0].active, "ended");
     }
 
     #[test]

@@ -1,49 +1,21 @@
-//! Reading JSON text through shape tables: a record type is a static table of its field names
-//! and how each is read, and one reader walks them all in one pass, with text borrowed from
-//! the input where it needs no unescaping.
+//! Reading the CPR answer through the selection table itself: a GraphQL answer holds exactly
+//! the fields the query selected, so [`PERSON_FIELDS`](crate::fields::PERSON_FIELDS) is also
+//! the answer's shape. One reader walks that table in one pass, with text borrowed from the
+//! input where the deserializer allows it (JSON text without escapes); it is generic over any
+//! serde [`Deserializer`], so a parsed host value can drive it as well as JSON text.
 //!
-//! Used for the CPR answer (`response.rs`, the hot path of every lookup) and for reading a
-//! person back for a merge (`person.rs`). A table per record type instead of derived
-//! structs keeps one copy of the reading code in the wasm module rather than one per type
-//! (and per way of reaching it). Unknown fields are skipped; a field read twice is an error.
+//! Serves the answer only (`response.rs`, the hot path of every lookup). A table instead of
+//! derived structs keeps one copy of the reading code in the wasm module rather than one per
+//! record type (and per way of reaching it), and no second list of CPR's field names. Unknown
+//! fields are skipped; a field read twice is an error.
 
 use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::fields::{FieldSpec, RowEdge};
 use crate::register_date::register_date;
-
-/// How a field is read.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Kind {
-    /// A scalar read as text: strings as they are (borrowed from the body where possible: this
-    /// is the hot path), numbers and booleans written out, null as absent.
-    Text,
-    /// A list of records, or (leniently) a single record as a list of one; null rows skipped.
-    /// A nested object (`One`) is read the same way and its first row used.
-    Rows(&'static Shape),
-    /// `true` or `false` (null as absent); anything else is refused.
-    Flag,
-    /// A list of text values (null as absent); anything else is refused.
-    Texts,
-}
-
-/// A record type: its fields, and for history rows the fields that say when the row starts
-/// and ends.
-#[derive(Debug)]
-pub(crate) struct Shape {
-    pub(crate) fields: &'static [(&'static str, Kind)],
-    pub(crate) from: Option<&'static str>,
-    pub(crate) to: &'static str,
-}
-
-/// The fields of a shape that are read as text.
-macro_rules! texts {
-    ($($name:literal),* $(,)?) => { &[$(($name, $crate::shape::Kind::Text)),*] };
-}
-pub(crate) use texts;
-
 
 /// One field's value as read.
 #[derive(Debug, Clone, Default)]
@@ -53,22 +25,22 @@ pub(crate) enum Slot<'a> {
     Absent,
     /// `null`: withheld, or failed.
     Null,
+    /// A scalar, as text.
     Text(Cow<'a, str>),
+    /// An object field: its rows (a nested object is a list of one).
     Rows(Vec<Node<'a>>),
-    Flag(bool),
-    Texts(Vec<Cow<'a, str>>),
 }
 
-/// One record: its shape's fields, by position.
+/// One record: the values of its fields in the table, by position.
 #[derive(Debug, Clone)]
 pub(crate) struct Node<'a> {
-    pub(crate) shape: &'static Shape,
+    fields: &'static [FieldSpec],
     slots: Vec<Slot<'a>>,
 }
 
 impl<'a> Node<'a> {
     pub(crate) fn slot(&self, name: &str) -> &Slot<'a> {
-        match self.shape.fields.iter().position(|(n, _)| *n == name).and_then(|i| self.slots.get(i)) {
+        match self.fields.iter().position(|f| f.name == name).and_then(|i| self.slots.get(i)) {
             Some(slot) => slot,
             None => &Slot::Absent,
         }
@@ -110,41 +82,32 @@ impl<'a> Node<'a> {
         matches!(self.slot(name), Slot::Absent)
     }
 
-    /// `true`/`false`, `None` when absent or null.
-    pub(crate) fn flag(&self, name: &str) -> Option<bool> {
-        match self.slot(name) {
-            Slot::Flag(b) => Some(*b),
-            _ => None,
-        }
-    }
-
-    /// A list of text values as they came (not trimmed); empty when absent or null.
-    pub(crate) fn texts(&self, name: &str) -> Vec<String> {
-        match self.slot(name) {
-            Slot::Texts(items) => items.iter().map(|t| t.to_string()).collect(),
-            _ => Vec::new(),
-        }
-    }
-
     pub(crate) fn lines(&self, names: &[&str]) -> Vec<String> {
         names.iter().filter_map(|n| self.get(n)).collect()
     }
 
-    // History rows: `status` is `aktuel` for the current row, `historisk` for history.
+    // History rows: `status` is `aktuel` for the current row, `historisk` for history; the
+    // table marks which fields date a row (`RowEdge`).
 
-    pub(crate) fn from(&self) -> Option<String> {
-        self.shape.from.and_then(|f| self.date(f))
+    /// The name of the field that gives this row's edge, if the table marks one.
+    fn edge(&self, edge: RowEdge) -> Option<&'static str> {
+        self.fields.iter().find(|f| f.row_edge == Some(edge)).map(|f| f.name)
     }
 
+    /// When the row starts, as a date.
+    pub(crate) fn from(&self) -> Option<String> {
+        self.edge(RowEdge::Start).and_then(|f| self.date(f))
+    }
+
+    /// Whether this is the current row: its status says so, else it has no end.
     pub(crate) fn is_current(&self) -> bool {
         match self.str("status") {
             Some(s) if s.eq_ignore_ascii_case("aktuel") => true,
             Some(s) if s.eq_ignore_ascii_case("historisk") => false,
-            _ => self.str(self.shape.to).is_none(),
+            _ => self.edge(RowEdge::End).and_then(|f| self.str(f)).is_none(),
         }
     }
 }
-
 
 /// The kinds of value a visitor does not take, refused in serde's words. Every visitor here
 /// handles every kind itself: serde's default refusal formats a float with `f64`'s Display,
@@ -181,21 +144,41 @@ pub(crate) fn refused<E: de::Error>(what: &str, expected: &dyn de::Expected) -> 
     E::custom(format_args!("invalid type: {what}, expected {expected}"))
 }
 
-// Reading. Every function below is generic only over serde_json's own reader types, so each
-// exists once in the wasm module.
+// Reading. Every function below is generic over the deserializer only: a serde_json text
+// reader and a parsed host value each get one copy in the wasm module, whatever the table.
 
-/// A value read as a field of a kind.
-pub(crate) struct SlotSeed(pub(crate) Kind);
+/// A value read as text: a scalar field, or a field name.
+pub(crate) struct TextSeed;
 
-impl<'de> DeserializeSeed<'de> for SlotSeed {
+impl<'de> DeserializeSeed<'de> for TextSeed {
     type Value = Slot<'de>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Slot<'de>, D::Error> {
-        match self.0 {
-            Kind::Text => d.deserialize_any(TextVisitor),
-            Kind::Rows(shape) => d.deserialize_any(RowsVisitor(shape)),
-            Kind::Flag => d.deserialize_any(FlagVisitor),
-            Kind::Texts => d.deserialize_any(TextsVisitor),
+        d.deserialize_any(TextVisitor)
+    }
+}
+
+/// A field's value, read as the table says: a scalar as text, an object field as rows.
+struct FieldSeed(&'static FieldSpec);
+
+impl<'de> DeserializeSeed<'de> for FieldSeed {
+    type Value = Slot<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Slot<'de>, D::Error> {
+        if self.0.is_scalar() {
+            d.deserialize_any(TextVisitor)
+        } else {
+            RowsSeed(self.0.children).deserialize(d)
         }
+    }
+}
+
+/// A list of records with the given fields, or (leniently) a single record as a list of one;
+/// null rows skipped, a null list is [`Slot::Null`].
+pub(crate) struct RowsSeed(pub(crate) &'static [FieldSpec]);
+
+impl<'de> DeserializeSeed<'de> for RowsSeed {
+    type Value = Slot<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Slot<'de>, D::Error> {
+        d.deserialize_any(RowsVisitor(self.0))
     }
 }
 
@@ -234,70 +217,7 @@ impl<'de> Visitor<'de> for TextVisitor {
     refuse!('de, Slot<'de>; seq, map);
 }
 
-struct FlagVisitor;
-
-impl<'de> Visitor<'de> for FlagVisitor {
-    type Value = Slot<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("true or false")
-    }
-    refuse!('de, Slot<'de>; number, str, seq, map);
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Slot<'de>, E> {
-        Ok(Slot::Flag(v))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Slot<'de>, E> {
-        Ok(Slot::Null)
-    }
-}
-
-struct TextsVisitor;
-
-impl<'de> Visitor<'de> for TextsVisitor {
-    type Value = Slot<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of text")
-    }
-    refuse!('de, Slot<'de>; bool, number, str, map);
-    fn visit_unit<E: de::Error>(self) -> Result<Slot<'de>, E> {
-        Ok(Slot::Null)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Slot<'de>, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(ItemSeed)? {
-            items.push(item);
-        }
-        Ok(Slot::Texts(items))
-    }
-}
-
-/// One element of a list of text: text only.
-struct ItemSeed;
-
-impl<'de> DeserializeSeed<'de> for ItemSeed {
-    type Value = Cow<'de, str>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ItemSeed {
-    type Value = Cow<'de, str>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("text")
-    }
-    refuse!('de, Cow<'de, str>; unit, bool, number, seq, map);
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
-        Ok(Cow::Borrowed(v))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Cow<'de, str>, E> {
-        Ok(Cow::Owned(v.to_string()))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Cow<'de, str>, E> {
-        Ok(Cow::Owned(v))
-    }
-}
-
-struct RowsVisitor(&'static Shape);
+struct RowsVisitor(&'static [FieldSpec]);
 
 impl<'de> Visitor<'de> for RowsVisitor {
     type Value = Slot<'de>;
@@ -317,7 +237,7 @@ impl<'de> Visitor<'de> for RowsVisitor {
 }
 
 /// A list element: a record, or null (skipped).
-pub(crate) struct RowVisitor(pub(crate) &'static Shape);
+struct RowVisitor(&'static [FieldSpec]);
 
 impl<'de> Visitor<'de> for RowVisitor {
     type Value = Option<Node<'de>>;
@@ -340,31 +260,97 @@ impl<'de> DeserializeSeed<'de> for RowVisitor {
     }
 }
 
-pub(crate) fn read_rows<'de, A: SeqAccess<'de>>(shape: &'static Shape, mut seq: A) -> Result<Vec<Node<'de>>, A::Error> {
+/// The records of a list, each with the given fields; null elements skipped.
+pub(crate) fn read_rows<'de, A: SeqAccess<'de>>(fields: &'static [FieldSpec], mut seq: A) -> Result<Vec<Node<'de>>, A::Error> {
     let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(16));
-    while let Some(row) = seq.next_element_seed(RowVisitor(shape))? {
+    while let Some(row) = seq.next_element_seed(RowVisitor(fields))? {
         rows.extend(row);
     }
     Ok(rows)
 }
 
-fn read_fields<'de, A: MapAccess<'de>>(shape: &'static Shape, mut map: A) -> Result<Node<'de>, A::Error> {
-    let mut slots = vec![Slot::Absent; shape.fields.len()];
-    while let Some(key) = map.next_key_seed(SlotSeed(Kind::Text))? {
+/// One record: each key found in `fields` is read as its entry says, every other key skipped
+/// without looking into it.
+fn read_fields<'de, A: MapAccess<'de>>(fields: &'static [FieldSpec], mut map: A) -> Result<Node<'de>, A::Error> {
+    let mut slots = vec![Slot::Absent; fields.len()];
+    while let Some(key) = map.next_key_seed(TextSeed)? {
         let Slot::Text(key) = key else { return Err(de::Error::custom("a field name is not text")) };
-        let found = shape.fields.iter().position(|(n, _)| *n == key);
-        match found.and_then(|i| Some((i, shape.fields.get(i)?.1, slots.get_mut(i)?))) {
-            Some((i, kind, slot)) => {
+        let found = fields.iter().position(|f| f.name == key);
+        match found.and_then(|i| Some((fields.get(i)?, slots.get_mut(i)?))) {
+            Some((field, slot)) => {
                 if !matches!(slot, Slot::Absent) {
-                    return Err(de::Error::duplicate_field(shape.fields.get(i).map_or("", |f| f.0)));
+                    return Err(de::Error::duplicate_field(field.name));
                 }
-                *slot = map.next_value_seed(SlotSeed(kind))?;
+                *slot = map.next_value_seed(FieldSeed(field))?;
             }
             None => {
                 map.next_value::<IgnoredAny>()?;
             }
         }
     }
-    Ok(Node { shape, slots })
+    Ok(Node { fields, slots })
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::FieldGroup;
+
+    const fn scalar(name: &'static str, row_edge: Option<RowEdge>) -> FieldSpec {
+        FieldSpec { name, group: None, required: false, public_only: false, row_edge, children: &[] }
+    }
+
+    /// A table the library does not have: the reader knows no field names of its own.
+    const ROW: &[FieldSpec] = &[scalar("status", None), scalar("begyndt", Some(RowEdge::Start)), scalar("sluttet", Some(RowEdge::End))];
+    const TABLE: &[FieldSpec] = &[
+        scalar("nytFelt", None),
+        FieldSpec { name: "nyListe", group: Some(FieldGroup::History), required: false, public_only: false, row_edge: None, children: ROW },
+    ];
+
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Vec<Node<'de>> {
+        match RowsSeed(TABLE).deserialize(d) {
+            Ok(Slot::Rows(rows)) => rows,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_field_in_the_table_is_read_and_its_row_edges_used() {
+        let text = r#"{"nytFelt": 7, "ukendt": {"x": [1]}, "nyListe": [{"begyndt": "2001-02-03", "sluttet": "2004-05-06"}, null, {"begyndt": "2004-05-06"}]}"#;
+        let rows = read(&mut serde_json::Deserializer::from_str(text));
+        let [node] = rows.as_slice() else { panic!("{rows:?}") };
+        assert_eq!(node.get("nytFelt").as_deref(), Some("7"));
+        assert!(node.is_absent("ukendt"), "not in the table, not read");
+        let history = node.rows("nyListe");
+        assert_eq!(history.len(), 2, "null rows skipped");
+        assert!(!history[0].is_current() && history[1].is_current(), "a row with an end is history");
+        assert_eq!(history[0].from().as_deref(), Some("2001-02-03"));
+    }
+
+    #[test]
+    fn text_is_borrowed_from_json_text_and_owned_from_a_parsed_value() {
+        let text = r#"{"nytFelt": "fra teksten"}"#;
+        let rows = read(&mut serde_json::Deserializer::from_str(text));
+        assert!(matches!(rows[0].slot("nytFelt"), Slot::Text(Cow::Borrowed("fra teksten"))));
+        // A parsed value hands over owned strings (`visit_string`) and its objects through
+        // `deserialize_any`, as a host's parsed value does.
+        let value = serde_json::json!([{"nytFelt": "fra en værdi", "nyListe": {"status": "historisk"}}]);
+        let rows = read(value);
+        assert!(matches!(rows[0].slot("nytFelt"), Slot::Text(Cow::Owned(t)) if t == "fra en værdi"));
+        assert!(!rows[0].rows("nyListe")[0].is_current(), "a single object is a list of one");
+    }
+
+    #[test]
+    fn wrong_kinds_and_repeats_are_refused_in_serdes_words() {
+        for (text, words) in [
+            (r#"{"nytFelt": ["Jens"]}"#, "invalid type: a list, expected text"),
+            (r#"{"nyListe": "Jens"}"#, "invalid type: text, expected a list of objects"),
+            (r#"{"nyListe": ["Jens"]}"#, "invalid type: text, expected an object"),
+            (r#"{"nytFelt": "a", "nytFelt": "b"}"#, "duplicate field `nytFelt`"),
+        ] {
+            let error = RowsSeed(TABLE).deserialize(&mut serde_json::Deserializer::from_str(text)).unwrap_err().to_string();
+            assert!(error.starts_with(words), "{text}: {error}");
+            assert!(!error.contains("Jens"), "{error}");
+        }
+    }
+}
