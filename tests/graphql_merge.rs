@@ -266,7 +266,7 @@ fn untrusted_merge_input_fails_clearly() {
         (json!({}), person.clone(), json!({"policies": {"nmae": "never"}}), "invalid_policies"),
     ];
     for (existing, person, options, code) in cases {
-        let e = merge_person_json(&existing, &person, &options).unwrap_err();
+        let e = merge_person_json(&existing, &person, &options).expect_err(&format!("{existing} {person} {options}"));
         assert_eq!(e.code(), code, "{existing} {person} {options}");
     }
     let e = merge_person_json(&json!({}), &json!({"name": "Jens Hansen 0101701239"}), &json!({})).unwrap_err();

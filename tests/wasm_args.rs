@@ -11,10 +11,13 @@ fn json_input_errors_are_precise() {
         (json!(null), "invalid_options"),
         (json!({"cprNumbers": ["0707610123"]}), "invalid_sector_type"),
         (json!({"sectorType": "Private", "cprNumbers": ["0707610123"]}), "invalid_sector_type"),
-        (json!({"sectorType": "private"}), "no_cpr_numbers"),
+        (json!({"sectorType": "private"}), "invalid_cpr_numbers"),
         (json!({"sectorType": "private", "cprNumbers": []}), "no_cpr_numbers"),
         (json!({"sectorType": "private", "cprNumbers": {"a": 1}}), "invalid_cpr_numbers"),
-        (json!({"sectorType": "private", "cprNumbers": [707610123]}), "invalid_cpr_number"),
+        (json!({"sectorType": "private", "cprNumbers": [707610123]}), "invalid_cpr_numbers"),
+        (json!({"sectorType": "private", "cprNumbers": "0707610123"}), "invalid_cpr_numbers"),
+        (json!({"sectorType": "private", "cprNumbers": ["0707610123"], "maxbatch": 2}), "invalid_options"),
+        (json!(["private", ["0707610123"]]), "invalid_options"),
         (json!({"sectorType": "private", "cprNumbers": ["0707610123", "x"]}), "invalid_cpr_number"),
         (json!({"sectorType": "private", "cprNumbers": ["0707610123"], "maxBatch": 0}), "invalid_max_batch"),
         (json!({"sectorType": "private", "cprNumbers": ["0707610123"], "maxBatch": 1.5}), "invalid_max_batch"),
@@ -27,6 +30,15 @@ fn json_input_errors_are_precise() {
     for (input, code) in cases {
         assert_eq!(build_lookup_query_json(&input).unwrap_err().code(), code, "{input}");
     }
+    // Messages name the option at fault and never repeat the caller's value.
+    let err = build_lookup_query_json(&json!({"sectorType": "0707610123", "cprNumbers": ["0707610123"]})).unwrap_err();
+    assert!(err.to_string().starts_with("input.sectorType: unknown value, expected `private` or `public`"), "{err}");
+    assert!(!err.to_string().contains("0707610123"), "{err}");
+    let err = build_lookup_query_json(&json!({"sectorType": "private", "cprNumbers": [707610123]})).unwrap_err();
+    assert!(err.to_string().starts_with("input.cprNumbers[0]: invalid type"), "{err}");
+    assert!(!err.to_string().contains("707610123"), "{err}");
+    let err = build_lookup_query_json(&json!({"sectorType": "private", "cprNumbers": ["0707610123"], "maxbatch": 2})).unwrap_err();
+    assert!(err.to_string().contains("unknown field `maxbatch`, expected one of"), "{err}");
     let huge: Vec<String> = (0..100_000).map(|_| "0707610123".to_string()).collect();
     let err = build_lookup_query_json(&json!({"sectorType": "private", "cprNumbers": huge})).unwrap_err();
     assert_eq!(err.code(), "batch_too_large");
@@ -44,7 +56,7 @@ fn json_input_normalizes_and_deduplicates() {
     assert_eq!(q.warnings.iter().map(|w| w.code.as_str()).collect::<Vec<_>>(), ["duplicate_cpr_number"]);
     assert!(q.warnings[0].message.contains("070761-xxxx"));
     assert!(q.query.contains("navne {") && !q.query.contains("adresseoplysninger"));
-    let single = build_lookup_query_json(&json!({"sectorType": "private", "cprNumbers": "0707610123"})).unwrap();
+    let single = build_lookup_query_json(&json!({"sectorType": "private", "cprNumbers": ["0707610123"]})).unwrap();
     assert_eq!(single.variables["cprNumbers"], json!(["0707610123"]));
     let body: Value = serde_json::from_str(&single.body()).unwrap();
     assert_eq!(body["operationName"], "CprPersonLookup");
@@ -61,4 +73,27 @@ fn schema_request() {
     assert_eq!(r.url, "http://127.0.0.1:8787/CPR/custom/PublicSector/v2/schema");
     assert_eq!(r.sector_type, SectorType::Public);
     assert!(r.headers["accept"].as_str().unwrap().starts_with("application/graphql"));
+}
+
+#[test]
+fn serde_messages_never_repeat_the_value() {
+    use datafordeler_cpr::wasm::args::readable_serde_message;
+    let secret = "Se\"cret, expected, \"x\" 0101701239";
+    let cases = [
+        (format!("invalid type: string \"{secret}\", expected u32"), "invalid type: text, expected u32"),
+        ("invalid type: floating point `1.5`, expected u32".to_string(), "invalid type: a number, expected u32"),
+        ("invalid type: sequence, expected struct MergeOptions".to_string(), "invalid type: a list, expected struct MergeOptions"),
+        (format!("invalid value: string \"{secret}\", expected a date"), "invalid value: text, expected a date"),
+        (format!("unknown variant `{secret}`, expected `private` or `public`"), "unknown value, expected `private` or `public`"),
+        ("unknown field `maxbatch`, expected one of `sectorType`, `maxBatch`".to_string(), "unknown field `maxbatch`, expected one of `sectorType`, `maxBatch`"),
+        ("missing field `sectorType`".to_string(), "missing field `sectorType`"),
+    ];
+    for (message, shown) in cases {
+        assert_eq!(readable_serde_message(&message), shown);
+    }
+    // A key is shown (shortened), but a CPR number in it is masked like everywhere else.
+    let shown = readable_serde_message("unknown field `0101701239`, expected one of `a`");
+    assert!(!shown.contains("0101701239") && shown.contains("010170-xxxx"), "{shown}");
+    let long = readable_serde_message(&format!("unknown field `{}`, expected one of `a`", "k".repeat(100)));
+    assert!(long.contains(&format!("`{}…`", "k".repeat(40))), "{long}");
 }

@@ -50,6 +50,8 @@ impl Argument {
     /// The error for a value that did not read as its type: `serde_message` is the
     /// deserializer's message and `path` where it failed (`merge.policies.city`, or empty).
     pub fn mistyped(&self, path: &str, serde_message: &str) -> CprError {
+        // serde-wasm-bindgen's errors are JS errors, written as "Error: …".
+        let serde_message = serde_message.strip_prefix("Error: ").unwrap_or(serde_message);
         // A missing field is reported at its parent; its own code is the precise one.
         let missing = serde_message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
         let first = match missing {
@@ -66,51 +68,101 @@ impl Argument {
     }
 }
 
-/// A deserializer's message made safe to show: the caller's value it quotes (the first quoted
-/// part of "invalid type: string \"…\"" or "unknown variant `…`") is replaced by `…`, since it
-/// may be a CPR number or a secret. Field names stay: they are the declared ones, or a key of
-/// the caller's shortened to 40 characters.
-pub fn readable_serde_message(message: &str) -> String {
-    let names_fields = ["unknown field", "missing field", "duplicate field"].iter().any(|p| message.starts_with(p));
-    let mut out = String::with_capacity(message.len());
-    let mut quote: Option<char> = None;
-    let mut quoted = 0usize;
-    let mut spans = 0usize;
-    for c in message.chars() {
-        match quote {
-            Some(q) if c == q => {
-                quote = None;
-                spans += 1;
-                out.push(c);
-            }
-            Some(_) => {
-                quoted += 1;
-                let hide = spans == 0 && !names_fields;
-                if hide {
-                    if quoted == 1 {
-                        out.push('…');
-                    }
-                } else if quoted <= 40 {
-                    out.push(c);
-                } else if quoted == 41 {
-                    out.push('…');
-                }
-            }
-            None => {
-                if c == '"' || c == '`' {
-                    quote = Some(c);
-                    quoted = 0;
-                }
-                out.push(c);
-            }
-        }
+impl Argument {
+    /// The error for a key the argument's type does not declare.
+    pub fn unknown_field(&self, under: &str, key: &str, fields: &[&str]) -> CprError {
+        let known = fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+        self.mistyped(under, &format!("unknown field `{key}`, expected one of {known}"))
     }
-    out
+}
+
+/// The field names a struct type declares (empty for other types), read from its derived
+/// `Deserialize` without reading anything: a deserializer that stops at `deserialize_struct`.
+/// `Option<T>` answers `T`'s fields.
+pub fn declared_fields<T: DeserializeOwned>() -> &'static [&'static str] {
+    let mut names = FieldNames(&[]);
+    let _ = T::deserialize(&mut names);
+    names.0
+}
+
+struct FieldNames(&'static [&'static str]);
+
+impl<'de> serde::Deserializer<'de> for &mut FieldNames {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom("field names only"))
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(self, _: &'static str, fields: &'static [&'static str], _: V) -> Result<V::Value, Self::Error> {
+        self.0 = fields;
+        Err(serde::de::Error::custom("field names only"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit unit_struct
+        newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+    }
+}
+
+/// A deserializer's message made safe to show: the caller's value it may quote is left out
+/// (it may be a CPR number or a secret, and text may hold anything, quotes included), keeping
+/// only its kind in the library's words: "invalid type: text, expected u32". Unknown keys are
+/// shown shortened to 40 characters, and the whole message passes the pattern redaction.
+pub fn readable_serde_message(message: &str) -> String {
+    const KINDS: [(&str, &str); 12] = [
+        ("string", "text"),
+        ("integer", "a number"),
+        ("floating point", "a number"),
+        ("boolean", "true/false"),
+        ("character", "text"),
+        ("byte array", "binary data"),
+        ("unit value", "null"),
+        ("null", "null"),
+        ("map", "an object"),
+        ("sequence", "a list"),
+        ("Option value", "a value"),
+        ("newtype struct", "a value"),
+    ];
+    let shown = if let Some(rest) = message.strip_prefix("invalid type: ").or_else(|| message.strip_prefix("invalid value: ")) {
+        let verb = if message.starts_with("invalid type") { "invalid type" } else { "invalid value" };
+        // The value ends where the type's own description starts (the last ", expected ").
+        let (what, expected) = match rest.rfind(", expected ") {
+            Some(at) => (rest.get(..at).unwrap_or_default(), rest.get(at..).unwrap_or_default()),
+            None => (rest, ""),
+        };
+        let kind = KINDS.iter().find(|(serde_words, _)| what.starts_with(serde_words)).map_or("a value", |(_, words)| words);
+        format!("{verb}: {kind}{expected}")
+    } else if let Some(rest) = message.strip_prefix("unknown variant ") {
+        match rest.rfind(", expected ") {
+            Some(at) => format!("unknown value{}", rest.get(at..).unwrap_or_default()),
+            None => "unknown value".to_string(),
+        }
+    } else if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (key, expected) = rest.split_once("`, expected").unwrap_or((rest, ""));
+        let key: String = if key.chars().count() > 40 { key.chars().take(40).chain(std::iter::once('…')).collect() } else { key.to_string() };
+        if expected.is_empty() {
+            format!("unknown field `{key}`")
+        } else {
+            format!("unknown field `{key}`, expected{expected}")
+        }
+    } else {
+        message.to_string()
+    };
+    crate::redact::redact_text(&shown)
 }
 
 /// Read a JSON value into an argument's type (native callers and tests): the same derived
 /// `Deserialize` as the JS path, with the same messages.
 pub fn from_json<T: DeserializeOwned>(value: &Value, argument: &Argument) -> Result<T, CprError> {
+    // serde_json would read a struct from a list of its fields' values; JS callers pass objects.
+    if value.is_array() && !declared_fields::<T>().is_empty() {
+        return Err(argument.mistyped("", "invalid type: a list, expected an object"));
+    }
     serde_path_to_error::deserialize(value).map_err(|e| argument.mistyped(&path_text(e.path()), &e.inner().to_string()))
 }
 

@@ -9,17 +9,18 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
-use super::args::{CLIENT_OPTIONS, EXISTING_RECORD};
+use super::args::{declared_fields, CLIENT_OPTIONS, EXISTING_RECORD};
 use super::exports::setup_value;
 use super::host::JsHost;
 use super::read;
-use super::value::{from_js, js_error, to_js, UNREADABLE};
+use super::value::{from_plain, js_error, plain, record_from_js, refuse_unknown_keys, to_js, UNREADABLE};
 use crate::client::debug::DebugCapture;
 use crate::client::lookup::{BatchItem, LookupOutcome};
 use crate::client::{capture, Client, ClientError, ClientOptions};
 use crate::endpoints::ResolvedEndpoints;
 use crate::environment::AuthMethod;
 use crate::error::CprError;
+use crate::merge::MergeOptions;
 use crate::setup::SetupInput;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -156,7 +157,7 @@ fn batch_item(cpr: &JsValue, existing: &JsValue) -> Result<BatchItem, CprError> 
     let cpr = cpr
         .as_string()
         .ok_or_else(|| CprError::invalid_input("invalid_cpr", "The CPR number must be text, e.g. \"010170-1239\"."))?;
-    let existing: Option<serde_json::Map<String, serde_json::Value>> = from_js(existing, &EXISTING_RECORD)?;
+    let existing: Option<serde_json::Map<String, serde_json::Value>> = record_from_js(existing, &EXISTING_RECORD)?;
     super::args::check_record(existing.as_ref())?;
     Ok(BatchItem { cpr, existing })
 }
@@ -254,7 +255,13 @@ impl CprClient {
         let host = host.unwrap_or(JsValue::UNDEFINED);
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let setup_json = setup_value(&setup.js_value())?;
-        let options: Option<ClientOptions> = from_js(&options, &CLIENT_OPTIONS)?;
+        let options = plain(&options, &CLIENT_OPTIONS)?;
+        // The one nested options object: its keys are checked as mergePerson's options are.
+        if options.is_object() {
+            let merge = Reflect::get(&options, &JsValue::from_str("merge")).unwrap_or(JsValue::UNDEFINED);
+            refuse_unknown_keys(&merge, declared_fields::<MergeOptions>(), "merge", &CLIENT_OPTIONS)?;
+        }
+        let options: Option<ClientOptions> = from_plain(options, &CLIENT_OPTIONS)?;
         let core = Client::new(&setup_json, options.unwrap_or_default())?;
         let fetch = function_field(&host, "host", "fetch", "invalid_host")?;
         let on_debug = function_field(&host, "host", "onDebug", "invalid_host")?;

@@ -5,7 +5,7 @@ use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
 use super::args::{failure_from_input, ANY_VALUE, FAILURE, REDACT_OPTIONS, SETUP};
-use super::value::{from_js, js_to_value, plain_or_refusal, to_js};
+use super::value::{from_js, js_to_value, plain_or_refusal, record_from_js, to_js};
 use crate::cpr::CprValidation;
 use crate::diagnosis::{diagnose as diagnose_failure, Diagnosis, FailureInput};
 use crate::endpoints::{resolve_endpoints as resolve, ResolvedEndpoints};
@@ -45,7 +45,7 @@ fn ts<T: tsify::Tsify + serde::Serialize>(value: &T) -> Ts<T> {
 pub(super) fn setup_value(setup: &JsValue) -> Result<Value, CprError> {
     match setup.as_string() {
         Some(text) => parse_json_text(&text).map_err(|e| CprError::invalid_input(e.code(), format!("The setup cannot be used: {e}."))),
-        None => from_js(setup, &SETUP),
+        None => record_from_js(setup, &SETUP),
     }
 }
 
@@ -75,7 +75,7 @@ pub fn validate_setup(setup: Ts<SetupInput>) -> Ts<SetupReport> {
             Err(refusal) => {
                 let field = refusal.field();
                 let message = match (field.as_str(), crate::setup::field(&field)) {
-                    ("", _) => format!("The setup {}", refusal.problem),
+                    ("", _) => format!("The input {}", refusal.problem),
                     (_, Some(f)) => format!("{} {}", f.label, refusal.problem),
                     (path, None) => format!("{path} {}", refusal.problem),
                 };
@@ -114,7 +114,7 @@ pub fn redact(
     if !options.within_limits() {
         return Err(CprError::invalid_input("invalid_options", "options.secrets may list at most 16 values of at most 4096 characters each.").into());
     }
-    let value: Value = from_js(&value, &ANY_VALUE)?;
+    let value: Value = record_from_js(&value, &ANY_VALUE)?;
     to_js(&redact_with(&value, &options))
 }
 

@@ -10,7 +10,7 @@ use super::args::{
     build_lookup_query_input, merge_person_arguments, requested_numbers, Argument, EXISTING_RECORD, LOOKUP_QUERY_INPUT, MERGE_OPTIONS,
     PARSE_OPTIONS, PERSON, SCHEMA_CHECK_OPTIONS,
 };
-use super::value::{from_js, from_plain, js_to_value, plain, to_js};
+use super::value::{from_js, js_to_value, plain, plain_record, record_from_js, record_from_plain, to_js};
 use crate::error::CprError;
 use crate::merge::{MergeOptions, MergeResult};
 use crate::person::{Person, PersonText};
@@ -78,7 +78,7 @@ pub fn parse_lookup_response(
 /// What a caller gave where a person may be: nothing (not found), one of the lookup's error
 /// outcomes (an object with a text `code`), or a person.
 pub(super) fn person_argument(person: &JsValue) -> Result<PersonText, CprError> {
-    let copy = plain(person, &PERSON)?;
+    let copy = plain_record(person, &PERSON)?;
     if copy.is_null() || copy.is_undefined() {
         return Ok(PersonText::Nothing);
     }
@@ -86,7 +86,7 @@ pub(super) fn person_argument(person: &JsValue) -> Result<PersonText, CprError> 
     if let Some(code) = js_sys::Reflect::get(&copy, &JsValue::from_str("code")).ok().and_then(|c| c.as_string()) {
         return Ok(PersonText::Outcome(code));
     }
-    Ok(PersonText::Person(Box::new(from_plain::<Person>(copy, &PERSON)?)))
+    Ok(PersonText::Person(Box::new(record_from_plain::<Person>(copy, &PERSON)?)))
 }
 
 /// Merge a person into a customer record: `{ record, changes, notifications }`. A value CPR did
@@ -98,7 +98,7 @@ pub fn merge_person(
     #[wasm_bindgen(unchecked_param_type = "Person | LookupError | null | undefined")] person: JsValue,
     options: Option<Ts<MergeOptions>>,
 ) -> Result<Ts<MergeResult>, JsValue> {
-    let existing: Option<Map<String, Value>> = from_js(&existing, &EXISTING_RECORD)?;
+    let existing: Option<Map<String, Value>> = record_from_js(&existing, &EXISTING_RECORD)?;
     let person = person_argument(&person)?;
     let options: Option<MergeOptions> = match options {
         Some(options) => from_js(&options.js_value(), &MERGE_OPTIONS)?,

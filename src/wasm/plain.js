@@ -24,14 +24,15 @@ class Refusal {
  * @param {number} maxDepth most levels of nesting
  * @param {number} maxChars most characters of its JSON text
  * @returns {[unknown] | [undefined, string, string[]]} `[copy]`, or `[undefined, why, path]`
- *   where `why` is `too_many`, `too_deep`, `too_large`, `circular`, `bigint`, `binary_too_large`
- *   or `unreadable`. Never throws.
+ *   where `why` is `too_many`, `too_deep`, `too_large`, `circular`, `binary_too_large`,
+ *   `unsupported_<typeof>` or `unreadable`. Never throws.
  */
 export function plainCopy(value, maxValues, maxDepth, maxChars) {
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'bigint')) {
-    // Text, numbers, booleans, undefined and symbols need no copy (a symbol reads as absent).
-    return [typeof value === 'symbol' ? undefined : value];
+  if (typeof value === 'bigint' || typeof value === 'symbol' || typeof value === 'function') {
+    return [undefined, `unsupported_${typeof value}`, []];
   }
+  // Text, numbers, booleans, undefined and null need no copy.
+  if (value === null || typeof value !== 'object') return [value];
   // For each object met: its depth, the object holding it and its key there.
   const seen = new Map();
   let text;
@@ -40,10 +41,12 @@ export function plainCopy(value, maxValues, maxDepth, maxChars) {
     text = JSON.stringify(value, function limit(key, item) {
       count += 1;
       if (count > maxValues) throw new Refusal('too_many', []);
-      if (typeof item !== 'object' || item === null) return item;
       const holder = this;
       // The outermost holder is JSON.stringify's own wrapper, which is never in `seen`.
       const refuse = (why) => new Refusal(why, seen.has(holder) ? [...pathTo(seen, holder), String(key)] : []);
+      // JSON would drop a function or a symbol and refuse a BigInt; as data, each is a mistake.
+      if (typeof item === 'bigint' || typeof item === 'symbol' || typeof item === 'function') throw refuse(`unsupported_${typeof item}`);
+      if (typeof item !== 'object' || item === null) return item;
       // The value before its toJSON (a Buffer's is `{ type, data }`).
       const bytes = byteView(holder[key]);
       if (bytes !== undefined) {
@@ -84,14 +87,30 @@ function pathTo(seen, object) {
   return path.reverse();
 }
 
-/** A Uint8Array over binary data's bytes, or undefined for anything else. `isView` reads an
- *  internal slot; the getters below throw for a look-alike (the caller catches that). */
+// The engine's own getters of typed arrays and ArrayBuffers: called on a value, each checks
+// that the value really is one (it throws otherwise, caught by the caller) and runs no code of
+// the caller's, whatever prototype the value was given.
+const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
+const getter = (prototype, name) => Object.getOwnPropertyDescriptor(prototype, name).get;
+const typedLength = getter(typedArrayPrototype, 'length');
+const typedByteLength = getter(typedArrayPrototype, 'byteLength');
+const typedByteOffset = getter(typedArrayPrototype, 'byteOffset');
+const typedBuffer = getter(typedArrayPrototype, 'buffer');
+const bufferByteLength = getter(ArrayBuffer.prototype, 'byteLength');
+
+/** A Uint8Array over binary data's bytes (an ArrayBuffer, or a typed array of one-byte
+ *  elements), or undefined for anything else, look-alikes with a typed array's prototype
+ *  included. A typed array of wider numbers is read like any object. */
 function byteView(value) {
   if (ArrayBuffer.isView(value)) {
-    if (value instanceof DataView || value.BYTES_PER_ELEMENT !== 1) return undefined;
-    return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    if (value instanceof DataView) return undefined;
+    const length = typedLength.call(value);
+    const byteLength = typedByteLength.call(value);
+    return length === byteLength ? new Uint8Array(typedBuffer.call(value), typedByteOffset.call(value), byteLength) : undefined;
   }
-  return value instanceof ArrayBuffer ? new Uint8Array(value) : undefined;
+  if (!(value instanceof ArrayBuffer)) return undefined;
+  bufferByteLength.call(value);
+  return new Uint8Array(value);
 }
 
 /** What an exception of JSON.stringify means. Reading the caller's exception may throw too. */
@@ -100,7 +119,7 @@ function reason(error) {
     if (error instanceof TypeError) {
       const message = String(error.message);
       if (/circular|cyclic/i.test(message)) return 'circular';
-      if (/bigint/i.test(message)) return 'bigint';
+      if (/bigint/i.test(message)) return 'unsupported_bigint';
     } else if (error instanceof RangeError) {
       return /stack|recursion/i.test(String(error.message)) ? 'too_deep' : 'too_large';
     }
@@ -110,16 +129,14 @@ function reason(error) {
   return 'unreadable';
 }
 
-/** After a read threw: the keys leading to the first value whose reading throws, found by
- *  reading again with every step caught (only on this failure path, and as bounded). */
+/** After a read threw: the keys leading to the first own property whose reading throws, found
+ *  by reading again with every step caught (only on this failure path, and as bounded). */
 function locate(value, maxDepth) {
   let budget = 10000;
   const search = (item, depth) => {
     if (typeof item !== 'object' || item === null || depth > maxDepth || --budget < 0) return undefined;
     let keys;
     try {
-      if (typeof item.toJSON === 'function') item = item.toJSON();
-      if (typeof item !== 'object' || item === null) return undefined;
       keys = Object.keys(item);
     } catch {
       return [];

@@ -10,7 +10,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::args::{path_text, Argument};
+use super::args::{declared_fields, Argument};
 use crate::error::CprError;
 use crate::json_input::{safe_message, MAX_DEPTH, MAX_JSON_BYTES};
 
@@ -31,11 +31,17 @@ pub fn plain(value: &JsValue, argument: &Argument) -> Result<JsValue, CprError> 
     plain_or_refusal(value).map_err(|refusal| refusal.into_error(argument))
 }
 
+/// [`plain`] for a record whose type reads a fixed set of fields (a person): what it does not
+/// read is never visited, so nesting there needs no limit beyond the engine's own.
+pub fn plain_record(value: &JsValue, argument: &Argument) -> Result<JsValue, CprError> {
+    copy_within(value, u32::MAX).map_err(|refusal| refusal.into_error(argument))
+}
+
 /// Why a value could not be copied, and the keys leading to the part at fault.
 pub struct Refusal {
     pub code: &'static str,
     /// What is wrong, without a subject ("could not be read …").
-    pub problem: &'static str,
+    pub problem: String,
     pub path: Vec<String>,
 }
 
@@ -56,7 +62,11 @@ impl Refusal {
 
 /// [`plain`], keeping the refusal's parts (setup validation turns them into an issue).
 pub fn plain_or_refusal(value: &JsValue) -> Result<JsValue, Refusal> {
-    let answer = match plain_copy(value, MAX_VALUES, MAX_DEPTH as u32, MAX_JSON_BYTES as u32) {
+    copy_within(value, MAX_DEPTH as u32)
+}
+
+fn copy_within(value: &JsValue, max_depth: u32) -> Result<JsValue, Refusal> {
+    let answer = match plain_copy(value, MAX_VALUES, max_depth, MAX_JSON_BYTES as u32) {
         Ok(answer) => answer,
         Err(_) => return Err(refusal("unreadable", &js_sys::Array::new())),
     };
@@ -73,13 +83,18 @@ const MAX_KEY_CHARS: usize = 40;
 
 fn refusal(why: &str, path: &js_sys::Array) -> Refusal {
     let (code, problem) = match why {
-        "too_many" => ("input_too_large", "holds too many values (more than 2,000,000)."),
-        "too_large" => ("input_too_large", "is larger than 8 MB as JSON."),
-        "binary_too_large" => ("input_too_large", "is binary data larger than 1 MB."),
-        "too_deep" => ("input_too_deep", "is nested too deeply (more than 64 levels; real inputs have a few). Pass the data itself."),
-        "circular" => ("input_too_deep", "refers to itself (an object inside itself). Pass a copy without the circular reference."),
-        "bigint" => ("unsupported_value", "holds a BigInt, which has no JSON form. Use text or a number."),
-        _ => ("unreadable_input", UNREADABLE),
+        "too_many" => ("input_too_large", "holds too many values (more than 2,000,000).".to_string()),
+        "too_large" => ("input_too_large", "is larger than 8 MB as JSON.".to_string()),
+        "binary_too_large" => ("input_too_large", "is binary data larger than 1 MB.".to_string()),
+        "too_deep" => ("input_too_deep", "is nested too deeply (more than 64 levels; real inputs have a few). Pass the data itself.".to_string()),
+        "circular" => ("input_too_deep", "refers to itself (an object inside itself). Pass a copy without the circular reference.".to_string()),
+        why => match why.strip_prefix("unsupported_") {
+            Some(kind) => (
+                "unsupported_value",
+                format!("holds a JavaScript {kind}, which has no JSON form. Use text, a number, true/false, a list or an object."),
+            ),
+            None => ("unreadable_input", UNREADABLE.to_string()),
+        },
     };
     let path = path
         .iter()
@@ -111,13 +126,70 @@ pub fn from_js<T: DeserializeOwned>(value: &JsValue, argument: &Argument) -> Res
 /// [`from_js`] for a value that is already the engine's own (a plain copy, a `JSON.parse`
 /// result): fresh data, so reading it runs no caller code.
 ///
-/// serde-wasm-bindgen reads the JS value into a JSON value, and `T`'s derived `Deserialize`
-/// reads that: one instance of serde-wasm-bindgen's reader for every input type instead of one
-/// per type (each about as large as the type's whole reader), which keeps the module within its
-/// size budget (docs/PERFORMANCE.md). Reading a plain copy into a JSON value cannot fail.
+/// serde-wasm-bindgen reads each declared field by name, so keys the type does not declare are
+/// never seen by the derived `Deserialize`: they are refused here first, against the type's
+/// field list ([`declared_fields`]), which keeps `deny_unknown_fields`' rule. A value of the
+/// wrong type is reported with the key it was found under (see [`key_at_fault`]).
 pub fn from_plain<T: DeserializeOwned>(copy: JsValue, argument: &Argument) -> Result<T, CprError> {
-    let value = js_to_value(copy).map_err(|e| argument.mistyped("", &e))?;
-    serde_path_to_error::deserialize(&value).map_err(|e| argument.mistyped(&path_text(e.path()), &e.inner().to_string()))
+    refuse_unknown_keys(&copy, declared_fields::<T>(), "", argument)?;
+    read_plain(copy, argument)
+}
+
+/// [`from_plain`] without the check of unknown keys: for data records (a person, a customer
+/// record, any value), which may carry more than the library reads.
+pub fn record_from_plain<T: DeserializeOwned>(copy: JsValue, argument: &Argument) -> Result<T, CprError> {
+    read_plain(copy, argument)
+}
+
+/// [`from_js`] for data records: see [`record_from_plain`].
+pub fn record_from_js<T: DeserializeOwned>(value: &JsValue, argument: &Argument) -> Result<T, CprError> {
+    record_from_plain(plain(value, argument)?, argument)
+}
+
+fn read_plain<T: DeserializeOwned>(copy: JsValue, argument: &Argument) -> Result<T, CprError> {
+    // serde-wasm-bindgen reads a struct's fields from any object, a list included.
+    if js_sys::Array::is_array(&copy) && !declared_fields::<T>().is_empty() {
+        return Err(argument.mistyped("", "invalid type: a list, expected an object"));
+    }
+    match T::deserialize(serde_wasm_bindgen::Deserializer::from(copy.clone())) {
+        Ok(value) => Ok(value),
+        Err(error) => {
+            let message = error.to_string();
+            let key = key_at_fault(&copy, &message, |trial| T::deserialize(serde_wasm_bindgen::Deserializer::from(trial)).err().map(|e| e.to_string()));
+            Err(argument.mistyped(&key.unwrap_or_default(), &message))
+        }
+    }
+}
+
+/// The top-level key whose value a failed read stumbled on: the first key whose removal
+/// changes the error (read again without it). Type-independent, and run only after a failure;
+/// a field's own path inside that key is not reported (`options.merge: …`).
+fn key_at_fault(copy: &JsValue, message: &str, read_without: impl Fn(JsValue) -> Option<String>) -> Option<String> {
+    if !copy.is_object() || js_sys::Array::is_array(copy) {
+        return None;
+    }
+    let object: &js_sys::Object = copy.unchecked_ref();
+    js_sys::Object::keys(object).iter().filter_map(|key| key.as_string()).find(|key| {
+        let trial = js_sys::Object::assign(&js_sys::Object::new(), object);
+        let _ = js_sys::Reflect::delete_property(&trial, &JsValue::from_str(key));
+        read_without(trial.into()).as_deref() != Some(message)
+    })
+}
+
+/// Refuse a list where an object is declared, and keys of a plain object that its type does
+/// not declare (`under` is the key path of a nested options object, e.g. `merge`).
+pub fn refuse_unknown_keys(copy: &JsValue, fields: &[&str], under: &str, argument: &Argument) -> Result<(), CprError> {
+    if fields.is_empty() || !copy.is_object() {
+        return Ok(());
+    }
+    if js_sys::Array::is_array(copy) {
+        return Err(argument.mistyped(under, "invalid type: a list, expected an object"));
+    }
+    let keys = js_sys::Object::keys(copy.unchecked_ref::<js_sys::Object>());
+    match keys.iter().filter_map(|key| key.as_string()).find(|key| !fields.contains(&key.as_str())) {
+        None => Ok(()),
+        Some(key) => Err(argument.unknown_field(under, &key, fields)),
+    }
 }
 
 /// A plain JS value as JSON (the type-independent half of [`from_plain`]).
@@ -132,8 +204,24 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
 }
 
 /// A JSON value as a plain JS value (the type-independent half of [`to_js`]).
+///
+/// serde-wasm-bindgen sets each key with an assignment, and assigning `__proto__` changes the
+/// object's prototype instead of adding the key: a record or a value that has such a key (data
+/// from elsewhere may) is written by the engine's `JSON.parse` instead, which keeps it as data.
 pub fn value_to_js(value: Value) -> Result<JsValue, JsValue> {
+    if has_proto_key(&value) {
+        let text = serde_json::to_string(&value).map_err(|e| internal(&e.to_string()))?;
+        return js_sys::JSON::parse(&text);
+    }
     value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| internal(&e.to_string()))
+}
+
+fn has_proto_key(value: &Value) -> bool {
+    match value {
+        Value::Array(items) => items.iter().any(has_proto_key),
+        Value::Object(map) => map.iter().any(|(key, item)| key == "__proto__" || has_proto_key(item)),
+        _ => false,
+    }
 }
 
 fn internal(message: &str) -> JsValue {

@@ -63,7 +63,7 @@ test('a JS value with no JSON form is reported with its field', () => {
   const report = cpr.validateSetup({ ...goodSetup(), clientSecret: 10n });
   assert.deepEqual(report.issues.map((i) => [i.field, i.code]), [['clientSecret', 'unsupported_value']]);
   assert.match(report.issues[0].message, /^CPR Client Secret holds a JavaScript bigint/);
-  assert.throws(() => cpr.diagnose({ stage: 'graphql', headers: { x: Symbol('y') } }), (e) => e.code === 'unsupported_value' && /^headers\.x:/.test(e.message));
+  assert.throws(() => cpr.diagnose({ stage: 'graphql', headers: { x: Symbol('y') } }), (e) => e.code === 'unsupported_value' && /^failure\.headers\.x:/.test(e.message));
 });
 
 test('validateSetup accepts a complete setup and explains each rule', () => {

@@ -165,8 +165,9 @@ test('a cycle refers to itself; deep nesting is nested too deeply; a shared obje
   for (const name of ['objects nested 10,000 deep', 'lists nested 10,000 deep']) {
     assert.throws(() => cpr.redact(HOSTILE[name]()), (e) => isCprError(e, 'input_too_deep', /nested too deeply/) && !/refers to itself/.test(e.message), name);
   }
-  assert.throws(() => cpr.redact(HOSTILE['list contains itself']()), (e) => isCprError(e, 'input_too_deep', /^1\.1\.1.*refers to itself/));
-  assert.throws(() => cpr.diagnose({ stage: 'graphql', ...HOSTILE['cycle below a field']() }), (e) => isCprError(e, 'input_too_deep', /^endpoints\.again\.back.*refers to itself/));
+  // The path is where the object appears inside itself.
+  assert.throws(() => cpr.redact(HOSTILE['list contains itself']()), (e) => isCprError(e, 'input_too_deep', /^1: refers to itself/));
+  assert.throws(() => cpr.diagnose({ stage: 'graphql', ...HOSTILE['cycle below a field']() }), (e) => isCprError(e, 'input_too_deep', /^failure\.endpoints\.again\.back: refers to itself/));
   assert.deepEqual(cpr.redact(HOSTILE['the same object twice (no cycle)']()), { one: { a: 1 }, two: { a: 1 }, list: [{ a: 1 }, { a: 1 }] });
 });
 
@@ -192,7 +193,7 @@ test('the certificate check and the Node helpers throw only CprErrors', () => {
   assert.throws(() => inspectCertificate(HOSTILE['Uint8Array over a detached buffer'](), 'pw'), (e) => e.name === 'CprError');
   assert.throws(() => inspectCertificate(new Uint8Array([48, 130, 1, 2]), 'pw', revoked()), (e) => isCprError(e, 'unreadable_input'));
   assert.throws(() => inspectCertificate(new Uint8Array([48, 130, 1, 2]), 'pw', 42), (e) => isCprError(e, 'invalid_options'));
-  assert.throws(() => inspectCertificate(new Uint8Array([48, 130, 1, 2]), 'pw', throwingGetters()), (e) => isCprError(e, 'unreadable_input', /^options\.now could not be read/));
+  assert.throws(() => inspectCertificate(new Uint8Array([48, 130, 1, 2]), 'pw', throwingGetters()), (e) => isCprError(e, 'unreadable_input', /^options\.\w+: could not be read/));
   assert.throws(() => cpr.createCertificateFetch(null), (e) => isCprError(e, 'invalid_certificate'));
   assert.throws(() => cpr.createCertificateFetch(revoked()), (e) => isCprError(e, 'unreadable_input'));
   assert.throws(() => cpr.createCertificateFetch({ pfx: fakeTypedArray() }), (e) => isCprError(e, 'invalid_certificate'));
