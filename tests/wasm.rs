@@ -124,7 +124,7 @@ fn values_that_throw_when_read_become_coded_errors() {
     let error = diagnose(failure).unwrap_err();
     assert_eq!(get(&error, "name").as_string().as_deref(), Some("CprError"));
     assert_eq!(get(&error, "code").as_string().as_deref(), Some("unreadable_input"));
-    assert!(message(&error).starts_with("headers.x: could not be read"), "{}", message(&error));
+    assert!(message(&error).starts_with("failure.headers.x: could not be read"), "{}", message(&error));
     // A list behind a revoked proxy: `Array.isArray` itself throws.
     let error = redact(Array::of1(&revoked_proxy()).into(), JsValue::UNDEFINED).unwrap_err();
     assert!(message(&error).starts_with("0: could not be read"), "{}", message(&error));

@@ -91,11 +91,7 @@ impl Client {
 /// Remove the secrets from every string of a value, keys included.
 fn scrub(value: &mut Value, secrets: &KnownSecrets) {
     match value {
-        Value::String(text) => {
-            if secrets.occurs_in(text) {
-                *text = secrets.remove_from(text).into_owned();
-            }
-        }
+        Value::String(text) if secrets.occurs_in(text) => *text = secrets.remove_from(text).into_owned(),
         Value::Array(items) => items.iter_mut().for_each(|item| scrub(item, secrets)),
         Value::Object(map) => {
             if map.keys().any(|key| secrets.occurs_in(key)) {
