@@ -72,20 +72,30 @@ impl Client {
     }
 
     /// A value as the client hands it back: its JSON form with every live secret removed from
-    /// every string in it (keys included). Only the conversion is per type; the search is one
-    /// function for every output type, and the common case (no secret anywhere) changes nothing.
+    /// every string in it (keys included).
     pub fn emit<T: Serialize + ?Sized>(&self, value: &T) -> Result<Value, CprError> {
-        let value = serde_json::to_value(value).map_err(|_| CprError::invalid_input("internal_error", "Could not convert the result."))?;
-        Ok(self.scrubbed(value))
+        match self.scrubbed(value)? {
+            Some(clean) => Ok(clean),
+            None => serde_json::to_value(value).map_err(|_| not_convertible()),
+        }
     }
 
-    fn scrubbed(&self, mut value: Value) -> Value {
+    /// The JSON form of a value with every live secret removed, when a secret occurs in it;
+    /// `None` when none does and the value can be handed back as it is (the common case, which
+    /// costs one search of its JSON text). Only the conversions are per type.
+    pub fn scrubbed<T: Serialize + ?Sized>(&self, value: &T) -> Result<Option<Value>, CprError> {
         let secrets = self.live_secrets();
-        if !secrets.is_empty() {
-            scrub(&mut value, &secrets);
+        if secrets.is_empty() || !secrets.occurs_in(&serde_json::to_string(value).map_err(|_| not_convertible())?) {
+            return Ok(None);
         }
-        value
+        let mut clean = serde_json::to_value(value).map_err(|_| not_convertible())?;
+        scrub(&mut clean, &secrets);
+        Ok(Some(clean))
     }
+}
+
+fn not_convertible() -> CprError {
+    CprError::invalid_input("internal_error", "Could not convert the result.")
 }
 
 /// Remove the secrets from every string of a value, keys included.

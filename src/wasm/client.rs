@@ -127,7 +127,10 @@ fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, CprError> {
 /// A value the client hands back, as a plain JS value: through the client's one exit
 /// ([`Client::emit`]), which removes every live secret.
 pub(super) fn emit<T: Serialize + ?Sized>(core: &Client, value: &T) -> Result<JsValue, JsValue> {
-    super::value::value_to_js(core.emit(value)?)
+    match core.scrubbed(value)? {
+        None => to_js(value),
+        Some(clean) => super::value::value_to_js(clean),
+    }
 }
 
 /// A failed operation as a JS Error: `code`, `message`, and the `diagnosis` and `debug` capture,

@@ -200,7 +200,7 @@ pub fn js_to_value(copy: JsValue) -> Result<Value, String> {
 /// Serialize a result to a plain JS value: its JSON form, written as JS objects by
 /// serde-wasm-bindgen's JSON-compatible serializer.
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    value_to_js(serde_json::to_value(value).map_err(|e| internal(&e.to_string()))?)
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| internal(&e.to_string()))
 }
 
 /// A JSON value as a plain JS value (the type-independent half of [`to_js`]).
