@@ -33,6 +33,7 @@ function buildWasm({ crateFeatures = [], outName, targets, targetDir = join(root
     if (!debug) {
       optimize(join(outDir, `${outName}_bg.wasm`));
       minify(join(outDir, `${outName}.js`), moduleType === 'module');
+      for (const snippet of snippetFiles(outDir)) minify(snippet, moduleType === 'module');
     }
   }
 }
@@ -41,10 +42,7 @@ function buildWasm({ crateFeatures = [], outName, targets, targetDir = join(root
 // the CommonJS binding `require`s them: Node before 20.19 cannot require an ES module, so the
 // Node binding's copies are rewritten to CommonJS. The snippets export plain functions only.
 function snippetsToCommonJs(dir) {
-  if (!existsSync(dir)) return;
-  for (const entry of readdirSync(dir, { recursive: true })) {
-    const file = join(dir, String(entry));
-    if (!file.endsWith('.js')) continue;
+  for (const file of snippetFiles(dirname(dir))) {
     const names = [];
     const body = readFileSync(file, 'utf8').replace(/^export function (\w+)/gm, (_, name) => {
       names.push(name);
@@ -53,6 +51,13 @@ function snippetsToCommonJs(dir) {
     if (/^export /m.test(body)) throw new Error(`${file}: only \`export function\` can be rewritten to CommonJS`);
     writeFileSync(file, `'use strict';\n${body}\nmodule.exports = { ${names.join(', ')} };\n`);
   }
+}
+
+/** The JS snippets wasm-bindgen copied into a build's folder. */
+function snippetFiles(outDir) {
+  const dir = join(outDir, 'snippets');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true }).map((entry) => join(dir, String(entry))).filter((file) => file.endsWith('.js'));
 }
 
 // The generated JS glue, minified: it is downloaded with the module and counts in the size

@@ -114,7 +114,8 @@ impl<'de> serde::Deserializer<'de> for &mut FieldNames {
 /// only its kind in the library's words: "invalid type: text, expected u32". Unknown keys are
 /// shown shortened to 40 characters, and the whole message passes the pattern redaction.
 pub fn readable_serde_message(message: &str) -> String {
-    const KINDS: [(&str, &str); 12] = [
+    const KINDS: [(&str, &str); 13] = [
+        ("a list", "a list"),
         ("string", "text"),
         ("integer", "a number"),
         ("floating point", "a number"),

@@ -99,7 +99,7 @@ pub fn resolve_endpoints(setup: Ts<SetupInput>) -> Result<Ts<ResolvedEndpoints>,
 /// Diagnose a failed call: what went wrong, how to fix it, whether to retry.
 #[wasm_bindgen]
 pub fn diagnose(failure: Ts<FailureInput>) -> Result<Ts<Diagnosis>, JsValue> {
-    let failure = failure_from_input(from_js(&failure.js_value(), &FAILURE)?)?;
+    let failure = failure_from_input(record_from_js(&failure.js_value(), &FAILURE)?)?;
     Ok(ts(&diagnose_failure(&failure)))
 }
 
