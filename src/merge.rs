@@ -604,8 +604,8 @@ fn policy_key(policy: Policy) -> &'static str {
 /// Most fields a record may have: far above any ERP's customer card.
 const MAX_RECORD_FIELDS: usize = 10_000;
 
-/// [`merge_person`] with the person as JSON text, read straight into a [`Person`] (a person
-/// crosses a host boundary as text, and reading it typed skips a tree of values).
+/// [`merge_person`] with the person as JSON text, read straight into a [`Person`] by its derived
+/// `Deserialize` (for Rust callers holding text; the JS boundary reads a person from its JS value).
 ///
 /// `person` is a person as a lookup writes it, JSON `null` (or nothing) when none was found, or
 /// the lookup's `person_not_found` / `ambiguous_result` error.
