@@ -80,16 +80,22 @@ impl Client {
         }
     }
 
-    /// The JSON form of a value with every live secret removed, when a secret occurs in it;
-    /// `None` when none does and the value can be handed back as it is (the common case, which
-    /// costs one search of its JSON text). Only the conversions are per type.
+    /// The JSON form of a value with every live secret removed, when a secret occurs in it or
+    /// it has a `__proto__` key (which a host writing objects key by key would turn into a
+    /// prototype: the JSON value is written with the keys as data); `None` when neither and the
+    /// value can be handed back as it is (the common case, which costs one search of its JSON
+    /// text). Only the conversions are per type.
     pub fn scrubbed<T: Serialize + ?Sized>(&self, value: &T) -> Result<Option<Value>, CprError> {
         let secrets = self.live_secrets();
-        if secrets.is_empty() || !secrets.occurs_in(&serde_json::to_string(value).map_err(|_| not_convertible())?) {
+        let text = serde_json::to_string(value).map_err(|_| not_convertible())?;
+        let has_secret = !secrets.is_empty() && secrets.occurs_in(&text);
+        if !has_secret && !text.contains("\"__proto__\":") {
             return Ok(None);
         }
         let mut clean = serde_json::to_value(value).map_err(|_| not_convertible())?;
-        scrub(&mut clean, &secrets);
+        if has_secret {
+            scrub(&mut clean, &secrets);
+        }
         Ok(Some(clean))
     }
 }

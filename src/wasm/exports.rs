@@ -5,7 +5,7 @@ use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
 use super::args::{failure_from_input, ANY_VALUE, FAILURE, REDACT_OPTIONS, SETUP};
-use super::value::{from_js, js_to_value, plain_or_refusal, record_from_js, to_js};
+use super::value::{from_js, js_to_value, plain_or_refusal, record_from_js, to_js, value_to_js};
 use crate::cpr::CprValidation;
 use crate::diagnosis::{diagnose as diagnose_failure, Diagnosis, FailureInput};
 use crate::endpoints::{resolve_endpoints as resolve, ResolvedEndpoints};
@@ -115,7 +115,8 @@ pub fn redact(
         return Err(CprError::invalid_input("invalid_options", "options.secrets may list at most 16 values of at most 4096 characters each.").into());
     }
     let value: Value = record_from_js(&value, &ANY_VALUE)?;
-    to_js(&redact_with(&value, &options))
+    // Any value: its keys are the caller's, so it is written as a JSON value (`__proto__` stays data).
+    value_to_js(redact_with(&value, &options))
 }
 
 /// The "Fetch CPR Schema" request for a setup (`GET <graphql url>/schema`), for hosts that do

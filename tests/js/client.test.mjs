@@ -244,6 +244,11 @@ test('lookup: not found is an outcome; a wrong sector and bad numbers are errors
   assert.ok(!('person' in missing), 'not found: the outcome has no person key');
   assert.equal(missing.merge.record.name, 'Someone');
   assert.ok(missing.notifications.some((n) => n.code === 'person_not_found'));
+  // A record key named __proto__ comes back as data, not as the record's prototype.
+  const odd = await client.lookup('1203750000', JSON.parse('{"__proto__": {"kept": true}, "name": "Someone"}'));
+  assert.ok(Object.hasOwn(odd.merge.record, '__proto__'));
+  assert.deepEqual(odd.merge.record.__proto__, { kept: true });
+  assert.equal(Object.getPrototypeOf(odd.merge.record), Object.prototype);
   await assert.rejects(new CprClient(setup({ sectorType: 'public' }), {}, FAST).lookup('0707610123'), (e) => e.code === 'not_entitled' && e.diagnosis.settings.includes('sectorType'));
   await assert.rejects(client.lookup('32132'), { code: 'invalid_cpr' });
   await assert.rejects(client.lookup(42), { code: 'invalid_cpr' });

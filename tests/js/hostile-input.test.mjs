@@ -186,6 +186,13 @@ test('__proto__ keys stay data and pollute no prototype', () => {
   assert.equal({}.polluted, undefined);
   assert.equal(cpr.validateSetup(HOSTILE['__proto__ and constructor keys']()).ok, false);
   assert.equal({}.polluted, undefined);
+  // A customer record with such a key keeps it as data through a merge.
+  const merged = cpr.mergePerson(HOSTILE['__proto__ and constructor keys'](), { name: { given: 'Jens' } }).record;
+  assert.ok(Object.hasOwn(merged, '__proto__'));
+  assert.deepEqual(merged.__proto__, { polluted: 'yes' });
+  assert.equal(Object.getPrototypeOf(merged), Object.prototype);
+  assert.equal(merged.name, 'Jens');
+  assert.equal({}.polluted, undefined);
 });
 
 test('the certificate check and the Node helpers throw only CprErrors', () => {
