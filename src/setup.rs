@@ -301,15 +301,17 @@ impl Reader {
         );
     }
 
+    /// One warning per key that is not a setup field, for the first [`MAX_UNKNOWN_FIELD_WARNINGS`]
+    /// of them, then one that counts the rest: a report stays readable (and its size bounded)
+    /// whatever object is passed as a setup.
     fn unknown_fields(&mut self, map: &Map<String, Value>) {
-        for key in map.keys() {
-            if field(key).is_some() {
-                continue;
-            }
+        let mut unknown = map.keys().filter(|key| field(key).is_none());
+        for key in unknown.by_ref().take(MAX_UNKNOWN_FIELD_WARNINGS) {
             let shown = shorten(key);
+            let loose = normalize_key(key);
             let suggestion = SETUP_FIELDS
                 .iter()
-                .find(|f| normalize_key(f.key) == normalize_key(key))
+                .find(|f| normalize_key(f.key) == loose)
                 .map(|f| format!(" Did you mean \"{}\"?", f.key))
                 .unwrap_or_default();
             self.warning(
@@ -317,6 +319,10 @@ impl Reader {
                 "unknown_field",
                 format!("\"{shown}\" is not a setup field and will be ignored.{suggestion}"),
             );
+        }
+        let more = unknown.count();
+        if more > 0 {
+            self.warning("", "unknown_field", format!("{more} more keys are not setup fields and will be ignored."));
         }
     }
 
@@ -700,6 +706,9 @@ impl Reader {
         }
     }
 }
+
+/// Most keys reported one by one as not being setup fields.
+const MAX_UNKNOWN_FIELD_WARNINGS: usize = 20;
 
 /// Keys compared loosely for "did you mean" suggestions.
 fn normalize_key(key: &str) -> String {

@@ -300,3 +300,14 @@ test('options objects refuse keys they do not declare; data records may carry mo
   assert.equal(merged.record.name, 'Jens');
   assert.equal(cpr.diagnose({ stage: 'graphql', status: 401, observedBy: 'proxy' }).code.length > 0, true);
 });
+
+test('validateSetup reports the first 20 unknown keys one by one and counts the rest', () => {
+  const extra = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`extra${i}`, i]));
+  const report = cpr.validateSetup({ ...goodSetup(), ...extra, clientid: 'x' });
+  const unknown = report.issues.filter((i) => i.code === 'unknown_field');
+  assert.equal(report.ok, true, 'unknown keys are warnings');
+  assert.equal(unknown.length, 21);
+  assert.deepEqual(unknown.slice(0, 20).map((i) => i.field), [...Object.keys(extra).sort().slice(0, 19), 'clientid'].sort());
+  assert.equal(unknown[20].field, undefined, 'about the setup as a whole');
+  assert.match(unknown[20].message, /^81 more keys are not setup fields/);
+});
