@@ -82,7 +82,8 @@ pub struct MergeOptions {
 /// A map kept as a list of pairs (a handful of entries, looked up by name), read and written
 /// as a JSON object. A BTreeMap per value type cost more in the wasm module than it saves.
 mod pairs {
-    use serde::de::{Deserialize, Deserializer};
+    use serde::de::{Deserialize, DeserializeOwned, Deserializer, Error, Unexpected};
+    use serde_json::Value;
     use serde::ser::{Serialize, Serializer};
 
     pub fn serialize<V: Serialize, S: Serializer>(pairs: &Option<Vec<(String, V)>>, s: S) -> Result<S::Ok, S::Error> {
@@ -92,9 +93,19 @@ mod pairs {
         }
     }
 
-    pub fn deserialize<'de, V: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<(String, V)>>, D::Error> {
-        let map: Option<std::collections::BTreeMap<String, V>> = Option::deserialize(d)?;
-        Ok(map.map(|m| m.into_iter().collect()))
+    /// Read as any JSON value first, then each entry: a deserializer is asked for "any value",
+    /// never for "a map". (serde-wasm-bindgen reads a map from any JS iterable, taking each
+    /// item as a `[key, value]` pair, and a list of other things would throw inside it.)
+    pub fn deserialize<'de, V: DeserializeOwned, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<(String, V)>>, D::Error> {
+        match Option::<Value>::deserialize(d)? {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(map)) => map
+                .into_iter()
+                .map(|(key, value)| V::deserialize(value).map(|value| (key, value)).map_err(D::Error::custom))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(other) => Err(D::Error::invalid_type(Unexpected::Other(crate::json_input::describe_type(&other)), &"an object")),
+        }
     }
 }
 

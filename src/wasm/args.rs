@@ -80,12 +80,25 @@ impl Argument {
 /// `Deserialize` without reading anything: a deserializer that stops at `deserialize_struct`.
 /// `Option<T>` answers `T`'s fields.
 pub fn declared_fields<T: DeserializeOwned>() -> &'static [&'static str] {
-    let mut names = FieldNames(&[]);
+    let mut names = FieldNames::default();
     let _ = T::deserialize(&mut names);
-    names.0
+    names.fields
 }
 
-struct FieldNames(&'static [&'static str]);
+/// Whether a type is read from an object (a struct or a map, also inside `Option`): a list
+/// given for it is refused before reading (serde-wasm-bindgen would read a struct's fields from
+/// a list, and a map's entries from a list's items).
+pub fn reads_object<T: DeserializeOwned>() -> bool {
+    let mut names = FieldNames::default();
+    let _ = T::deserialize(&mut names);
+    names.object
+}
+
+#[derive(Default)]
+struct FieldNames {
+    fields: &'static [&'static str],
+    object: bool,
+}
 
 impl<'de> serde::Deserializer<'de> for &mut FieldNames {
     type Error = serde::de::value::Error;
@@ -99,13 +112,19 @@ impl<'de> serde::Deserializer<'de> for &mut FieldNames {
     }
 
     fn deserialize_struct<V: serde::de::Visitor<'de>>(self, _: &'static str, fields: &'static [&'static str], _: V) -> Result<V::Value, Self::Error> {
-        self.0 = fields;
+        self.fields = fields;
+        self.object = true;
+        Err(serde::de::Error::custom("field names only"))
+    }
+
+    fn deserialize_map<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        self.object = true;
         Err(serde::de::Error::custom("field names only"))
     }
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit unit_struct
-        newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        newtype_struct seq tuple tuple_struct enum identifier ignored_any
     }
 }
 
@@ -161,7 +180,7 @@ pub fn readable_serde_message(message: &str) -> String {
 /// `Deserialize` as the JS path, with the same messages.
 pub fn from_json<T: DeserializeOwned>(value: &Value, argument: &Argument) -> Result<T, CprError> {
     // serde_json would read a struct from a list of its fields' values; JS callers pass objects.
-    if value.is_array() && !declared_fields::<T>().is_empty() {
+    if value.is_array() && reads_object::<T>() {
         return Err(argument.mistyped("", "invalid type: a list, expected an object"));
     }
     serde_path_to_error::deserialize(value).map_err(|e| argument.mistyped(&path_text(e.path()), &e.inner().to_string()))

@@ -10,7 +10,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::args::{declared_fields, Argument};
+use super::args::{declared_fields, reads_object, Argument};
 use crate::error::CprError;
 use crate::json_input::{safe_message, MAX_DEPTH, MAX_JSON_BYTES};
 
@@ -147,8 +147,10 @@ pub fn record_from_js<T: DeserializeOwned>(value: &JsValue, argument: &Argument)
 }
 
 fn read_plain<T: DeserializeOwned>(copy: JsValue, argument: &Argument) -> Result<T, CprError> {
-    // serde-wasm-bindgen reads a struct's fields from any object, a list included.
-    if js_sys::Array::is_array(&copy) && !declared_fields::<T>().is_empty() {
+    // serde-wasm-bindgen reads a struct's fields from any object, a list included, and a map's
+    // entries from any list (each item taken as a `[key, value]` pair: other items would throw
+    // inside it). Maps inside argument types are read as JSON values first (`merge::pairs`).
+    if js_sys::Array::is_array(&copy) && reads_object::<T>() {
         return Err(argument.mistyped("", "invalid type: a list, expected an object"));
     }
     match T::deserialize(serde_wasm_bindgen::Deserializer::from(copy.clone())) {

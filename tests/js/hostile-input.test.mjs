@@ -210,3 +210,15 @@ test('the certificate check and the Node helpers throw only CprErrors', () => {
   assert.throws(() => cpr.writeDebugCaptures(revoked()), (e) => isCprError(e, 'invalid_directory'));
   assert.throws(() => cpr.writeDebugCaptures('bad\u0000name'), (e) => isCprError(e, 'invalid_directory'));
 });
+
+test('a list where an object or a map is declared is refused, never read as pairs', async () => {
+  // serde-wasm-bindgen reads a map from any iterable, taking each item as a [key, value] pair.
+  assert.throws(() => cpr.mergePerson([null], null), (e) => isCprError(e, 'invalid_record', /^existing: invalid type: a list, expected an object/));
+  assert.throws(() => cpr.mergePerson([['name', 'x']], null), (e) => isCprError(e, 'invalid_record'));
+  assert.throws(() => cpr.mergePerson({}, null, { fieldMap: [null] }), (e) => isCprError(e, 'invalid_field_map', /^options\.fieldMap: /));
+  assert.throws(() => cpr.mergePerson({}, null, { policies: [['name', 'never']] }), (e) => isCprError(e, 'invalid_policies'));
+  assert.throws(() => new cpr.CprClient(goodSetup(), {}, { merge: { policies: [null] } }), (e) => isCprError(e, 'invalid_options', /^options\.merge: /));
+  assert.throws(() => cpr.redact({}, [null]), (e) => isCprError(e, 'invalid_options'));
+  await assert.rejects(offlineClient().lookup('0707610123', [null]), (e) => isCprError(e, 'invalid_record'));
+  await assert.rejects(offlineClient().lookupMany([{ cpr: '0707610123', existing: [null] }]), (e) => isCprError(e, 'invalid_record'));
+});
