@@ -307,18 +307,19 @@ impl Reader {
     fn unknown_fields(&mut self, map: &Map<String, Value>) {
         let mut unknown = map.keys().filter(|key| field(key).is_none());
         for key in unknown.by_ref().take(MAX_UNKNOWN_FIELD_WARNINGS) {
-            let shown = shorten(key);
+            // A key is named only when it could be a field name: anything else may be a value
+            // pasted in the wrong place (a secret), which is never repeated.
+            if !looks_like_a_field_name(key) {
+                self.warning("", "unknown_field", "A key that is not a field name (not shown) is not a setup field and will be ignored.".to_string());
+                continue;
+            }
             let loose = normalize_key(key);
             let suggestion = SETUP_FIELDS
                 .iter()
                 .find(|f| normalize_key(f.key) == loose)
                 .map(|f| format!(" Did you mean \"{}\"?", f.key))
                 .unwrap_or_default();
-            self.warning(
-                key,
-                "unknown_field",
-                format!("\"{shown}\" is not a setup field and will be ignored.{suggestion}"),
-            );
+            self.warning(key, "unknown_field", format!("\"{key}\" is not a setup field and will be ignored.{suggestion}"));
         }
         let more = unknown.count();
         if more > 0 {
@@ -619,18 +620,23 @@ impl Reader {
             return;
         };
         let mut result = EndpointOverrides::default();
+        let mut unknown = 0usize;
         for (key, value) in overrides {
-            let field_name = format!("endpoints.{}", shorten(key));
+            let field_name = format!("endpoints.{key}");
             if !ENDPOINT_OVERRIDE_KEYS.contains(&key.as_str()) {
-                self.warning(
-                    &field_name,
-                    "unknown_field",
-                    format!(
-                        "\"{}\" is not an endpoint override and will be ignored. Known overrides: {}.",
-                        shorten(key),
-                        ENDPOINT_OVERRIDE_KEYS.join(", ")
-                    ),
-                );
+                // As for the setup's own keys: named only when it could be a field name, one by
+                // one only for the first few.
+                unknown += 1;
+                if unknown > MAX_UNKNOWN_FIELD_WARNINGS {
+                    continue;
+                }
+                let (field, named) = if looks_like_a_field_name(key) {
+                    (field_name.as_str(), format!("\"{key}\""))
+                } else {
+                    ("endpoints", "A key that is not a field name (not shown)".to_string())
+                };
+                let known = ENDPOINT_OVERRIDE_KEYS.join(", ");
+                self.warning(field, "unknown_field", format!("{named} is not an endpoint override and will be ignored. Known overrides: {known}."));
                 continue;
             }
             let url = match value {
@@ -676,6 +682,10 @@ impl Reader {
             };
             *slot = Some(url);
         }
+        if unknown > MAX_UNKNOWN_FIELD_WARNINGS {
+            let more = unknown - MAX_UNKNOWN_FIELD_WARNINGS;
+            self.warning("endpoints", "unknown_field", format!("{more} more keys are not endpoint overrides and will be ignored."));
+        }
         self.setup.endpoints = result;
     }
 
@@ -710,22 +720,17 @@ impl Reader {
 /// Most keys reported one by one as not being setup fields.
 const MAX_UNKNOWN_FIELD_WARNINGS: usize = 20;
 
+/// Whether a key could be the name of a field: ASCII letters, digits and underscores, at most
+/// 40 of them.
+fn looks_like_a_field_name(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 40 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 /// Keys compared loosely for "did you mean" suggestions.
 fn normalize_key(key: &str) -> String {
     key.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
 }
 
-/// Untrusted text shown in a message is cut short so a huge key cannot flood the report.
-fn shorten(text: &str) -> String {
-    const MAX: usize = 40;
-    if text.chars().count() <= MAX {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(MAX).collect();
-        s.push('…');
-        s
-    }
-}
 
 /// Decode standard base64 (padding and whitespace tolerated); None if the text is not base64.
 fn base64_decoded_prefix(text: &str) -> Option<Vec<u8>> {

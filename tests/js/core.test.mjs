@@ -311,3 +311,14 @@ test('validateSetup reports the first 20 unknown keys one by one and counts the 
   assert.equal(unknown[20].field, undefined, 'about the setup as a whole');
   assert.match(unknown[20].message, /^81 more keys are not setup fields/);
 });
+
+test('a key that could not be a field name is never repeated in the report', () => {
+  const SECRET = 'Canary-Secret-0042';
+  const report = cpr.validateSetup({ ...goodSetup(), [SECRET]: 1, [`"${SECRET}"`]: 2, endpoints: { [SECRET]: 'x', graphqlUrll: 'y' } });
+  assert.ok(!JSON.stringify(report).includes(SECRET), JSON.stringify(report));
+  const unknown = report.issues.filter((i) => i.code === 'unknown_field');
+  assert.deepEqual(unknown.map((i) => i.field ?? ''), ['', '', 'endpoints', 'endpoints.graphqlUrll']);
+  assert.match(unknown[0].message, /^A key that is not a field name \(not shown\)/);
+  // A plausible field name is named, with a suggestion for a near miss.
+  assert.match(cpr.validateSetup({ ...goodSetup(), client_id: 'x' }).issues.find((i) => i.code === 'unknown_field').message, /^"client_id" is not a setup field and will be ignored\. Did you mean "clientId"\?/);
+});
