@@ -100,6 +100,13 @@ pub fn json_text(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
+/// Whether a key of the caller's could be the name of a field: ASCII letters, digits and
+/// underscores, at most 40 of them (list indices too). Messages name only such keys: anything
+/// else may be a value pasted in the wrong place, a secret, and is never repeated.
+pub fn looks_like_a_field_name(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 40 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 /// The type of a JSON value, in words.
 pub fn describe_type(value: &Value) -> &'static str {
     match value {

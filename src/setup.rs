@@ -10,7 +10,7 @@ use std::fmt;
 
 use crate::environment::{AuthMethod, Environment, SectorType, DEFAULT_API_VERSION, ENVIRONMENTS};
 use crate::issue::{Issue, Severity};
-use crate::json_input::describe_type;
+use crate::json_input::{describe_type, looks_like_a_field_name};
 use crate::url::HttpUrl;
 
 pub use crate::json_input::MAX_TEXT_CHARS;
@@ -720,11 +720,6 @@ impl Reader {
 /// Most keys reported one by one as not being setup fields.
 const MAX_UNKNOWN_FIELD_WARNINGS: usize = 20;
 
-/// Whether a key could be the name of a field: ASCII letters, digits and underscores, at most
-/// 40 of them.
-fn looks_like_a_field_name(key: &str) -> bool {
-    !key.is_empty() && key.len() <= 40 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-}
 
 /// Keys compared loosely for "did you mean" suggestions.
 fn normalize_key(key: &str) -> String {

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::cpr::{validate_cpr, CprNumber};
 use crate::diagnosis::{diagnose, Diagnosis, Failure, FailureInput};
 use crate::error::CprError;
-use crate::json_input::{depth_exceeds, json_text, MAX_DEPTH};
+use crate::json_input::{depth_exceeds, json_text, looks_like_a_field_name, MAX_DEPTH};
 use crate::merge::{MergeOptions, MergeResult, ResolvedOptions};
 use crate::person::PersonText;
 use crate::query::{batch_too_large, build_lookup_query, build_schema_request, LookupQuery, LookupQueryInput, QueryOptions, SchemaRequest, DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT};
@@ -128,6 +128,16 @@ impl<'de> serde::Deserializer<'de> for &mut FieldNames {
     }
 }
 
+/// A key of the caller's as a message shows it: the key when it could be a field name
+/// ([`looks_like_a_field_name`]), else `…`.
+pub fn shown_key(key: &str) -> &str {
+    if looks_like_a_field_name(key) {
+        key
+    } else {
+        "…"
+    }
+}
+
 /// A deserializer's message made safe to show: the caller's value it may quote is left out
 /// (it may be a CPR number or a secret, and text may hold anything, quotes included), keeping
 /// only its kind in the library's words: "invalid type: text, expected u32". Unknown keys are
@@ -163,8 +173,12 @@ pub fn readable_serde_message(message: &str) -> String {
             None => "unknown value".to_string(),
         }
     } else if let Some(rest) = message.strip_prefix("unknown field `") {
-        let (key, expected) = rest.split_once("`, expected").unwrap_or((rest, ""));
-        let key: String = if key.chars().count() > 40 { key.chars().take(40).chain(std::iter::once('…')).collect() } else { key.to_string() };
+        // The declared fields follow the last "`, expected" (the key itself may hold anything).
+        let (key, expected) = match rest.rfind("`, expected") {
+            Some(at) => (rest.get(..at).unwrap_or_default(), rest.get(at + "`, expected".len()..).unwrap_or_default()),
+            None => (rest.strip_suffix('`').unwrap_or(rest), ""),
+        };
+        let key = shown_key(key);
         if expected.is_empty() {
             format!("unknown field `{key}`")
         } else {

@@ -10,7 +10,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::args::{declared_fields, reads_object, Argument};
+use super::args::{declared_fields, reads_object, shown_key, Argument};
 use crate::error::CprError;
 use crate::json_input::{safe_message, MAX_DEPTH, MAX_JSON_BYTES};
 
@@ -78,8 +78,6 @@ fn copy_within(value: &JsValue, max_depth: u32) -> Result<JsValue, Refusal> {
 
 /// Most keys of a path kept in a message: the outermost ones, which name the field.
 const MAX_PATH_KEYS: usize = 8;
-/// Longest key kept in a message, in characters (keys are the caller's text).
-const MAX_KEY_CHARS: usize = 40;
 
 fn refusal(why: &str, path: &js_sys::Array) -> Refusal {
     let (code, problem) = match why {
@@ -99,13 +97,7 @@ fn refusal(why: &str, path: &js_sys::Array) -> Refusal {
     let path = path
         .iter()
         .take(MAX_PATH_KEYS)
-        .map(|key| {
-            let key = key.as_string().unwrap_or_default();
-            match key.char_indices().nth(MAX_KEY_CHARS) {
-                Some((cut, _)) => format!("{}…", key.get(..cut).unwrap_or_default()),
-                None => key,
-            }
-        })
+        .map(|key| shown_key(&key.as_string().unwrap_or_default()).to_string())
         .collect();
     Refusal { code, problem, path }
 }
@@ -158,7 +150,7 @@ fn read_plain<T: DeserializeOwned>(copy: JsValue, argument: &Argument) -> Result
         Err(error) => {
             let message = error.to_string();
             let key = key_at_fault(&copy, &message, |trial| T::deserialize(serde_wasm_bindgen::Deserializer::from(trial)).err().map(|e| e.to_string()));
-            Err(argument.mistyped(&key.unwrap_or_default(), &message))
+            Err(argument.mistyped(key.as_deref().map(shown_key).unwrap_or_default(), &message))
         }
     }
 }
