@@ -1,7 +1,7 @@
 // The size budget of the core package, checked in `npm test` (sizes are deterministic, unlike
 // times). The goal stays 150 KB gzipped (the core module's .wasm plus its JS glue and JS
 // snippets, per build). The enforced ceiling is the measured size of the specified boundary
-// (serde-wasm-bindgen in both directions, every input read by its derived `Deserialize`): 221 KB,
+// (serde-wasm-bindgen in both directions, every input read by its derived `Deserialize`): 219 KB,
 // above the 170 KB its issue allowed; docs/PERFORMANCE.md ("Bundle size") itemises the cost and
 // what would bring it down. It is a ratchet: nothing may grow the module further unnoticed.
 
@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CORE_BUDGET_GZIP_BYTES = 221 * 1024;
+export const CORE_BUDGET_GZIP_BYTES = 219 * 1024;
 export const CORE_GOAL_GZIP_BYTES = 150 * 1024;
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', 'pkg');
 

@@ -24,7 +24,7 @@ WASM_BINDGEN_USE_BROWSER=1 cargo test --target wasm32-unknown-unknown --tests
 step "TypeScript declarations"
 node node_modules/typescript/bin/tsc -p tests/types/tsconfig.json
 
-step "Size budget: the core module (wasm + JS glue + snippets) at most 221 KB gzipped (goal 150 KB), web and Node builds"
+step "Size budget: the core module (wasm + JS glue + snippets) at most 219 KB gzipped (goal 150 KB), web and Node builds"
 node scripts/size-check.mjs
 
 step "Benchmark smoke: every part of npm run bench on its quick setting (timings are not checked)"
