@@ -107,6 +107,67 @@ pub fn looks_like_a_field_name(key: &str) -> bool {
     !key.is_empty() && key.len() <= 40 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
+/// A key of the caller's as a message shows it: the key when it could be a field name
+/// ([`looks_like_a_field_name`]), else `…`.
+pub fn shown_key(key: &str) -> &str {
+    if looks_like_a_field_name(key) {
+        key
+    } else {
+        "…"
+    }
+}
+
+/// A deserializer's message made safe to show: the caller's value it may quote is left out
+/// (it may be a CPR number or a secret, and text may hold anything, quotes included), keeping
+/// only its kind in the library's words: "invalid type: text, expected u32". An unknown key is
+/// shown only when it could be a field name ([`shown_key`]).
+pub fn serde_message_in_words(message: &str) -> String {
+    const KINDS: [(&str, &str); 12] = [
+        ("string", "text"),
+        ("integer", "a number"),
+        ("floating point", "a number"),
+        ("boolean", "true/false"),
+        ("character", "text"),
+        ("byte array", "binary data"),
+        ("unit value", "null"),
+        ("null", "null"),
+        ("map", "an object"),
+        ("sequence", "a list"),
+        ("Option value", "a value"),
+        ("newtype struct", "a value"),
+    ];
+    let shown = if let Some(rest) = message.strip_prefix("invalid type: ").or_else(|| message.strip_prefix("invalid value: ")) {
+        let verb = if message.starts_with("invalid type") { "invalid type" } else { "invalid value" };
+        // The value ends where the type's own description starts (the last ", expected ").
+        let (what, expected) = match rest.rfind(", expected ") {
+            Some(at) => (rest.get(..at).unwrap_or_default(), rest.get(at..).unwrap_or_default()),
+            None => (rest, ""),
+        };
+        let kind = KINDS.iter().find(|(serde_words, _)| what.starts_with(serde_words)).map_or("a value", |(_, words)| words);
+        format!("{verb}: {kind}{expected}")
+    } else if let Some(rest) = message.strip_prefix("unknown variant ") {
+        match rest.rfind(", expected ") {
+            Some(at) => format!("unknown value{}", rest.get(at..).unwrap_or_default()),
+            None => "unknown value".to_string(),
+        }
+    } else if let Some(rest) = message.strip_prefix("unknown field `") {
+        // The declared fields follow the last "`, expected" (the key itself may hold anything).
+        let (key, expected) = match rest.rfind("`, expected") {
+            Some(at) => (rest.get(..at).unwrap_or_default(), rest.get(at + "`, expected".len()..).unwrap_or_default()),
+            None => (rest.strip_suffix('`').unwrap_or(rest), ""),
+        };
+        let key = shown_key(key);
+        if expected.is_empty() {
+            format!("unknown field `{key}`")
+        } else {
+            format!("unknown field `{key}`, expected{expected}")
+        }
+    } else {
+        message.to_string()
+    };
+    shown
+}
+
 /// The type of a JSON value, in words.
 pub fn describe_type(value: &Value) -> &'static str {
     match value {

@@ -585,33 +585,16 @@ impl Visitor<'_> for IsCodeKey {
 
 /// Read a person (or `null`, or a lookup outcome) from JSON text.
 pub fn person_from_text(text: &str) -> Result<PersonText, String> {
-    match serde_json::from_str::<Given>(text).map_err(|e| plain_message(&e))? {
+    match serde_json::from_str::<Given>(text).map_err(|e| crate::json_input::serde_message_in_words(&e.to_string()))? {
         Given::Nothing => Ok(PersonText::Nothing),
         Given::Object { code: Some(code) } => Ok(PersonText::Outcome(code)),
         Given::Object { code: None } => {
-            let person = serde_json::from_str::<Person>(text).map_err(|e| plain_message(&e))?;
+            let person = serde_json::from_str::<Person>(text).map_err(|e| crate::json_input::serde_message_in_words(&e.to_string()))?;
             Ok(PersonText::Person(Box::new(person)))
         }
     }
 }
 
-/// serde's message, without the value it quotes (a name or a number may be in it) and with the
-/// kind of that value in the words the rest of the library uses.
-fn plain_message(e: &serde_json::Error) -> String {
-    const KINDS: [(&str, &str); 6] = [
-        ("invalid type: string \"…\"", "invalid type: text"),
-        ("invalid type: integer \"…\"", "invalid type: a number"),
-        ("invalid type: floating point \"…\"", "invalid type: a number"),
-        ("invalid type: boolean \"…\"", "invalid type: a boolean"),
-        ("invalid type: map,", "invalid type: an object,"),
-        ("invalid type: sequence,", "invalid type: a list,"),
-    ];
-    let message = crate::json_input::safe_message(&e.to_string());
-    match KINDS.iter().find(|(serde_words, _)| message.starts_with(serde_words)) {
-        Some((serde_words, words)) => format!("{words}{}", message.get(serde_words.len()..).unwrap_or_default()),
-        None => message,
-    }
-}
 
 impl Person {
     /// Read a person in its JSON form (as [`Person`] serializes), with the lenient rules of

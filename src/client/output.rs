@@ -71,33 +71,26 @@ impl Client {
         }
     }
 
-    /// A value as the client hands it back: its JSON form with every live secret removed from
-    /// every string in it (keys included).
-    pub fn emit<T: Serialize + ?Sized>(&self, value: &T) -> Result<Value, CprError> {
-        match self.scrubbed(value)? {
-            Some(clean) => Ok(clean),
-            None => serde_json::to_value(value).map_err(|_| not_convertible()),
-        }
-    }
-
-    /// The JSON form of a value with every live secret removed, when a secret occurs in it or
-    /// it has a `__proto__` key (which a host writing objects key by key would turn into a
-    /// prototype: the JSON value is written with the keys as data); `None` when neither and the
-    /// value can be handed back as it is (the common case, which costs one search of its JSON
-    /// text). Only the conversions are per type.
-    pub fn scrubbed<T: Serialize + ?Sized>(&self, value: &T) -> Result<Option<Value>, CprError> {
+    /// A value as the client hands it back: its JSON text with every live secret removed from
+    /// every string in it (keys included). The common case (no secret anywhere) costs one search
+    /// of the text; only then is the value rewritten. Only the conversions are per type.
+    pub fn emit<T: Serialize + ?Sized>(&self, value: &T) -> Result<Emitted, CprError> {
+        let json = serde_json::to_string(value).map_err(|_| not_convertible())?;
         let secrets = self.live_secrets();
-        let text = serde_json::to_string(value).map_err(|_| not_convertible())?;
-        let has_secret = !secrets.is_empty() && secrets.occurs_in(&text);
-        if !has_secret && !text.contains("\"__proto__\":") {
-            return Ok(None);
+        if secrets.is_empty() || !secrets.occurs_in(&json) {
+            return Ok(Emitted { json, rewritten: false });
         }
         let mut clean = serde_json::to_value(value).map_err(|_| not_convertible())?;
-        if has_secret {
-            scrub(&mut clean, &secrets);
-        }
-        Ok(Some(clean))
+        scrub(&mut clean, &secrets);
+        Ok(Emitted { json: crate::json_input::json_text(&clean), rewritten: true })
     }
+}
+
+/// What [`Client::emit`] hands back: the JSON text of the value, and whether secrets were
+/// removed from it (then the text, not the value, is what may leave).
+pub struct Emitted {
+    pub json: String,
+    pub rewritten: bool,
 }
 
 fn not_convertible() -> CprError {

@@ -485,13 +485,13 @@ fn an_echoed_token_never_leaves_the_client() {
     let error = block_on(c.lookup(&host, &recorder, "0707610123", None)).unwrap_err();
     let error = c.seal(error);
     let capture = capture(&recorder, &host, "lookup", Some(&error)).unwrap();
-    let emitted = format!("{} {}", c.emit(&capture).unwrap(), c.emit(&error.to_diagnosis()).unwrap());
+    let emitted = format!("{} {}", c.emit(&capture).unwrap().json, c.emit(&error.to_diagnosis()).unwrap().json);
     assert!(emitted.contains("not allowed for token"), "the rest of the message stays: {emitted}");
     assert_clean(&emitted, &["tk-91x", SECRET]);
     // The batch path: item errors pass the same exit.
     let items = [lookup::BatchItem { cpr: "0707610123".into(), existing: None }];
     let results = block_on(c.lookup_many(&host, &items, 1, &|_| {}, &|_| {}));
-    assert_clean(&c.emit(&results).unwrap().to_string(), &["tk-91x", SECRET]);
+    assert_clean(&c.emit(&results).unwrap().json, &["tk-91x", SECRET]);
 }
 
 #[test]
@@ -504,7 +504,7 @@ fn a_secret_in_a_host_exception_is_redacted_in_every_exchange() {
     let error = c.seal(block_on(c.token(&host, &recorder)).unwrap_err());
     let capture = capture(&recorder, &host, "testConnection", Some(&error)).unwrap();
     assert!(!capture.exchanges.is_empty());
-    assert_clean(&c.emit(&capture).unwrap().to_string(), &[SECRET]);
+    assert_clean(&c.emit(&capture).unwrap().json, &[SECRET]);
     assert_clean(&format!("{error} {:?}", error.to_diagnosis()), &[SECRET]);
 }
 

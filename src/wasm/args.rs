@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::cpr::{validate_cpr, CprNumber};
 use crate::diagnosis::{diagnose, Diagnosis, Failure, FailureInput};
 use crate::error::CprError;
-use crate::json_input::{depth_exceeds, json_text, looks_like_a_field_name, MAX_DEPTH};
+use crate::json_input::{depth_exceeds, json_text, serde_message_in_words, MAX_DEPTH};
 use crate::merge::{MergeOptions, MergeResult, ResolvedOptions};
 use crate::person::PersonText;
 use crate::query::{batch_too_large, build_lookup_query, build_schema_request, LookupQuery, LookupQueryInput, QueryOptions, SchemaRequest, DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT};
@@ -66,9 +66,7 @@ impl Argument {
         };
         CprError::invalid_input(code, message)
     }
-}
 
-impl Argument {
     /// The error for a key the argument's type does not declare.
     pub fn unknown_field(&self, under: &str, key: &str, fields: &[&str]) -> CprError {
         let known = fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
@@ -76,31 +74,26 @@ impl Argument {
     }
 }
 
-/// The field names a struct type declares (empty for other types), read from its derived
-/// `Deserialize` without reading anything: a deserializer that stops at `deserialize_struct`.
-/// `Option<T>` answers `T`'s fields.
-pub fn declared_fields<T: DeserializeOwned>() -> &'static [&'static str] {
-    let mut names = FieldNames::default();
-    let _ = T::deserialize(&mut names);
-    names.fields
-}
-
-/// Whether a type is read from an object (a struct or a map, also inside `Option`): a list
-/// given for it is refused before reading (serde-wasm-bindgen would read a struct's fields from
-/// a list, and a map's entries from a list's items).
-pub fn reads_object<T: DeserializeOwned>() -> bool {
-    let mut names = FieldNames::default();
-    let _ = T::deserialize(&mut names);
-    names.object
-}
-
+/// How a type is read, learnt from its derived `Deserialize` without reading anything (a
+/// deserializer that stops where the type says what it expects; `Option<T>` answers for `T`).
 #[derive(Default)]
-struct FieldNames {
-    fields: &'static [&'static str],
-    object: bool,
+pub struct ObjectShape {
+    /// Read from an object: a struct or a map. A list given for it is refused before reading
+    /// (serde-wasm-bindgen would read a struct's fields from a list, and a map's entries from a
+    /// list's items).
+    pub object: bool,
+    /// A struct's declared fields (empty for anything else).
+    pub fields: &'static [&'static str],
 }
 
-impl<'de> serde::Deserializer<'de> for &mut FieldNames {
+/// The [`ObjectShape`] of a type.
+pub fn object_shape<T: DeserializeOwned>() -> ObjectShape {
+    let mut shape = ObjectShape::default();
+    let _ = T::deserialize(&mut shape);
+    shape
+}
+
+impl<'de> serde::Deserializer<'de> for &mut ObjectShape {
     type Error = serde::de::value::Error;
 
     fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
@@ -128,74 +121,21 @@ impl<'de> serde::Deserializer<'de> for &mut FieldNames {
     }
 }
 
-/// A key of the caller's as a message shows it: the key when it could be a field name
-/// ([`looks_like_a_field_name`]), else `…`.
-pub fn shown_key(key: &str) -> &str {
-    if looks_like_a_field_name(key) {
-        key
-    } else {
-        "…"
-    }
-}
+/// The message for a list given where an object is declared, in serde's words.
+pub const LIST_FOR_OBJECT: &str = "invalid type: sequence, expected an object";
 
-/// A deserializer's message made safe to show: the caller's value it may quote is left out
-/// (it may be a CPR number or a secret, and text may hold anything, quotes included), keeping
-/// only its kind in the library's words: "invalid type: text, expected u32". Unknown keys are
-/// shown shortened to 40 characters, and the whole message passes the pattern redaction.
+/// A deserializer's message made safe to show ([`serde_message_in_words`]), through the
+/// pattern redaction as well (a CPR number as a key is masked).
 pub fn readable_serde_message(message: &str) -> String {
-    const KINDS: [(&str, &str); 13] = [
-        ("a list", "a list"),
-        ("string", "text"),
-        ("integer", "a number"),
-        ("floating point", "a number"),
-        ("boolean", "true/false"),
-        ("character", "text"),
-        ("byte array", "binary data"),
-        ("unit value", "null"),
-        ("null", "null"),
-        ("map", "an object"),
-        ("sequence", "a list"),
-        ("Option value", "a value"),
-        ("newtype struct", "a value"),
-    ];
-    let shown = if let Some(rest) = message.strip_prefix("invalid type: ").or_else(|| message.strip_prefix("invalid value: ")) {
-        let verb = if message.starts_with("invalid type") { "invalid type" } else { "invalid value" };
-        // The value ends where the type's own description starts (the last ", expected ").
-        let (what, expected) = match rest.rfind(", expected ") {
-            Some(at) => (rest.get(..at).unwrap_or_default(), rest.get(at..).unwrap_or_default()),
-            None => (rest, ""),
-        };
-        let kind = KINDS.iter().find(|(serde_words, _)| what.starts_with(serde_words)).map_or("a value", |(_, words)| words);
-        format!("{verb}: {kind}{expected}")
-    } else if let Some(rest) = message.strip_prefix("unknown variant ") {
-        match rest.rfind(", expected ") {
-            Some(at) => format!("unknown value{}", rest.get(at..).unwrap_or_default()),
-            None => "unknown value".to_string(),
-        }
-    } else if let Some(rest) = message.strip_prefix("unknown field `") {
-        // The declared fields follow the last "`, expected" (the key itself may hold anything).
-        let (key, expected) = match rest.rfind("`, expected") {
-            Some(at) => (rest.get(..at).unwrap_or_default(), rest.get(at + "`, expected".len()..).unwrap_or_default()),
-            None => (rest.strip_suffix('`').unwrap_or(rest), ""),
-        };
-        let key = shown_key(key);
-        if expected.is_empty() {
-            format!("unknown field `{key}`")
-        } else {
-            format!("unknown field `{key}`, expected{expected}")
-        }
-    } else {
-        message.to_string()
-    };
-    crate::redact::redact_text(&shown)
+    crate::redact::redact_text(&serde_message_in_words(message))
 }
 
 /// Read a JSON value into an argument's type (native callers and tests): the same derived
 /// `Deserialize` as the JS path, with the same messages.
 pub fn from_json<T: DeserializeOwned>(value: &Value, argument: &Argument) -> Result<T, CprError> {
     // serde_json would read a struct from a list of its fields' values; JS callers pass objects.
-    if value.is_array() && reads_object::<T>() {
-        return Err(argument.mistyped("", "invalid type: a list, expected an object"));
+    if value.is_array() && object_shape::<T>().object {
+        return Err(argument.mistyped("", LIST_FOR_OBJECT));
     }
     serde_path_to_error::deserialize(value).map_err(|e| argument.mistyped(&path_text(e.path()), &e.inner().to_string()))
 }
@@ -235,8 +175,6 @@ pub const FAILURE: Argument = Argument::new("failure", "invalid_failure");
 pub const REDACT_OPTIONS: Argument = Argument::new("options", "invalid_options");
 /// `redact`'s value: anything.
 pub const ANY_VALUE: Argument = Argument::new("", "invalid_input");
-/// A setup.
-pub const SETUP: Argument = Argument::new("", "invalid_setup");
 /// A client's options.
 pub const CLIENT_OPTIONS: Argument = Argument::new("options", "invalid_options");
 
@@ -317,8 +255,8 @@ pub fn parse_lookup_response_json(body: &Value, options: &Value) -> Result<Looku
     parse_lookup_response(body, options.sector_type, requested.as_deref())
 }
 
-/// The existing record of a merge: an object, or nothing for a new one.
-pub fn check_record(existing: Option<&Map<String, Value>>) -> Result<(), CprError> {
+/// The depth of a record given as a JSON value (the JS path's engine copy bounds it already).
+fn check_record(existing: Option<&Map<String, Value>>) -> Result<(), CprError> {
     match existing {
         Some(record) if record.values().any(|v| depth_exceeds(v, MAX_DEPTH - 1)) => {
             Err(CprError::invalid_input("invalid_record", "The existing record is too large or too deeply nested to be a customer record."))
@@ -329,8 +267,6 @@ pub fn check_record(existing: Option<&Map<String, Value>>) -> Result<(), CprErro
 
 /// [`crate::merge::merge_person_subject`] for a caller's arguments, already read.
 pub fn merge_person_arguments(existing: Option<&Map<String, Value>>, person: PersonText, options: &MergeOptions) -> Result<MergeResult, CprError> {
-    check_record(existing)?;
-    // Checked before the person is used, as the record was.
     let options = ResolvedOptions::new(options)?;
     let empty = Map::new();
     crate::merge::merge_person_subject(existing.unwrap_or(&empty), person, &options)
@@ -340,6 +276,7 @@ pub fn merge_person_arguments(existing: Option<&Map<String, Value>>, person: Per
 /// person, null, or a lookup's error outcome, `options` as [`MergeOptions`] (null: defaults).
 pub fn merge_person_json(existing: &Value, person: &Value, options: &Value) -> Result<MergeResult, CprError> {
     let existing: Option<Map<String, Value>> = from_json(existing, &EXISTING_RECORD)?;
+    check_record(existing.as_ref())?;
     let options: Option<MergeOptions> = from_json(options, &MERGE_OPTIONS)?;
     let person = crate::person::person_from_text(&json_text(person))
         .map_err(|detail| CprError::invalid_input("invalid_person", format!("The person is not a person record as a lookup gives it ({detail}).")))?;

@@ -9,11 +9,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
-use super::args::{declared_fields, CLIENT_OPTIONS, EXISTING_RECORD};
+use super::args::{object_shape, CLIENT_OPTIONS, EXISTING_RECORD};
 use super::exports::setup_value;
 use super::host::JsHost;
 use super::read;
-use super::value::{from_plain, js_error, plain, record_from_js, refuse_unknown_keys, to_js, UNREADABLE};
+use super::value::{check_shape, data_to_js, from_plain, js_error, plain, record_from_js, to_js, UNREADABLE};
 use crate::client::debug::DebugCapture;
 use crate::client::lookup::{BatchItem, LookupOutcome};
 use crate::client::{capture, Client, ClientError, ClientOptions};
@@ -127,9 +127,12 @@ fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, CprError> {
 /// A value the client hands back, as a plain JS value: through the client's one exit
 /// ([`Client::emit`]), which removes every live secret.
 pub(super) fn emit<T: Serialize + ?Sized>(core: &Client, value: &T) -> Result<JsValue, JsValue> {
-    match core.scrubbed(value)? {
-        None => to_js(value),
-        Some(clean) => super::value::value_to_js(clean),
+    let emitted = core.emit(value)?;
+    if emitted.rewritten {
+        // The secrets were removed from the text: it, not the value, is what leaves.
+        js_sys::JSON::parse(&emitted.json)
+    } else {
+        data_to_js(value, &emitted.json)
     }
 }
 
@@ -161,7 +164,6 @@ fn batch_item(cpr: &JsValue, existing: &JsValue) -> Result<BatchItem, CprError> 
         .as_string()
         .ok_or_else(|| CprError::invalid_input("invalid_cpr", "The CPR number must be text, e.g. \"010170-1239\"."))?;
     let existing: Option<serde_json::Map<String, serde_json::Value>> = record_from_js(existing, &EXISTING_RECORD)?;
-    super::args::check_record(existing.as_ref())?;
     Ok(BatchItem { cpr, existing })
 }
 
@@ -262,7 +264,7 @@ impl CprClient {
         // The one nested options object: its keys are checked as mergePerson's options are.
         if options.is_object() {
             let merge = Reflect::get(&options, &JsValue::from_str("merge")).unwrap_or(JsValue::UNDEFINED);
-            refuse_unknown_keys(&merge, declared_fields::<MergeOptions>(), "merge", &CLIENT_OPTIONS)?;
+            check_shape(&merge, &object_shape::<MergeOptions>(), true, "merge", &CLIENT_OPTIONS)?;
         }
         let options: Option<ClientOptions> = from_plain(options, &CLIENT_OPTIONS)?;
         let core = Client::new(&setup_json, options.unwrap_or_default())?;

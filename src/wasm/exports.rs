@@ -4,8 +4,8 @@ use serde_json::Value;
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
-use super::args::{failure_from_input, ANY_VALUE, FAILURE, REDACT_OPTIONS, SETUP};
-use super::value::{from_js, js_to_value, plain_or_refusal, record_from_js, to_js, value_to_js};
+use super::args::{failure_from_input, ANY_VALUE, FAILURE, REDACT_OPTIONS};
+use super::value::{data_value_to_js, from_js, js_to_value, plain_or_refusal, record_from_js, to_js};
 use crate::cpr::CprValidation;
 use crate::diagnosis::{diagnose as diagnose_failure, Diagnosis, FailureInput};
 use crate::endpoints::{resolve_endpoints as resolve, ResolvedEndpoints};
@@ -41,12 +41,24 @@ fn ts<T: tsify::Tsify + serde::Serialize>(value: &T) -> Ts<T> {
     Ts::new_unchecked(to_js(value).unwrap_or(JsValue::NULL))
 }
 
-/// A setup as the core reads it: an object, or JSON text (which is parsed as text).
+/// A setup as the core reads it: an object, or JSON text (which is parsed as text). A value
+/// that cannot be copied is an unusable setup whose `field` is the part at fault, named by its
+/// label where it is a setup field.
 pub(super) fn setup_value(setup: &JsValue) -> Result<Value, CprError> {
-    match setup.as_string() {
-        Some(text) => parse_json_text(&text).map_err(|e| CprError::invalid_input(e.code(), format!("The setup cannot be used: {e}."))),
-        None => record_from_js(setup, &SETUP),
+    if let Some(text) = setup.as_string() {
+        return parse_json_text(&text).map_err(|e| CprError::invalid_input(e.code(), format!("The setup cannot be used: {e}.")));
     }
+    let copy = plain_or_refusal(setup).map_err(|refusal| {
+        let field = refusal.field();
+        let message = match (field.as_str(), crate::setup::field(&field)) {
+            ("", _) => format!("The input {}", refusal.problem),
+            (_, Some(f)) => format!("{} {}", f.label, refusal.problem),
+            (path, None) => format!("{path} {}", refusal.problem),
+        };
+        CprError::InvalidSetup { field, code: refusal.code.to_string(), message }
+    })?;
+    // A plain copy is JSON data: reading it as a JSON value does not fail.
+    js_to_value(copy).map_err(|e| CprError::invalid_input("internal_error", e))
 }
 
 /// Validate a CPR number (`DDMMYYSSSS` or `DDMMYY-SSSS`). Never throws.
@@ -66,26 +78,9 @@ pub fn validate_cpr(#[wasm_bindgen(unchecked_param_type = "string")] text: JsVal
 /// Validate a setup (an object, or JSON text). Never throws: every problem is an issue.
 #[wasm_bindgen(js_name = validateSetup)]
 pub fn validate_setup(setup: Ts<SetupInput>) -> Ts<SetupReport> {
-    let setup = setup.js_value();
-    let value = match setup.as_string() {
-        Some(_) => setup_value(&setup),
-        None => match plain_or_refusal(&setup) {
-            // A plain copy is JSON data: reading it as a JSON value cannot fail.
-            Ok(copy) => js_to_value(copy).map_err(|e| CprError::invalid_input("invalid_setup", e)),
-            Err(refusal) => {
-                let field = refusal.field();
-                let message = match (field.as_str(), crate::setup::field(&field)) {
-                    ("", _) => format!("The input {}", refusal.problem),
-                    (_, Some(f)) => format!("{} {}", f.label, refusal.problem),
-                    (path, None) => format!("{path} {}", refusal.problem),
-                };
-                return ts(&SetupReport { ok: false, issues: vec![Issue::new(&field, refusal.code, Severity::Error, message)] });
-            }
-        },
-    };
-    let report = match value {
+    let report = match setup_value(&setup.js_value()) {
         Ok(value) => validate(&value),
-        Err(e) => SetupReport { ok: false, issues: vec![Issue::new("", e.code(), Severity::Error, e.to_string())] },
+        Err(e) => SetupReport { ok: false, issues: vec![Issue::new(e.field().unwrap_or_default(), e.code(), Severity::Error, e.to_string())] },
     };
     ts(&report)
 }
@@ -115,8 +110,8 @@ pub fn redact(
         return Err(CprError::invalid_input("invalid_options", "options.secrets may list at most 16 values of at most 4096 characters each.").into());
     }
     let value: Value = record_from_js(&value, &ANY_VALUE)?;
-    // Any value: its keys are the caller's, so it is written as a JSON value (`__proto__` stays data).
-    value_to_js(redact_with(&value, &options))
+    // Any value: its keys are the caller's.
+    data_value_to_js(&redact_with(&value, &options))
 }
 
 /// The "Fetch CPR Schema" request for a setup (`GET <graphql url>/schema`), for hosts that do

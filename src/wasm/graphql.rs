@@ -10,7 +10,7 @@ use super::args::{
     build_lookup_query_input, merge_person_arguments, requested_numbers, Argument, EXISTING_RECORD, LOOKUP_QUERY_INPUT, MERGE_OPTIONS,
     PARSE_OPTIONS, PERSON, SCHEMA_CHECK_OPTIONS,
 };
-use super::value::{from_js, js_to_value, plain, plain_record, record_from_js, record_from_plain, to_js, value_to_js};
+use super::value::{data_value_to_js, from_js, js_to_value, plain, plain_record, record_from_js, record_from_plain, to_js};
 use crate::error::CprError;
 use crate::merge::{MergeOptions, MergeResult};
 use crate::person::{Person, PersonText};
@@ -104,15 +104,7 @@ pub fn merge_person(
         Some(options) => from_js(&options.js_value(), &MERGE_OPTIONS)?,
         None => None,
     };
-    let options = options.unwrap_or_default();
-    // The record's keys are the caller's, and so are the field map's names: with a `__proto__`
-    // among them the result is written as a JSON value, so that the key stays data.
-    let proto_key = existing.as_ref().is_some_and(|record| record.contains_key("__proto__"))
-        || options.field_map.iter().flatten().any(|(_, name)| name.as_deref() == Some("__proto__"));
-    let result = merge_person_arguments(existing.as_ref(), person, &options)?;
-    if !proto_key {
-        return ts(&result);
-    }
-    let result = serde_json::to_value(&result).map_err(|e| CprError::invalid_input("internal_error", e.to_string()))?;
-    Ok(Ts::new_unchecked(value_to_js(result)?))
+    let result = merge_person_arguments(existing.as_ref(), person, &options.unwrap_or_default())?;
+    // The record's keys are the caller's.
+    Ok(Ts::new_unchecked(data_value_to_js(&result)?))
 }

@@ -10,9 +10,9 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::args::{declared_fields, reads_object, shown_key, Argument};
+use super::args::{object_shape, Argument, ObjectShape, LIST_FOR_OBJECT};
 use crate::error::CprError;
-use crate::json_input::{safe_message, MAX_DEPTH, MAX_JSON_BYTES};
+use crate::json_input::{safe_message, shown_key, MAX_DEPTH, MAX_JSON_BYTES};
 
 #[wasm_bindgen(module = "/src/wasm/plain.js")]
 extern "C" {
@@ -118,19 +118,16 @@ pub fn from_js<T: DeserializeOwned>(value: &JsValue, argument: &Argument) -> Res
 /// [`from_js`] for a value that is already the engine's own (a plain copy, a `JSON.parse`
 /// result): fresh data, so reading it runs no caller code.
 ///
-/// serde-wasm-bindgen reads each declared field by name, so keys the type does not declare are
-/// never seen by the derived `Deserialize`: they are refused here first, against the type's
-/// field list ([`declared_fields`]), which keeps `deny_unknown_fields`' rule. A value of the
-/// wrong type is reported with the key it was found under (see [`key_at_fault`]).
+/// Keys the type does not declare are refused ([`check_shape`]); a value of the wrong type is
+/// reported with the key it was found under (see [`key_at_fault`]).
 pub fn from_plain<T: DeserializeOwned>(copy: JsValue, argument: &Argument) -> Result<T, CprError> {
-    refuse_unknown_keys(&copy, declared_fields::<T>(), "", argument)?;
-    read_plain(copy, argument)
+    read_plain(copy, argument, true)
 }
 
 /// [`from_plain`] without the check of unknown keys: for data records (a person, a customer
-/// record, any value), which may carry more than the library reads.
+/// record, a failure to diagnose, any value), which may carry more than the library reads.
 pub fn record_from_plain<T: DeserializeOwned>(copy: JsValue, argument: &Argument) -> Result<T, CprError> {
-    read_plain(copy, argument)
+    read_plain(copy, argument, false)
 }
 
 /// [`from_js`] for data records: see [`record_from_plain`].
@@ -138,13 +135,8 @@ pub fn record_from_js<T: DeserializeOwned>(value: &JsValue, argument: &Argument)
     record_from_plain(plain(value, argument)?, argument)
 }
 
-fn read_plain<T: DeserializeOwned>(copy: JsValue, argument: &Argument) -> Result<T, CprError> {
-    // serde-wasm-bindgen reads a struct's fields from any object, a list included, and a map's
-    // entries from any list (each item taken as a `[key, value]` pair: other items would throw
-    // inside it). Maps inside argument types are read as JSON values first (`merge::pairs`).
-    if js_sys::Array::is_array(&copy) && reads_object::<T>() {
-        return Err(argument.mistyped("", "invalid type: a list, expected an object"));
-    }
+fn read_plain<T: DeserializeOwned>(copy: JsValue, argument: &Argument, strict: bool) -> Result<T, CprError> {
+    check_shape(&copy, &object_shape::<T>(), strict, "", argument)?;
     match T::deserialize(serde_wasm_bindgen::Deserializer::from(copy.clone())) {
         Ok(value) => Ok(value),
         Err(error) => {
@@ -152,6 +144,29 @@ fn read_plain<T: DeserializeOwned>(copy: JsValue, argument: &Argument) -> Result
             let key = key_at_fault(&copy, &message, |trial| T::deserialize(serde_wasm_bindgen::Deserializer::from(trial)).err().map(|e| e.to_string()));
             Err(argument.mistyped(key.as_deref().map(shown_key).unwrap_or_default(), &message))
         }
+    }
+}
+
+/// What serde-wasm-bindgen cannot be trusted to check itself, before it reads: a list given
+/// where an object is declared (it would read a struct's fields from the list, and a map's
+/// entries from its items, throwing inside on other items; maps inside argument types are read
+/// as JSON values first, `merge::pairs`), and, when `strict`, keys the struct does not declare
+/// (it reads each declared field by name and never sees the others, so `deny_unknown_fields`
+/// is kept here). `under` is the key path of a nested options object (`merge`).
+pub fn check_shape(copy: &JsValue, shape: &ObjectShape, strict: bool, under: &str, argument: &Argument) -> Result<(), CprError> {
+    if !shape.object || !copy.is_object() {
+        return Ok(());
+    }
+    if js_sys::Array::is_array(copy) {
+        return Err(argument.mistyped(under, LIST_FOR_OBJECT));
+    }
+    if !strict || shape.fields.is_empty() {
+        return Ok(());
+    }
+    let keys = js_sys::Object::keys(copy.unchecked_ref::<js_sys::Object>());
+    match keys.iter().filter_map(|key| key.as_string()).find(|key| !shape.fields.contains(&key.as_str())) {
+        None => Ok(()),
+        Some(key) => Err(argument.unknown_field(under, &key, shape.fields)),
     }
 }
 
@@ -170,22 +185,6 @@ fn key_at_fault(copy: &JsValue, message: &str, read_without: impl Fn(JsValue) ->
     })
 }
 
-/// Refuse a list where an object is declared, and keys of a plain object that its type does
-/// not declare (`under` is the key path of a nested options object, e.g. `merge`).
-pub fn refuse_unknown_keys(copy: &JsValue, fields: &[&str], under: &str, argument: &Argument) -> Result<(), CprError> {
-    if fields.is_empty() || !copy.is_object() {
-        return Ok(());
-    }
-    if js_sys::Array::is_array(copy) {
-        return Err(argument.mistyped(under, "invalid type: a list, expected an object"));
-    }
-    let keys = js_sys::Object::keys(copy.unchecked_ref::<js_sys::Object>());
-    match keys.iter().filter_map(|key| key.as_string()).find(|key| !fields.contains(&key.as_str())) {
-        None => Ok(()),
-        Some(key) => Err(argument.unknown_field(under, &key, fields)),
-    }
-}
-
 /// A plain JS value as JSON (the type-independent half of [`from_plain`]).
 pub fn js_to_value(copy: JsValue) -> Result<Value, String> {
     serde_wasm_bindgen::from_value(copy).map_err(|e| e.to_string())
@@ -197,25 +196,21 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| internal(&e.to_string()))
 }
 
-/// A JSON value as a plain JS value (the type-independent half of [`to_js`]).
-///
-/// serde-wasm-bindgen sets each key with an assignment, and assigning `__proto__` changes the
-/// object's prototype instead of adding the key: a record or a value that has such a key (data
-/// from elsewhere may) is written by the engine's `JSON.parse` instead, which keeps it as data.
-pub fn value_to_js(value: Value) -> Result<JsValue, JsValue> {
-    if has_proto_key(&value) {
-        let text = serde_json::to_string(&value).map_err(|e| internal(&e.to_string()))?;
-        return js_sys::JSON::parse(&text);
+/// [`to_js`] for a result whose keys may be the caller's (a customer record, a redacted value),
+/// given its JSON text. serde-wasm-bindgen sets each key with an assignment, and assigning
+/// `__proto__` changes the object's prototype instead of adding the key: a result whose text has
+/// such a key is written by the engine's `JSON.parse` instead, which keeps it as data.
+pub fn data_to_js<T: Serialize + ?Sized>(value: &T, json: &str) -> Result<JsValue, JsValue> {
+    if json.contains("\"__proto__\":") {
+        js_sys::JSON::parse(json)
+    } else {
+        to_js(value)
     }
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| internal(&e.to_string()))
 }
 
-fn has_proto_key(value: &Value) -> bool {
-    match value {
-        Value::Array(items) => items.iter().any(has_proto_key),
-        Value::Object(map) => map.iter().any(|(key, item)| key == "__proto__" || has_proto_key(item)),
-        _ => false,
-    }
+/// [`data_to_js`] for a value whose JSON text is not at hand.
+pub fn data_value_to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    data_to_js(value, &serde_json::to_string(value).map_err(|e| internal(&e.to_string()))?)
 }
 
 fn internal(message: &str) -> JsValue {
