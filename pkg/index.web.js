@@ -1,13 +1,13 @@
 // Browsers and bundlers: fetch and instantiate the wasm module once, before any export is used,
 // so the API is the same synchronous one as in Node.
-import init from './web/datafordeler_cpr.js';
+import init, { CprError } from './web/datafordeler_cpr.js';
 
 await init({ module_or_path: new URL('./web/datafordeler_cpr_bg.wasm', import.meta.url) });
 
 export * from './web/datafordeler_cpr.js';
 
 function hostError(code, message) {
-  return Object.assign(new Error(message), { name: 'CprError', code });
+  return new CprError(message, { code });
 }
 
 /** Offer a debug capture as a JSON file download (CPR Debug Mode in a browser). */

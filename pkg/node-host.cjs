@@ -6,6 +6,7 @@ const https = require('node:https');
 const tls = require('node:tls');
 const fs = require('node:fs');
 const path = require('node:path');
+const { CprError } = require('./node/datafordeler_cpr.js');
 
 const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
@@ -13,9 +14,7 @@ const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 const ownErrors = new WeakSet();
 
 function hostError(code, message) {
-  const error = new Error(message);
-  error.name = 'CprError';
-  error.code = code;
+  const error = new CprError(message, { code });
   ownErrors.add(error);
   return error;
 }

@@ -5,7 +5,7 @@
 // Usage: node scripts/build.mjs [--debug]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync, statSync, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -16,7 +16,11 @@ function run(cmd, args, options = {}) {
   execFileSync(cmd, args, { cwd: root, stdio: 'inherit', ...options });
 }
 
-function buildWasm({ crateFeatures = [], outName, targets, targetDir = join(root, 'target') }) {
+/** Each build's copy of the error class snippet (src/wasm/error.js), by target: the core's,
+ *  which the certificate module's copy re-exports. */
+const errorSnippets = new Map();
+
+function buildWasm({ crateFeatures = [], outName, targets, targetDir = join(root, 'target'), shareErrorClass = false }) {
   const cargoArgs = ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--target-dir', targetDir];
   if (!debug) cargoArgs.push('--release');
   if (crateFeatures.length) cargoArgs.push('--features', crateFeatures.join(','));
@@ -30,27 +34,54 @@ function buildWasm({ crateFeatures = [], outName, targets, targetDir = join(root
     // The package is ESM; the Node binding is CommonJS and says so for its own folder.
     writeFileSync(join(outDir, 'package.json'), JSON.stringify({ type: moduleType }) + '\n');
     if (moduleType === 'commonjs') snippetsToCommonJs(join(outDir, 'snippets'));
+    const errorSnippet = snippetFiles(outDir).find((file) => file.endsWith(join('src', 'wasm', 'error.js')));
+    if (!errorSnippet) throw new Error(`${outDir}: the error class snippet (src/wasm/error.js) is missing`);
+    if (shareErrorClass) reexport(errorSnippet, errorSnippets.get(target), moduleType);
+    else errorSnippets.set(target, errorSnippet);
+    exportErrorClass(join(outDir, `${outName}.js`), errorSnippet, moduleType);
     if (!debug) {
       optimize(join(outDir, `${outName}_bg.wasm`));
       minify(join(outDir, `${outName}.js`), moduleType === 'module');
-      for (const snippet of snippetFiles(outDir)) minify(snippet, moduleType === 'module');
+      for (const snippet of snippetFiles(outDir)) minify(snippet, moduleType === 'module', ['--keep-classnames']);
     }
   }
 }
 
 // wasm-bindgen copies the crate's JS snippets (src/wasm/*.js) as written, as ES modules, and
 // the CommonJS binding `require`s them: Node before 20.19 cannot require an ES module, so the
-// Node binding's copies are rewritten to CommonJS. The snippets export plain functions only.
+// Node binding's copies are rewritten to CommonJS. The snippets export functions and classes only.
 function snippetsToCommonJs(dir) {
   for (const file of snippetFiles(dirname(dir))) {
     const names = [];
-    const body = readFileSync(file, 'utf8').replace(/^export function (\w+)/gm, (_, name) => {
+    const body = readFileSync(file, 'utf8').replace(/^export (function|class) (\w+)/gm, (_, kind, name) => {
       names.push(name);
-      return `function ${name}`;
+      return `${kind} ${name}`;
     });
-    if (/^export /m.test(body)) throw new Error(`${file}: only \`export function\` can be rewritten to CommonJS`);
+    if (/^export /m.test(body)) throw new Error(`${file}: only \`export function\` and \`export class\` can be rewritten to CommonJS`);
     writeFileSync(file, `'use strict';\n${body}\nmodule.exports = { ${names.join(', ')} };\n`);
   }
+}
+
+// The package exports the error class and its guard from the glue, which already imports their
+// snippet: the glue's declarations declare them (src/wasm/exports.rs), and every entry that
+// re-exports the glue exports them, as the one class the module constructs.
+function exportErrorClass(glue, snippet, moduleType) {
+  const from = `./${relative(dirname(glue), snippet).split(sep).join('/')}`;
+  const line = moduleType === 'module'
+    ? `export { CprError, isCprError } from '${from}';`
+    : `exports.CprError = require('${from}').CprError;\nexports.isCprError = require('${from}').isCprError;`;
+  writeFileSync(glue, `${readFileSync(glue, 'utf8')}\n${line}\n`);
+}
+
+// The certificate module is a second wasm module with its own copy of the snippets: its error
+// snippet becomes a re-export of the core's, so both modules throw the one class (`instanceof`
+// holds for a certificate error too).
+function reexport(file, target, moduleType) {
+  if (!target) throw new Error(`${file}: build the core module first (its error snippet is re-exported)`);
+  const from = `./${relative(dirname(file), target).split(sep).join('/')}`;
+  writeFileSync(file, moduleType === 'module'
+    ? `export { CprError, isCprError, makeError } from '${from}';\n`
+    : `'use strict';\nmodule.exports = require('${from}');\n`);
 }
 
 /** The JS snippets wasm-bindgen copied into a build's folder. */
@@ -62,11 +93,12 @@ function snippetFiles(outDir) {
 
 // The generated JS glue, minified: it is downloaded with the module and counts in the size
 // budget (about 3 KB less gzipped). Its exports keep their names; its types are in the .d.ts.
-function minify(file, esm) {
+// Snippets keep their class names (`CprError.name` is what consoles print for the class).
+function minify(file, esm, extra = []) {
   const terser = join(root, 'node_modules', 'terser', 'bin', 'terser');
   if (!existsSync(terser)) throw new Error('terser missing: run the bootstrap (npm ci) first');
   const before = statSync(file).size;
-  run(process.execPath, [terser, file, ...(esm ? ['--module'] : []), '--compress', '--mangle', '--output', file]);
+  run(process.execPath, [terser, file, ...(esm ? ['--module'] : []), '--compress', '--mangle', ...extra, '--output', file]);
   console.log(`terser ${file.slice(root.length + 1)}: ${before} -> ${statSync(file).size} bytes`);
 }
 
@@ -104,6 +136,7 @@ buildWasm({
   crateFeatures: ['certificate-inspection'],
   outName: 'cpr_certificate',
   targetDir: join(root, 'target', 'certificate'),
+  shareErrorClass: true,
   targets: [
     ['web', 'cert/web', 'module'],
     ['nodejs', 'cert/node', 'commonjs'],

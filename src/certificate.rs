@@ -42,6 +42,7 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
+use crate::code::{ErrorCode, DiagnosisCode};
 use crate::issue::{Issue, Severity};
 
 /// Largest PFX accepted. Real ones are a few KB (certificate, chain and key).
@@ -94,16 +95,16 @@ pub enum CertificateError {
 
 impl CertificateError {
     /// A stable, machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            CertificateError::Empty => "certificate_empty",
-            CertificateError::TooLarge { .. } => "certificate_too_large",
-            CertificateError::NotPkcs12 { .. } => "not_pkcs12",
-            CertificateError::WrongPassword => "wrong_password",
-            CertificateError::Unsupported { .. } => "unsupported_encryption",
-            CertificateError::NoCertificate => "no_certificate",
-            CertificateError::BadCertificate => "certificate_unreadable",
-            CertificateError::Malformed { .. } => "pfx_malformed",
+            CertificateError::Empty => ErrorCode::CertificateEmpty,
+            CertificateError::TooLarge { .. } => ErrorCode::CertificateTooLarge,
+            CertificateError::NotPkcs12 { .. } => ErrorCode::NotPkcs12,
+            CertificateError::WrongPassword => ErrorCode::WrongPassword,
+            CertificateError::Unsupported { .. } => ErrorCode::UnsupportedEncryption,
+            CertificateError::NoCertificate => ErrorCode::NoCertificate,
+            CertificateError::BadCertificate => ErrorCode::Diagnosis(DiagnosisCode::CertificateUnreadable),
+            CertificateError::Malformed { .. } => ErrorCode::PfxMalformed,
         }
     }
 
@@ -338,7 +339,7 @@ fn report(found: Found, protection: PfxProtection, options: &InspectOptions) -> 
     match certificate.validity {
         CertificateValidity::Expired => issues.push(Issue::new(
             "certificate",
-            "certificate_expired",
+            ErrorCode::CertificateExpired,
             Severity::Error,
             format!(
                 "The certificate expired on {} ({} days ago). Datafordeleren rejects it: renew the certificate, register the new one on the IT system in Datafordeler Administration, and upload the new PFX here.",
@@ -348,13 +349,13 @@ fn report(found: Found, protection: PfxProtection, options: &InspectOptions) -> 
         )),
         CertificateValidity::NotYetValid => issues.push(Issue::new(
             "certificate",
-            "certificate_not_yet_valid",
+            ErrorCode::CertificateNotYetValid,
             Severity::Error,
             format!("The certificate is valid only from {}. Check this computer's clock, or wait until then.", day(&certificate.not_before)),
         )),
         CertificateValidity::ExpiresSoon => issues.push(Issue::new(
             "certificate",
-            "certificate_expires_soon",
+            ErrorCode::CertificateExpiresSoon,
             Severity::Warning,
             format!(
                 "The certificate expires on {} (in {} day{}). Renew it now and register the new certificate on the IT system in Datafordeler Administration before then, or CPR lookups stop working.",
@@ -368,7 +369,7 @@ fn report(found: Found, protection: PfxProtection, options: &InspectOptions) -> 
     if certificate.is_ca {
         issues.push(Issue::new(
             "certificate",
-            "certificate_is_ca",
+            ErrorCode::CertificateIsCa,
             Severity::Warning,
             "The certificate in the PFX file is a CA certificate, not a client certificate. Export the IT system's own certificate (the one registered in Datafordeler Administration).",
         ));
@@ -377,7 +378,7 @@ fn report(found: Found, protection: PfxProtection, options: &InspectOptions) -> 
     if found.keys.is_empty() {
         issues.push(Issue::new(
             "certificate",
-            "no_private_key",
+            ErrorCode::NoPrivateKey,
             Severity::Error,
             "The PFX file holds no private key, which the Certificate method needs. Export the certificate again with its private key (in Windows: \"Yes, export the private key\").",
         ));
@@ -385,14 +386,14 @@ fn report(found: Found, protection: PfxProtection, options: &InspectOptions) -> 
     if protection.legacy {
         issues.push(Issue::new(
             "certificate",
-            "legacy_pfx_encryption",
+            ErrorCode::LegacyPfxEncryption,
             Severity::Info,
             "The PFX file uses legacy encryption (3DES/RC2 or a SHA-1 MAC). It opens here, but OpenSSL 3 and newer systems refuse it by default; export it again with AES-256 if a server host cannot load it.",
         ));
     }
     issues.push(Issue::new(
         "certificate",
-        "compare_thumbprint",
+        ErrorCode::CompareThumbprint,
         Severity::Info,
         "Compare the SHA-1 thumbprint with the certificate registered on the IT system in Datafordeler Administration: they must be the same.",
     ));
@@ -1044,7 +1045,7 @@ mod tests {
             bad[i] ^= 0x5A;
             match inspect(&bad, PASSWORD) {
                 Ok(report) => assert!(!report.certificate.subject.is_empty()),
-                Err(e) => assert!(!e.code().is_empty()),
+                Err(e) => assert!(!e.code().as_str().is_empty()),
             }
         }
     }

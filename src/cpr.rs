@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use crate::code::ErrorCode;
 use crate::issue::{Issue, Severity};
 
 /// Inputs longer than this are not CPR numbers, whatever they hold; refusing them early
@@ -150,7 +151,7 @@ pub fn validate_cpr(text: &str) -> CprValidation {
     if !modulus11 {
         report.issues.push(Issue::new(
             "",
-            "modulus11_failed",
+            ErrorCode::Modulus11Failed,
             Severity::Info,
             "The number does not pass the old modulus 11 check. CPR has issued such numbers since 2007 \
              and they are valid; nothing needs to change.",
@@ -161,15 +162,15 @@ pub fn validate_cpr(text: &str) -> CprValidation {
 
 /// Turn text into ten digits, or say precisely what is wrong with it.
 fn parse_digits(text: &str) -> Result<[u8; 10], Issue> {
-    let error = |code: &str, message: &str| Issue::new("", code, Severity::Error, message);
+    let error = |code: ErrorCode, message: &str| Issue::new("", code, Severity::Error, message);
     if text.chars().take(MAX_INPUT_CHARS + 1).count() > MAX_INPUT_CHARS {
         return Err(error(
-            "too_long",
+            ErrorCode::TooLong,
             "This is far too long to be a CPR number. Enter the ten digits, e.g. DDMMYY-SSSS.",
         ));
     }
     if text.trim().is_empty() {
-        return Err(error("empty", "Enter a CPR number: ten digits, e.g. DDMMYY-SSSS."));
+        return Err(error(ErrorCode::Empty, "Enter a CPR number: ten digits, e.g. DDMMYY-SSSS."));
     }
     let mut digits = [0u8; 10];
     let mut count = 0usize;
@@ -187,7 +188,7 @@ fn parse_digits(text: &str) -> Result<[u8; 10], Issue> {
             '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' => {
                 if hyphen_at.is_some() {
                     return Err(error(
-                        "misplaced_hyphen",
+                        ErrorCode::MisplacedHyphen,
                         "A CPR number has at most one hyphen, after the birth date: DDMMYY-SSSS.",
                     ));
                 }
@@ -195,13 +196,13 @@ fn parse_digits(text: &str) -> Result<[u8; 10], Issue> {
             }
             c if c.is_numeric() => {
                 return Err(error(
-                    "non_ascii_digits",
+                    ErrorCode::NonAsciiDigits,
                     "The number contains digits from another script. Type it with the digits 0-9.",
                 ))
             }
             _ => {
                 return Err(error(
-                    "invalid_characters",
+                    ErrorCode::InvalidCharacters,
                     "A CPR number holds only digits and one optional hyphen: DDMMYY-SSSS.",
                 ))
             }
@@ -209,14 +210,14 @@ fn parse_digits(text: &str) -> Result<[u8; 10], Issue> {
     }
     if count != 10 {
         return Err(error(
-            "wrong_length",
+            ErrorCode::WrongLength,
             &format!("A CPR number has 10 digits; this has {count}. Enter it as DDMMYY-SSSS."),
         ));
     }
     if let Some(at) = hyphen_at {
         if at != 6 {
             return Err(error(
-                "misplaced_hyphen",
+                ErrorCode::MisplacedHyphen,
                 "The hyphen belongs after the six-digit birth date: DDMMYY-SSSS.",
             ));
         }
@@ -259,7 +260,7 @@ fn date_issue(d: &[u8; 10]) -> Issue {
     if !(1..=12).contains(&month) {
         return Issue::new(
             "",
-            "invalid_month",
+            ErrorCode::InvalidMonth,
             Severity::Error,
             "Digits 3-4 must be the birth month (01-12). Check the number against the source.",
         );
@@ -267,14 +268,14 @@ fn date_issue(d: &[u8; 10]) -> Issue {
     if month == 2 && d[0] * 10 + d[1] == 29 {
         return Issue::new(
             "",
-            "invalid_date",
+            ErrorCode::InvalidDate,
             Severity::Error,
             format!("29 February does not exist in {year} (the 7th digit places the birth year in that century). Check the number."),
         );
     }
     Issue::new(
         "",
-        "invalid_date",
+        ErrorCode::InvalidDate,
         Severity::Error,
         "Digits 1-2 must be a day that exists in the birth month. Check the number against the source.",
     )

@@ -11,10 +11,9 @@ use serde_json::Value;
 use crate::redact::redact_text;
 
 mod catalogue;
-mod code;
 
 pub use catalogue::{entry, CatalogueEntry};
-pub use code::{DiagnosisCode, UnknownDiagnosisCode};
+pub use crate::code::{DiagnosisCode, UnknownDiagnosisCode};
 
 /// Which call failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

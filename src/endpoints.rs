@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::code::ErrorCode;
 use crate::environment::{AuthMethod, Environment, Provenance, SectorType, DOCUMENTED_API_VERSIONS, TOKEN_PATH};
 use crate::error::CprError;
 use crate::setup::{read_setup, Setup};
@@ -57,11 +58,11 @@ pub fn resolve_endpoints(input: &Value) -> Result<ResolvedEndpoints, CprError> {
     const RELEVANT: [&str; 4] = ["environment", "sectorType", "authMethod", "apiVersion"];
     if let Some(issue) = issues
         .iter()
-        .find(|i| i.is_error() && (RELEVANT.contains(&i.field.as_str()) || i.field.starts_with("endpoints") || i.code == "setup_not_object"))
+        .find(|i| i.is_error() && (RELEVANT.contains(&i.field.as_str()) || i.field.starts_with("endpoints") || i.code == ErrorCode::SetupNotObject))
     {
         return Err(CprError::InvalidSetup {
             field: issue.field.clone(),
-            code: issue.code.clone(),
+            code: issue.code,
             message: issue.message.clone(),
         });
     }
@@ -72,7 +73,7 @@ pub fn resolve_endpoints(input: &Value) -> Result<ResolvedEndpoints, CprError> {
 pub fn resolve(setup: &Setup) -> Result<ResolvedEndpoints, CprError> {
     let missing = |field: &str| CprError::InvalidSetup {
         field: field.to_string(),
-        code: "required".into(),
+        code: ErrorCode::Required,
         message: format!("{} is required to resolve endpoints.", crate::setup::field(field).map(|f| f.label).unwrap_or(field)),
     };
     let environment = setup.environment.ok_or_else(|| missing("environment"))?;

@@ -1,22 +1,24 @@
-//! Errors the library reports to its callers. Each has a stable `code` that hosts can match on,
-//! and a message written for the person who has to fix it.
+//! Errors the library reports to its callers. Each has a stable [`ErrorCode`] that hosts can
+//! match on, and a message written for the person who has to fix it.
 
 use thiserror::Error;
+
+pub use crate::code::{DiagnosisCode, ErrorCode};
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CprError {
     /// The setup cannot be used; `field` names the setting to change.
     #[error("{message}")]
-    InvalidSetup { field: String, code: String, message: String },
+    InvalidSetup { field: String, code: ErrorCode, message: String },
     /// An argument from the caller has the wrong shape.
     #[error("{message}")]
-    InvalidInput { code: String, message: String },
+    InvalidInput { code: ErrorCode, message: String },
 }
 
 impl CprError {
-    pub fn code(&self) -> &str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            CprError::InvalidSetup { code, .. } | CprError::InvalidInput { code, .. } => code,
+            CprError::InvalidSetup { code, .. } | CprError::InvalidInput { code, .. } => *code,
         }
     }
 
@@ -28,7 +30,7 @@ impl CprError {
         }
     }
 
-    pub fn invalid_input(code: &str, message: impl Into<String>) -> Self {
-        CprError::InvalidInput { code: code.to_string(), message: message.into() }
+    pub fn invalid_input(code: impl Into<ErrorCode>, message: impl Into<String>) -> Self {
+        CprError::InvalidInput { code: code.into(), message: message.into() }
     }
 }

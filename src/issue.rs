@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::code::ErrorCode;
+
+
 /// How serious a validation message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
@@ -25,17 +28,17 @@ pub struct Issue {
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub field: String,
     /// A stable, machine-readable code such as `required` or `legacy_mode_on`.
-    pub code: String,
+    pub code: ErrorCode,
     pub severity: Severity,
     /// Text for an IT administrator: what is wrong and what to change.
     pub message: String,
 }
 
 impl Issue {
-    pub fn new(field: &str, code: &str, severity: Severity, message: impl Into<String>) -> Self {
+    pub fn new(field: &str, code: impl Into<ErrorCode>, severity: Severity, message: impl Into<String>) -> Self {
         Issue {
             field: field.to_string(),
-            code: code.to_string(),
+            code: code.into(),
             severity,
             message: message.into(),
         }

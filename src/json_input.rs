@@ -4,6 +4,8 @@
 use serde_json::Value;
 use thiserror::Error;
 
+use crate::code::ErrorCode;
+
 /// JSON text longer than this is refused before parsing (a setup is a few KB; a CPR response
 /// for a batch is well under a megabyte).
 pub const MAX_JSON_BYTES: usize = 8 * 1024 * 1024;
@@ -27,11 +29,11 @@ pub enum JsonInputError {
 
 impl JsonInputError {
     /// The stable error code hosts see.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            JsonInputError::TooLarge(_) => "input_too_large",
-            JsonInputError::TooDeep => "input_too_deep",
-            JsonInputError::Malformed(_) => "invalid_json",
+            JsonInputError::TooLarge(_) => ErrorCode::InputTooLarge,
+            JsonInputError::TooDeep => ErrorCode::InputTooDeep,
+            JsonInputError::Malformed(_) => ErrorCode::InvalidJson,
         }
     }
 }

@@ -19,7 +19,7 @@
 // The modules form layers; each uses only modules of the layers above it (and its own), never
 // one below, so no two modules depend on each other:
 //
-// 1. error, issue, json_input, environment, url, address: plain values and input limits
+// 1. code, error, issue, json_input, environment, url, address: plain values and input limits
 // 2. cpr, register_date, fields, certificate
 // 3. redact, then setup, then endpoints and diagnosis
 // 4. sdl, then schema (the dialect of a schema), then query (requests built from a dialect)
@@ -32,6 +32,7 @@ pub mod address;
 #[cfg(feature = "certificate-inspection")]
 pub mod certificate;
 pub mod client;
+pub mod code;
 pub mod cpr;
 pub mod diagnosis;
 pub mod endpoints;

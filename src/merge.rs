@@ -14,6 +14,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::code::{DiagnosisCode, ErrorCode};
 use crate::error::CprError;
 use crate::issue::{Issue, Severity};
 use crate::json_input::describe_type;
@@ -167,14 +168,14 @@ impl ResolvedOptions {
             for (key, name) in map.iter() {
                 if !known(key) {
                     return Err(CprError::invalid_input(
-                        "invalid_field_map",
+                        ErrorCode::InvalidFieldMap,
                         format!("fieldMap has an entry for \"{}\", which is not a record field.{} The fields are {list}.", short(key), suggest(key)),
                     ));
                 }
                 if let Some(name) = name {
                     if name.trim().is_empty() || name.len() > 200 {
                         return Err(CprError::invalid_input(
-                            "invalid_field_map",
+                            ErrorCode::InvalidFieldMap,
                             format!("fieldMap.{key} must be a field name of 1 to 200 characters, or null to leave the field alone."),
                         ));
                     }
@@ -184,7 +185,7 @@ impl ResolvedOptions {
         if let Some(policies) = &options.policies {
             if let Some((key, _)) = policies.iter().find(|(k, _)| !known(k)) {
                 return Err(CprError::invalid_input(
-                    "invalid_policies",
+                    ErrorCode::InvalidPolicies,
                     format!("policies has an entry for \"{}\", which is not a record field.{} The fields are {list}.", short(key), suggest(key)),
                 ));
             }
@@ -200,7 +201,7 @@ impl ResolvedOptions {
             };
             if let Some((other, _, _)) = fields.iter().find(|(_, n, _): &&(&RecordField, String, Policy)| *n == name) {
                 return Err(CprError::invalid_input(
-                    "invalid_field_map",
+                    ErrorCode::InvalidFieldMap,
                     format!("fieldMap maps both {} and {} to \"{}\"; give each its own field.", other.key, field.key, short(&name)),
                 ));
             }
@@ -310,7 +311,7 @@ fn same(existing: Option<&Value>, new: &Value) -> bool {
 // Notifications
 // ---------------------------------------------------------------------------------------------
 
-fn note(out: &mut Vec<Issue>, field: &str, code: &str, severity: Severity, message: String) {
+fn note(out: &mut Vec<Issue>, field: &str, code: ErrorCode, severity: Severity, message: String) {
     out.push(Issue::new(field, code, severity, message));
 }
 
@@ -327,7 +328,7 @@ fn status_notifications(person: &Person, out: &mut Vec<Issue>) {
                 Some(d) => format!("The person died on {d} (CPR status doed)."),
                 None => "The person is registered as deceased (CPR status doed).".to_string(),
             };
-            note(out, "", "person_deceased", Severity::Warning, message);
+            note(out, "", ErrorCode::PersonDeceased, Severity::Warning, message);
         }
         Some(PersonStatus::Known(KnownStatus::Udrejst)) => {
             let emigration = person.emigration.as_ref();
@@ -339,14 +340,14 @@ fn status_notifications(person: &Person, out: &mut Vec<Issue>) {
                 (None, Some(c)) => format!("The person emigrated to {c} (CPR status udrejst)."),
                 (None, None) => "The person has emigrated (CPR status udrejst).".to_string(),
             };
-            note(out, "", "person_emigrated", Severity::Warning, message);
+            note(out, "", ErrorCode::PersonEmigrated, Severity::Warning, message);
         }
         Some(PersonStatus::Known(KnownStatus::Forsvundet)) => {
             let date = person.disappearance.as_ref().and_then(|d| d.date.as_deref()).or(date);
             note(
                 out,
                 "",
-                "person_disappeared",
+                ErrorCode::PersonDisappeared,
                 Severity::Warning,
                 format!("The person is registered as disappeared{} (CPR status forsvundet).", since(date)),
             );
@@ -360,7 +361,7 @@ fn status_notifications(person: &Person, out: &mut Vec<Issue>) {
             note(
                 out,
                 "",
-                "cpr_number_inactive",
+                ErrorCode::CprNumberInactive,
                 Severity::Warning,
                 format!("The CPR number is no longer in use (CPR status {}{}); {advice}.", k.key(), since(date)),
             );
@@ -368,7 +369,7 @@ fn status_notifications(person: &Person, out: &mut Vec<Issue>) {
         Some(PersonStatus::Other(text)) => note(
             out,
             "",
-            "unknown_status",
+            ErrorCode::UnknownStatus,
             Severity::Info,
             format!("CPR status \"{}\" is not one the library knows; check the person's status in CPR.", short(text)),
         ),
@@ -382,7 +383,7 @@ fn protection_notifications(person: &Person, out: &mut Vec<Issue>) {
             note(
                 out,
                 "",
-                "name_and_address_protected",
+                ErrorCode::NameAndAddressProtected,
                 Severity::Warning,
                 format!(
                     "The person has name and address protection{}: do not pass the name or address on to others.",
@@ -395,7 +396,7 @@ fn protection_notifications(person: &Person, out: &mut Vec<Issue>) {
         note(
             out,
             "",
-            "marketing_protected",
+            ErrorCode::MarketingProtected,
             Severity::Info,
             format!("The person has marketing protection{}: do not use the record for marketing.", since(p.from.as_deref())),
         );
@@ -405,7 +406,7 @@ fn protection_notifications(person: &Person, out: &mut Vec<Issue>) {
         note(
             out,
             "",
-            "under_guardianship",
+            ErrorCode::UnderGuardianship,
             Severity::Warning,
             format!("The person is under guardianship{}{guardian}.", since(g.from.as_deref())),
         );
@@ -414,7 +415,7 @@ fn protection_notifications(person: &Person, out: &mut Vec<Issue>) {
         note(
             out,
             "",
-            "contact_address",
+            ErrorCode::ContactAddress,
             Severity::Info,
             format!("The person has a contact address{}: {}.", since(c.from.as_deref()), c.lines.join(", ")),
         );
@@ -432,7 +433,7 @@ fn missing_address(person: &Person, field: &str, out: &mut Vec<Issue>) {
         note(
             out,
             field,
-            "address_withheld",
+            ErrorCode::AddressWithheld,
             Severity::Warning,
             format!("CPR does not disclose the address ({why}); the record's address fields are kept."),
         );
@@ -452,7 +453,7 @@ fn missing_address(person: &Person, field: &str, out: &mut Vec<Issue>) {
         if let Some(lines) = lines {
             message.push_str(&format!(" Foreign address: {lines}."));
         }
-        note(out, field, "address_abroad", Severity::Warning, message);
+        note(out, field, ErrorCode::AddressAbroad, Severity::Warning, message);
         return;
     }
     let why = match status {
@@ -463,7 +464,7 @@ fn missing_address(person: &Person, field: &str, out: &mut Vec<Issue>) {
     note(
         out,
         field,
-        "address_missing",
+        ErrorCode::AddressMissing,
         Severity::Warning,
         format!("CPR has no current address{why}; the record's address fields are kept."),
     );
@@ -475,9 +476,9 @@ fn missing_name(person: &Person, field: &str, out: &mut Vec<Issue>) {
             Some(p) => format!("name and address protection{}", since(p.from.as_deref())),
             None => "the name came back empty".to_string(),
         };
-        note(out, field, "name_withheld", Severity::Warning, format!("CPR does not disclose the name ({why}); the record's name is kept."));
+        note(out, field, ErrorCode::NameWithheld, Severity::Warning, format!("CPR does not disclose the name ({why}); the record's name is kept."));
     } else {
-        note(out, field, "name_missing", Severity::Warning, "CPR gave no name; the record's name is kept.".to_string());
+        note(out, field, ErrorCode::NameMissing, Severity::Warning, "CPR gave no name; the record's name is kept.".to_string());
     }
 }
 
@@ -523,7 +524,7 @@ pub fn merge_person(existing: &Map<String, Value>, subject: MergeSubject, option
             note(
                 &mut notifications,
                 "",
-                "person_not_found",
+                ErrorCode::Diagnosis(DiagnosisCode::PersonNotFound),
                 Severity::Error,
                 "CPR has no person with this number (or none this IT-system may see); nothing was changed.".to_string(),
             );
@@ -533,7 +534,7 @@ pub fn merge_person(existing: &Map<String, Value>, subject: MergeSubject, option
             note(
                 &mut notifications,
                 "",
-                "ambiguous_result",
+                ErrorCode::Diagnosis(DiagnosisCode::AmbiguousResult),
                 Severity::Error,
                 "CPR returned several persons for this number; nothing was changed. Check the number.".to_string(),
             );
@@ -564,7 +565,7 @@ pub fn merge_person(existing: &Map<String, Value>, subject: MergeSubject, option
             note(
                 &mut notifications,
                 name,
-                "kept_by_policy",
+                ErrorCode::KeptByPolicy,
                 Severity::Info,
                 format!("CPR has another value for {name}; the record's value is kept (policy {}).", policy_key(*policy)),
             );
@@ -595,7 +596,7 @@ pub fn merge_person(existing: &Map<String, Value>, subject: MergeSubject, option
             note(
                 &mut notifications,
                 field,
-                "address2_kept",
+                ErrorCode::Address2Kept,
                 severity,
                 format!("CPR's address has no second line (c/o name or locality); the record's {field} is kept: check that it still applies."),
             );
@@ -622,11 +623,11 @@ const MAX_RECORD_FIELDS: usize = 10_000;
 /// the lookup's `person_not_found` / `ambiguous_result` error.
 pub fn merge_person_text(record: &Map<String, Value>, person: &str, options: &ResolvedOptions) -> Result<MergeResult, CprError> {
     let invalid = |detail: String| {
-        CprError::invalid_input("invalid_person", format!("The person is not a person record as a lookup gives it ({detail})."))
+        CprError::invalid_input(ErrorCode::InvalidPerson, format!("The person is not a person record as a lookup gives it ({detail})."))
     };
     if person.len() > crate::json_input::MAX_JSON_BYTES {
         return Err(CprError::invalid_input(
-            "input_too_large",
+            ErrorCode::InputTooLarge,
             format!("The person is {} bytes of JSON; the limit is {}.", person.len(), crate::json_input::MAX_JSON_BYTES),
         ));
     }
@@ -638,12 +639,12 @@ pub fn merge_person_text(record: &Map<String, Value>, person: &str, options: &Re
 /// writes must hold text or be empty.
 pub fn merge_person_subject(record: &Map<String, Value>, person: PersonText, options: &ResolvedOptions) -> Result<MergeResult, CprError> {
     if record.len() > MAX_RECORD_FIELDS {
-        return Err(CprError::invalid_input("invalid_record", "The existing record is too large or too deeply nested to be a customer record."));
+        return Err(CprError::invalid_input(ErrorCode::InvalidRecord, "The existing record is too large or too deeply nested to be a customer record."));
     }
     for (_, name, _) in &options.fields {
         if let Some(v @ (Value::Object(_) | Value::Array(_))) = record.get(name.as_str()) {
             return Err(CprError::invalid_input(
-                "invalid_record",
+                ErrorCode::InvalidRecord,
                 format!("record.{} is {}; the fields CPR writes must hold text (or be empty).", short(name), describe_type(v)),
             ));
         }
@@ -655,7 +656,7 @@ pub fn merge_person_subject(record: &Map<String, Value>, person: PersonText, opt
             "ambiguous_result" => MergeSubject::Ambiguous,
             _ => {
                 return Err(CprError::invalid_input(
-                    "invalid_person",
+                    ErrorCode::InvalidPerson,
                     "The merge takes a person from a lookup, nothing when none was found, or the lookup's \
                      person_not_found or ambiguous_result error; other errors leave nothing to merge.",
                 ))

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::code::ErrorCode;
 use crate::cpr::CprNumber;
 use crate::endpoints::ResolvedEndpoints;
 use crate::environment::SectorType;
@@ -136,7 +137,7 @@ pub struct Rendered {
 pub fn build_lookup_query(sector: SectorType, numbers: &[CprNumber], options: &QueryOptions) -> Result<LookupQuery, CprError> {
     let max_batch = options.max_batch.clamp(1, MAX_BATCH_LIMIT);
     if numbers.is_empty() {
-        return Err(CprError::invalid_input("no_cpr_numbers", "Give at least one CPR number in cprNumbers."));
+        return Err(CprError::invalid_input(ErrorCode::NoCprNumbers, "Give at least one CPR number in cprNumbers."));
     }
     let mut warnings = Vec::new();
     let mut unique: Vec<&CprNumber> = Vec::with_capacity(numbers.len());
@@ -144,7 +145,7 @@ pub fn build_lookup_query(sector: SectorType, numbers: &[CprNumber], options: &Q
         if unique.contains(&number) {
             warnings.push(Issue::new(
                 "cprNumbers",
-                "duplicate_cpr_number",
+                ErrorCode::DuplicateCprNumber,
                 Severity::Info,
                 format!("CPR number {} ({}) appears more than once; it is looked up once.", i + 1, number.masked()),
             ));
@@ -161,7 +162,7 @@ pub fn build_lookup_query(sector: SectorType, numbers: &[CprNumber], options: &Q
     };
     if dialect.filter.operator == FilterOperator::Eq && unique.len() > 1 {
         return Err(CprError::invalid_input(
-            "batch_not_supported",
+            ErrorCode::BatchNotSupported,
             format!(
                 "This schema's personnummer filter takes one number per request (eq), and {} were given. \
                  Build one query per number.",
@@ -174,7 +175,7 @@ pub fn build_lookup_query(sector: SectorType, numbers: &[CprNumber], options: &Q
         if !group.available_to(sector) && options.fields.is_some() {
             warnings.push(Issue::new(
                 "fields",
-                "group_not_available",
+                ErrorCode::GroupNotAvailable,
                 Severity::Warning,
                 format!("CPR does not disclose {} to the {} sector; the group is left out.", group.key(), sector.key()),
             ));
@@ -234,7 +235,7 @@ fn rendered(dialect: &Dialect, groups: GroupSet) -> Result<Arc<Rendered>, CprErr
 fn render(dialect: &Dialect, groups: GroupSet) -> Result<Rendered, CprError> {
     let selection = dialect.select(groups);
     if let Some(error) = selection.report.issues.iter().find(|i| i.is_error()) {
-        return Err(CprError::invalid_input(&error.code, error.message.clone()));
+        return Err(CprError::invalid_input(error.code, error.message.clone()));
     }
     let filter = &dialect.filter;
     let mut q = String::with_capacity(2048);
@@ -275,7 +276,7 @@ fn write_fields(out: &mut String, fields: &[Selected], depth: usize) {
 
 pub(crate) fn batch_too_large(count: usize, max_batch: usize) -> CprError {
     CprError::invalid_input(
-        "batch_too_large",
+        ErrorCode::BatchTooLarge,
         format!("{count} CPR numbers were given; one request takes at most {max_batch} (maxBatch). Split them into smaller batches."),
     )
 }

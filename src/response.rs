@@ -15,6 +15,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::code::ErrorCode;
 use crate::cpr::CprNumber;
 use crate::diagnosis::{diagnose, Diagnosis, DiagnosisCode, Failure, Stage};
 use crate::environment::SectorType;
@@ -431,7 +432,7 @@ fn person_of(raw: &Node<'_>, sector: SectorType, fallback_cpr: Option<&str>) -> 
 
 fn shape_error(detail: &str) -> CprError {
     CprError::invalid_input(
-        "unexpected_response_shape",
+        ErrorCode::Diagnosis(DiagnosisCode::UnexpectedResponseShape),
         format!("The answer is not shaped like a CPR lookup answer ({detail}). Fetch CPR Schema and check the drift report."),
     )
 }
@@ -446,7 +447,7 @@ fn safe_serde_message(e: &serde_json::Error) -> String {
 fn read_envelope(text: &str) -> Result<Envelope<'_>, CprError> {
     if text.len() > MAX_JSON_BYTES {
         return Err(CprError::invalid_input(
-            "response_too_large",
+            ErrorCode::Diagnosis(DiagnosisCode::ResponseTooLarge),
             format!("The answer is {} bytes; the limit is {MAX_JSON_BYTES}. Look up fewer persons per request.", text.len()),
         ));
     }
@@ -454,10 +455,10 @@ fn read_envelope(text: &str) -> Result<Envelope<'_>, CprError> {
     serde_json::from_str::<Envelope<'_>>(text).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => shape_error(&safe_serde_message(&e)),
         _ if e.to_string().contains("recursion limit") => {
-            CprError::invalid_input("response_too_deep", format!("The answer is nested deeper than the library reads ({}).", safe_serde_message(&e)))
+            CprError::invalid_input(ErrorCode::ResponseTooDeep, format!("The answer is nested deeper than the library reads ({}).", safe_serde_message(&e)))
         }
         _ => CprError::invalid_input(
-            "malformed_response",
+            ErrorCode::Diagnosis(DiagnosisCode::MalformedResponse),
             format!("The answer is not valid JSON ({}). Check proxies and endpoint overrides.", safe_serde_message(&e)),
         ),
     })
@@ -512,7 +513,7 @@ pub fn parse_lookup_response(body: LookupBody, sector: SectorType, requested: Op
                 return Err(shape_error(&format!("it is {}, not an object", describe_type(value))));
             }
             if depth_exceeds(value, MAX_DEPTH) {
-                return Err(CprError::invalid_input("response_too_deep", format!("The answer is nested deeper than {MAX_DEPTH} levels.")));
+                return Err(CprError::invalid_input(ErrorCode::ResponseTooDeep, format!("The answer is nested deeper than {MAX_DEPTH} levels.")));
             }
             // Written out and read as text: one deserializer (serde_json's text reader) for the
             // typed records keeps the wasm module small; a parsed value is the rare path.
@@ -546,7 +547,7 @@ fn parse_text(text: &str, sector: SectorType, requested: Option<&[CprNumber]>) -
     };
     if raw_persons.len() > MAX_RESPONSE_PERSONS {
         return Err(CprError::invalid_input(
-            "response_too_large",
+            ErrorCode::Diagnosis(DiagnosisCode::ResponseTooLarge),
             format!("The answer holds {} persons; a lookup answer holds at most {MAX_RESPONSE_PERSONS}.", raw_persons.len()),
         ));
     }

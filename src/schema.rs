@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use crate::code::ErrorCode;
 use crate::environment::SectorType;
 use crate::error::CprError;
 use crate::fields::{FieldGroup, FieldSpec, GroupSet, PERSON_FIELDS};
@@ -74,24 +75,24 @@ impl SchemaModel {
     pub fn parse(sdl: &str) -> Result<SchemaModel, CprError> {
         if sdl.len() > MAX_SDL_BYTES {
             return Err(CprError::invalid_input(
-                "schema_too_large",
+                ErrorCode::SchemaTooLarge,
                 format!("The schema text is {} bytes; the limit is {MAX_SDL_BYTES}. Pass the CPR schema only.", sdl.len()),
             ));
         }
         let trimmed = sdl.trim_start();
         if trimmed.is_empty() {
-            return Err(CprError::invalid_input("schema_empty", "The schema text is empty. Pass the SDL text of the CPR schema."));
+            return Err(CprError::invalid_input(ErrorCode::SchemaEmpty, "The schema text is empty. Pass the SDL text of the CPR schema."));
         }
         if trimmed.starts_with('{') || trimmed.starts_with('[') {
             return Err(CprError::invalid_input(
-                "schema_not_sdl",
+                ErrorCode::SchemaNotSdl,
                 "The schema is JSON, not SDL text. Pass the schema in GraphQL SDL (type Query { ... }), as the /schema endpoint returns it.",
             ));
         }
         let definitions = crate::sdl::parse(sdl).map_err(|error| {
             let (line, column) = line_column(sdl, error.index);
             let what = if error.limit { "is too large or too deeply nested" } else { "is not valid GraphQL SDL" };
-            CprError::invalid_input("schema_syntax", format!("The schema {what}: {} at line {line}, column {column}.", error.message))
+            CprError::invalid_input(ErrorCode::SchemaSyntax, format!("The schema {what}: {} at line {line}, column {column}.", error.message))
         })?;
         let mut model = SchemaModel { query_type: "Query".to_string(), types: Vec::new() };
         for definition in definitions {
@@ -314,7 +315,7 @@ fn adapt(
             if spec.required {
                 report.issues.push(Issue::new(
                     &path,
-                    "required_field_missing",
+                    ErrorCode::RequiredFieldMissing,
                     Severity::Error,
                     format!(
                         "The schema has no field {path} on {type_name}, and the service rejects queries without it. \
@@ -325,7 +326,7 @@ fn adapt(
             } else {
                 report.issues.push(Issue::new(
                     &path,
-                    "field_missing",
+                    ErrorCode::FieldMissing,
                     Severity::Warning,
                     format!("The schema has no field {path} on {type_name}; it is left out of the query, so that value stays empty."),
                 ));
@@ -336,9 +337,9 @@ fn adapt(
         let schema_is_leaf = model.is_leaf(&field.ty.name);
         if spec.is_scalar() != schema_is_leaf || (!schema_is_leaf && !model.is_object(&field.ty.name)) {
             let (severity, code) = if spec.required {
-                (Severity::Error, "required_field_missing")
+                (Severity::Error, ErrorCode::RequiredFieldMissing)
             } else {
-                (Severity::Warning, "field_type_changed")
+                (Severity::Warning, ErrorCode::FieldTypeChanged)
             };
             let expected = if spec.is_scalar() { "a scalar" } else { "an object" };
             report.issues.push(Issue::new(
@@ -369,9 +370,9 @@ fn adapt(
         if children.is_empty() {
             if report.missing_required.len() == required_before {
                 let (severity, code) = if spec.required {
-                    (Severity::Error, "required_field_missing")
+                    (Severity::Error, ErrorCode::RequiredFieldMissing)
                 } else {
-                    (Severity::Warning, "field_missing")
+                    (Severity::Warning, ErrorCode::FieldMissing)
                 };
                 report.issues.push(Issue::new(
                     &path,
@@ -393,18 +394,18 @@ fn adapt(
 
 fn first_error(issues: &[Issue]) -> CprError {
     match issues.iter().find(|i| i.is_error()) {
-        Some(issue) => CprError::invalid_input(&issue.code, issue.message.clone()),
-        None => CprError::invalid_input("schema_unusable", "The schema cannot be used for CPR lookups."),
+        Some(issue) => CprError::invalid_input(issue.code, issue.message.clone()),
+        None => CprError::invalid_input(ErrorCode::SchemaUnusable, "The schema cannot be used for CPR lookups."),
     }
 }
 
 /// Derive the dialect; `None` when an error issue makes the schema unusable.
 fn derive(model: SchemaModel, sector: SectorType) -> (Option<Dialect>, Vec<Issue>) {
     let mut issues = Vec::new();
-    let error = |code: &str, message: String| Issue::new("", code, Severity::Error, message);
+    let error = |code: ErrorCode, message: String| Issue::new("", code, Severity::Error, message);
     let query_type = model.query_type.clone();
     if model.get(&query_type).is_none() {
-        issues.push(error("query_type_missing", format!("The schema has no query type ({query_type}). Pass the CPR schema's SDL.")));
+        issues.push(error(ErrorCode::QueryTypeMissing, format!("The schema has no query type ({query_type}). Pass the CPR schema's SDL.")));
         return (None, issues);
     }
     let Some(root) = find_root(&model, sector, &mut issues) else {
@@ -416,7 +417,7 @@ fn derive(model: SchemaModel, sector: SectorType) -> (Option<Dialect>, Vec<Issue
         _ if root.ty.list && model.is_object(&root.ty.name) => (false, root.ty.name.clone()),
         _ => {
             issues.push(error(
-                "nodes_missing",
+                ErrorCode::NodesMissing,
                 format!(
                     "{} returns {}, which has no `nodes` list of persons. The library cannot read this schema's answers.",
                     root.name, root.ty.name
@@ -456,7 +457,7 @@ fn find_root<'m>(model: &'m SchemaModel, sector: SectorType, issues: &mut Vec<Is
     if let [only] = candidates.as_slice() {
         issues.push(Issue::new(
             &only.name,
-            "root_field_renamed",
+            ErrorCode::RootFieldRenamed,
             Severity::Warning,
             format!("The schema has no {} but has {}; the library queries that instead.", sector.entity(), only.name),
         ));
@@ -465,7 +466,7 @@ fn find_root<'m>(model: &'m SchemaModel, sector: SectorType, issues: &mut Vec<Is
     if model.fields(query_type).iter().any(|f| f.name.to_ascii_lowercase().contains(&family)) {
         issues.push(Issue::new(
             "",
-            "wrong_sector_schema",
+            ErrorCode::WrongSectorSchema,
             Severity::Error,
             format!(
                 "This schema is for the {} sector entity ({}), but CPR Sector Type is {}. Fetch the schema for the right \
@@ -478,7 +479,7 @@ fn find_root<'m>(model: &'m SchemaModel, sector: SectorType, issues: &mut Vec<Is
     } else {
         issues.push(Issue::new(
             "",
-            "root_field_missing",
+            ErrorCode::RootFieldMissing,
             Severity::Error,
             format!(
                 "The schema's query type has no field {}. Check that this is the CPR schema for the {} sector and the right API Version.",
@@ -514,7 +515,7 @@ fn find_filter(model: &SchemaModel, root: &FieldDef, issues: &mut Vec<Issue>) ->
     let Some(found) = best else {
         issues.push(Issue::new(
             &root.name,
-            "filter_not_found",
+            ErrorCode::FilterNotFound,
             Severity::Error,
             format!(
                 "No argument of {} filters on personnummer with `in` or `eq`. The library cannot look persons up with this schema; \
@@ -529,7 +530,7 @@ fn find_filter(model: &SchemaModel, root: &FieldDef, issues: &mut Vec<Issue>) ->
         if arg.name != found.argument && arg.is_required() {
             issues.push(Issue::new(
                 &format!("{}({})", root.name, arg.name),
-                "required_argument_unknown",
+                ErrorCode::RequiredArgumentUnknown,
                 Severity::Error,
                 format!("{} requires the argument {}, which the library does not know how to fill.", root.name, arg.name),
             ));
@@ -542,7 +543,7 @@ fn find_filter(model: &SchemaModel, root: &FieldDef, issues: &mut Vec<Issue>) ->
             if &input.name != step && input.is_required() {
                 issues.push(Issue::new(
                     &format!("{where_}.{}", input.name),
-                    "required_argument_unknown",
+                    ErrorCode::RequiredArgumentUnknown,
                     Severity::Error,
                     format!("The filter input {type_name} requires {}, which the library does not know how to fill.", input.name),
                 ));
@@ -554,7 +555,7 @@ fn find_filter(model: &SchemaModel, root: &FieldDef, issues: &mut Vec<Issue>) ->
     if found.operator == FilterOperator::Eq {
         issues.push(Issue::new(
             &where_,
-            "filter_eq_only",
+            ErrorCode::FilterEqOnly,
             Severity::Warning,
             format!("The schema's personnummer filter only has `eq`: each request looks up one number ({where_})."),
         ));

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
 
+use crate::code::ErrorCode;
 use crate::environment::{AuthMethod, Environment, SectorType, DEFAULT_API_VERSION, ENVIRONMENTS};
 use crate::issue::{Issue, Severity};
 use crate::json_input::{describe_type, looks_like_a_field_name};
@@ -258,7 +259,7 @@ pub fn read_setup(input: &Value) -> (Setup, Vec<Issue>) {
     let Some(map) = input.as_object() else {
         reader.error(
             "",
-            "setup_not_object",
+            ErrorCode::SetupNotObject,
             format!(
                 "The setup must be an object with fields such as environment, sectorType and authMethod; got {}.",
                 describe_type(input)
@@ -283,20 +284,20 @@ struct Reader {
 }
 
 impl Reader {
-    fn push(&mut self, field: &str, code: &str, severity: Severity, message: String) {
+    fn push(&mut self, field: &str, code: ErrorCode, severity: Severity, message: String) {
         self.issues.push(Issue::new(field, code, severity, message));
     }
-    fn error(&mut self, field: &str, code: &str, message: String) {
+    fn error(&mut self, field: &str, code: ErrorCode, message: String) {
         self.push(field, code, Severity::Error, message);
     }
-    fn warning(&mut self, field: &str, code: &str, message: String) {
+    fn warning(&mut self, field: &str, code: ErrorCode, message: String) {
         self.push(field, code, Severity::Warning, message);
     }
 
     fn wrong_type(&mut self, key: &str, expected: &str, got: &Value) {
         self.error(
             key,
-            "wrong_type",
+            ErrorCode::WrongType,
             format!("{} must be {expected}; got {}.", label(key), describe_type(got)),
         );
     }
@@ -310,7 +311,7 @@ impl Reader {
             // A key is named only when it could be a field name: anything else may be a value
             // pasted in the wrong place (a secret), which is never repeated.
             if !looks_like_a_field_name(key) {
-                self.warning("", "unknown_field", "A key that is not a field name (not shown) is not a setup field and will be ignored.".to_string());
+                self.warning("", ErrorCode::UnknownField, "A key that is not a field name (not shown) is not a setup field and will be ignored.".to_string());
                 continue;
             }
             let loose = normalize_key(key);
@@ -319,11 +320,11 @@ impl Reader {
                 .find(|f| normalize_key(f.key) == loose)
                 .map(|f| format!(" Did you mean \"{}\"?", f.key))
                 .unwrap_or_default();
-            self.warning(key, "unknown_field", format!("\"{key}\" is not a setup field and will be ignored.{suggestion}"));
+            self.warning(key, ErrorCode::UnknownField, format!("\"{key}\" is not a setup field and will be ignored.{suggestion}"));
         }
         let more = unknown.count();
         if more > 0 {
-            self.warning("", "unknown_field", format!("{more} more keys are not setup fields and will be ignored."));
+            self.warning("", ErrorCode::UnknownField, format!("{more} more keys are not setup fields and will be ignored."));
         }
     }
 
@@ -350,14 +351,14 @@ impl Reader {
         if !self.setup.enabled && !self.issues.iter().any(|i| i.field == "enabled") {
             self.error(
                 "enabled",
-                "integration_disabled",
+                ErrorCode::IntegrationDisabled,
                 "The CPR integration is switched off. Turn on Enable CPR No. Integration.".into(),
             );
         }
         if self.setup.legacy_mode {
             self.error(
                 "legacyMode",
-                "legacy_mode_on",
+                ErrorCode::LegacyModeOn,
                 "CPR Legacy Mode uses the old CPR REST services, which Datafordeleren is retiring (end of 2026) \
                  and which this library does not call. Turn off CPR Legacy Mode to use Datafordeleren's GraphQL service."
                     .into(),
@@ -369,7 +370,7 @@ impl Reader {
         let list = allowed.join(", ");
         match Self::present(map, key) {
             None => {
-                self.error(key, "required", format!("Choose a {}: one of {list}.", label(key)));
+                self.error(key, ErrorCode::Required, format!("Choose a {}: one of {list}.", label(key)));
                 None
             }
             Some(Value::String(s)) if allowed.contains(&s.as_str()) => Some(s.clone()),
@@ -380,7 +381,7 @@ impl Reader {
                     .map(|a| format!(" Did you mean \"{a}\"?"))
                     .unwrap_or_default();
                 // The value is not repeated: administrators paste secrets into wrong fields.
-                self.error(key, "unknown_value", format!("This is not a known {}. Use one of {list}.{suggestion}", label(key)));
+                self.error(key, ErrorCode::UnknownValue, format!("This is not a known {}. Use one of {list}.{suggestion}", label(key)));
                 None
             }
             Some(other) => {
@@ -412,7 +413,7 @@ impl Reader {
             Some(Value::String(s)) if s.chars().count() > MAX_TEXT_CHARS => {
                 self.error(
                     key,
-                    "too_long",
+                    ErrorCode::TooLong,
                     format!("{} is longer than {MAX_TEXT_CHARS} characters; copy the value again from Datafordeler Administration.", label(key)),
                 );
                 None
@@ -422,7 +423,7 @@ impl Reader {
                 if s.trim() != s {
                     self.warning(
                         key,
-                        "surrounding_whitespace",
+                        ErrorCode::SurroundingWhitespace,
                         format!(
                             "{} starts or ends with spaces or line breaks, which Datafordeleren will treat as part of the value. \
                              Remove them (copying from the portal sometimes adds them).",
@@ -448,7 +449,7 @@ impl Reader {
         if self.setup.client_id.is_none() && !self.has_issue("clientId") {
             self.error(
                 "clientId",
-                "required",
+                ErrorCode::Required,
                 "Enter the CPR Client ID of your IT-system's OAuth credential (Datafordeler Administration → your IT-system)."
                     .into(),
             );
@@ -458,7 +459,7 @@ impl Reader {
                 if self.setup.client_secret.is_none() && !self.has_issue("clientSecret") {
                     self.error(
                         "clientSecret",
-                        "required",
+                        ErrorCode::Required,
                         "Enter the CPR Client Secret: the shared secret shown once when it was created under OAuth Shared Secret. \
                          If it was not saved, create a new one in Datafordeler Administration."
                             .into(),
@@ -474,7 +475,7 @@ impl Reader {
                 if self.setup.certificate_bytes.is_none() && !self.has_issue("certificate") {
                     self.error(
                         "certificate",
-                        "certificate_missing",
+                        ErrorCode::CertificateMissing,
                         "Upload the certificate as a PFX (PKCS#12) file containing the private key: the one whose public part \
                          you uploaded under OAuth Certificate."
                             .into(),
@@ -483,7 +484,7 @@ impl Reader {
                 if self.setup.certificate_password.is_none() && !self.has_issue("certificatePassword") {
                     self.warning(
                         "certificatePassword",
-                        "password_missing",
+                        ErrorCode::PasswordMissing,
                         "No Certificate Password is set. PFX files are almost always password-protected; enter the password \
                          unless the file really has none."
                             .into(),
@@ -500,7 +501,7 @@ impl Reader {
     fn ignored(&mut self, key: &str, method: &str) {
         self.warning(
             key,
-            "ignored_for_method",
+            ErrorCode::IgnoredForMethod,
             format!(
                 "{} is not used with the {method} authentication method and will be ignored. Clear it, or change CPR Authentication Method.",
                 label(key)
@@ -536,7 +537,7 @@ impl Reader {
                 if text.trim_start().starts_with("-----BEGIN") {
                     self.error(
                         "certificate",
-                        "certificate_is_pem",
+                        ErrorCode::CertificateIsPem,
                         "This is a PEM file (the public part you upload to the Datafordeleren portal). Upload Certificate \
                          needs the PFX (PKCS#12) file with the private key."
                             .into(),
@@ -561,14 +562,14 @@ impl Reader {
             }
         };
         if bytes.is_empty() {
-            self.error("certificate", "certificate_empty", "The uploaded certificate file is empty. Choose the PFX file again.".into());
+            self.error("certificate", ErrorCode::CertificateEmpty, "The uploaded certificate file is empty. Choose the PFX file again.".into());
             return None;
         }
         // Every PKCS#12 file is a DER SEQUENCE, so it starts with 0x30.
         if bytes.first() != Some(&0x30) {
             self.error(
                 "certificate",
-                "certificate_not_pfx",
+                ErrorCode::CertificateNotPfx,
                 "The uploaded file is not a PFX (PKCS#12) certificate. Export the certificate with its private key as .pfx or .p12."
                     .into(),
             );
@@ -580,7 +581,7 @@ impl Reader {
     fn certificate_too_large(&mut self) {
         self.error(
             "certificate",
-            "certificate_too_large",
+            ErrorCode::CertificateTooLarge,
             format!("The uploaded file is larger than {} KB, far more than a PFX certificate. Choose the right file.", MAX_CERTIFICATE_BYTES / 1024),
         );
     }
@@ -597,7 +598,7 @@ impl Reader {
                 } else {
                     self.error(
                         "apiVersion",
-                        "invalid_api_version",
+                        ErrorCode::InvalidApiVersion,
                         "API Version must look like v1, v2 or v3 (the last part of the GraphQL URL).".to_string(),
                     );
                     None
@@ -636,7 +637,7 @@ impl Reader {
                     ("endpoints", "A key that is not a field name (not shown)".to_string())
                 };
                 let known = ENDPOINT_OVERRIDE_KEYS.join(", ");
-                self.warning(field, "unknown_field", format!("{named} is not an endpoint override and will be ignored. Known overrides: {known}."));
+                self.warning(field, ErrorCode::UnknownField, format!("{named} is not an endpoint override and will be ignored. Known overrides: {known}."));
                 continue;
             }
             let url = match value {
@@ -646,13 +647,13 @@ impl Reader {
                 // end); anything else stays for the URL reader to judge.
                 Value::String(s) => s.trim_matches(|c: char| c <= ' ').trim_end_matches('/').to_string(),
                 other => {
-                    self.error(&field_name, "wrong_type", format!("The {key} override must be a URL as text; got {}.", describe_type(other)));
+                    self.error(&field_name, ErrorCode::WrongType, format!("The {key} override must be a URL as text; got {}.", describe_type(other)));
                     continue;
                 }
             };
             let parsed = match HttpUrl::parse(&url) {
                 Err(e) => {
-                    self.error(&field_name, "invalid_url", format!("The {key} override {e}."));
+                    self.error(&field_name, ErrorCode::InvalidUrl, format!("The {key} override {e}."));
                     continue;
                 }
                 Ok(parsed) => parsed,
@@ -660,7 +661,7 @@ impl Reader {
             if !parsed.is_https() && !parsed.is_loopback() {
                 self.error(
                     &field_name,
-                    "insecure_url",
+                    ErrorCode::InsecureUrl,
                     format!(
                         "The {key} override uses http:// to {}, which is not this computer. Credentials and personal data \
                          must travel over https://; plain http is only allowed to this computer (localhost, 127.0.0.1, [::1]).",
@@ -684,7 +685,7 @@ impl Reader {
         }
         if unknown > MAX_UNKNOWN_FIELD_WARNINGS {
             let more = unknown - MAX_UNKNOWN_FIELD_WARNINGS;
-            self.warning("endpoints", "unknown_field", format!("{more} more keys are not endpoint overrides and will be ignored."));
+            self.warning("endpoints", ErrorCode::UnknownField, format!("{more} more keys are not endpoint overrides and will be ignored."));
         }
         self.setup.endpoints = result;
     }
@@ -697,7 +698,7 @@ impl Reader {
                 let test_env = ENVIRONMENTS.iter().find(|e| e.has_cpr_test_data).map(|e| e.label).unwrap_or("Test 04");
                 self.warning(
                     "environment",
-                    "no_cpr_test_data",
+                    ErrorCode::NoCprTestData,
                     format!(
                         "{} has no CPR test data; lookups will find nobody. CPR test data exists only in {test_env}: choose it as CPR Environment for testing.",
                         entry.label
@@ -707,7 +708,7 @@ impl Reader {
             if env == Environment::Production && self.setup.debug_mode {
                 self.warning(
                     "debugMode",
-                    "debug_in_production",
+                    ErrorCode::DebugInProduction,
                     "CPR Debug Mode is on in Production: every lookup writes its request and response, with real persons' data, \
                      to files. Turn it off as soon as the problem is found."
                         .into(),

@@ -86,7 +86,12 @@ fn errors_are_js_errors_with_a_code() {
     let error = resolve_endpoints(JsValue::from_str("[]")).unwrap_err();
     assert!(error.is_instance_of::<js_sys::Error>());
     assert_eq!(get(&error, "name").as_string().as_deref(), Some("CprError"));
+    // An instance of the class of `src/wasm/error.js`, not a renamed plain Error.
+    let class = Reflect::get(&error, &"constructor".into()).unwrap();
+    assert_eq!(get(&class, "name").as_string().as_deref(), Some("CprError"));
+    assert_ne!(class, get(&js_sys::global(), "Error"));
     assert_eq!(get(&error, "code").as_string().as_deref(), Some("setup_not_object"));
+    assert!(!Reflect::has(&error, &"field".into()).unwrap(), "absent parts are absent keys");
     let error = diagnose(json(r#"{"stage":"nowhere"}"#)).unwrap_err();
     assert_eq!(get(&error, "code").as_string().as_deref(), Some("invalid_failure"));
 }

@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 
 use super::debug::{DebugCapture, Recorder};
 use super::{capture, Client, ClientError, Host};
+use crate::code::ErrorCode;
 use crate::cpr::CprNumber;
 use crate::diagnosis::{Diagnosis, DiagnosisCode};
 use crate::error::CprError;
@@ -42,7 +43,7 @@ pub struct LookupOutcome {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct ItemError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
@@ -94,7 +95,7 @@ impl Client {
         let merge_options: &ResolvedOptions = &self.merge;
         let number = CprNumber::parse(cpr).map_err(|report| {
             let reason = report.issues.iter().find(|i| i.is_error()).map(|i| i.message.clone()).unwrap_or_default();
-            ClientError::Invalid(CprError::invalid_input("invalid_cpr", format!("The CPR number is not valid: {reason}")))
+            ClientError::Invalid(CprError::invalid_input(ErrorCode::Diagnosis(DiagnosisCode::InvalidCprNumber), format!("The CPR number is not valid: {reason}")))
         })?;
         let dialect = self.live_dialect();
         let query = build_lookup_query(self.endpoints.sector_type, std::slice::from_ref(&number), &QueryOptions { dialect: dialect.as_deref(), ..QueryOptions::default() })?;
@@ -117,7 +118,7 @@ impl Client {
             Some(MergeSubject::NotFound)
         };
         for error in result.errors.iter().filter(|e| e.partial) {
-            notifications.push(Issue::new("", error.code.as_str(), Severity::Warning, error.message.clone()));
+            notifications.push(Issue::new("", error.code, Severity::Warning, error.message.clone()));
         }
         let person = if subject_kind.is_none() { persons.pop() } else { None };
         let subject = match (&person, subject_kind) {
@@ -229,12 +230,12 @@ fn failed(index: usize, error: &ClientError) -> ItemResult {
         index,
         ok: false,
         value: None,
-        error: Some(ItemError { code: error.code().to_string(), message: error.to_string(), diagnosis: error.to_diagnosis() }),
+        error: Some(ItemError { code: error.code(), message: error.to_string(), diagnosis: error.to_diagnosis() }),
     }
 }
 
 /// A parse failure as a diagnosis when its code is in the catalogue (malformed or unexpected answers).
 fn diagnosed(error: CprError) -> ClientError {
-    let code = error.code().parse().unwrap_or(DiagnosisCode::MalformedResponse);
+    let code = error.code().diagnosis().unwrap_or(DiagnosisCode::MalformedResponse);
     ClientError::Failed(Box::new(super::detailed(code, &error)))
 }

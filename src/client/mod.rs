@@ -15,6 +15,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use thiserror::Error;
 
+use crate::code::ErrorCode;
 use crate::diagnosis::{diagnose, Diagnosis, DiagnosisCode, Failure};
 use crate::schema::Dialect;
 use crate::endpoints::{resolve, ResolvedEndpoints};
@@ -39,9 +40,9 @@ pub enum ClientError {
 }
 
 impl ClientError {
-    pub fn code(&self) -> &str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ClientError::Failed(d) => d.code.as_str(),
+            ClientError::Failed(d) => ErrorCode::Diagnosis(d.code),
             ClientError::Invalid(e) => e.code(),
         }
     }
@@ -56,7 +57,7 @@ impl ClientError {
     pub fn to_diagnosis(&self) -> Option<Diagnosis> {
         match self {
             ClientError::Failed(d) => Some((**d).clone()),
-            ClientError::Invalid(e) => e.code().parse().ok().map(|code| detailed(code, e)),
+            ClientError::Invalid(e) => e.code().diagnosis().map(|code| detailed(code, e)),
         }
     }
     fn from_code(code: DiagnosisCode) -> ClientError {
@@ -129,15 +130,15 @@ pub struct Client {
 
 /// Setup problems that do not stop a client from being created: its operations refuse instead,
 /// each with the explanation.
-const REFUSED_AT_OPERATION: [&str; 2] = ["legacy_mode_on", "integration_disabled"];
+const REFUSED_AT_OPERATION: [ErrorCode; 2] = [ErrorCode::LegacyModeOn, ErrorCode::IntegrationDisabled];
 
 impl Client {
     /// Create a client; fails when the setup has errors (other than legacy mode or a disabled
     /// integration, which make every operation refuse with an explanation).
     pub fn new(setup: &Value, options: ClientOptions) -> Result<Client, CprError> {
         let (setup, issues) = read_setup(setup);
-        if let Some(issue) = issues.iter().find(|i| i.is_error() && !REFUSED_AT_OPERATION.contains(&i.code.as_str())) {
-            return Err(CprError::InvalidSetup { field: issue.field.clone(), code: issue.code.clone(), message: issue.message.clone() });
+        if let Some(issue) = issues.iter().find(|i| i.is_error() && !REFUSED_AT_OPERATION.contains(&i.code)) {
+            return Err(CprError::InvalidSetup { field: issue.field.clone(), code: issue.code, message: issue.message.clone() });
         }
         let endpoints = resolve(&setup)?;
         let retry = RetryPolicy {
@@ -155,7 +156,7 @@ impl Client {
         if self.setup.legacy_mode {
             return Some(CprError::InvalidSetup {
                 field: "legacyMode".into(),
-                code: "legacy_mode_on".into(),
+                code: ErrorCode::LegacyModeOn,
                 message: "CPR Legacy Mode is on: lookups would go to the retired CPR REST services, which this library does not call. \
                           Turn off CPR Legacy Mode to use Datafordeleren's GraphQL service."
                     .into(),
@@ -164,7 +165,7 @@ impl Client {
         if !self.setup.enabled {
             return Some(CprError::InvalidSetup {
                 field: "enabled".into(),
-                code: "integration_disabled".into(),
+                code: ErrorCode::IntegrationDisabled,
                 message: "The CPR integration is switched off. Turn on Enable CPR No. Integration.".into(),
             });
         }

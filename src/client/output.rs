@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Client, ClientError};
+use crate::code::ErrorCode;
 use crate::error::CprError;
 use crate::redact::{redact_text_with, KnownSecrets, RedactOptions};
 use crate::setup::Secret;
@@ -94,7 +95,7 @@ pub struct Emitted {
 }
 
 fn not_convertible() -> CprError {
-    CprError::invalid_input("internal_error", "Could not convert the result.")
+    CprError::invalid_input(ErrorCode::InternalError, "Could not convert the result.")
 }
 
 /// Remove the secrets from every string of a value, keys included.

@@ -175,7 +175,7 @@ fn concurrent_waiters_share_a_failed_token_request() {
     host.script(Purpose::Token, vec![status(401, &[], r#"{"error":"invalid_client"}"#)]);
     let recorder = c.begin(&host).unwrap();
     let results = block_on(join_all((0..20).map(|_| c.graphql(&host, &recorder, "{}".into()))));
-    assert!(results.iter().all(|r| r.as_ref().err().map(ClientError::code) == Some("token_invalid_client")));
+    assert!(results.iter().all(|r| r.as_ref().err().map(ClientError::code) == Some(ErrorCode::Diagnosis(DiagnosisCode::TokenInvalidClient))));
     assert_eq!(host.count(Purpose::Token), 1, "no retry of a 401 and no stampede");
     // A later operation tries again.
     graphql(&c, &host).unwrap();
@@ -414,7 +414,7 @@ mod lookups {
 
         host.script(Purpose::Graphql, vec![ok(&fixture("errors-not-authorized"))]);
         assert_eq!(lookup(&c, &host, "0707610123", None).unwrap_err().code(), "not_entitled");
-        assert_eq!(lookup(&c, &host, "3213", None).unwrap_err().code(), "invalid_cpr");
+        assert_eq!(lookup(&c, &host, "3213", None).unwrap_err().code(), "invalid_cpr_number");
     }
 
     #[test]
@@ -430,7 +430,7 @@ mod lookups {
         assert_eq!(results.iter().map(|r| r.index).collect::<Vec<_>>(), [0, 1, 2, 3]);
         assert_eq!(results.iter().map(|r| r.ok).collect::<Vec<_>>(), [true, false, false, true]);
         assert_eq!(results[1].error.as_ref().unwrap().code, "query_rejected");
-        assert_eq!(results[2].error.as_ref().unwrap().code, "invalid_cpr");
+        assert_eq!(results[2].error.as_ref().unwrap().code, "invalid_cpr_number");
         let seen = seen.into_inner();
         assert_eq!(seen.len(), 4);
         assert_eq!((seen[3].done, seen[3].total, seen[3].failures), (4, 4, 2));
@@ -537,7 +537,7 @@ fn an_invalid_cpr_number_in_a_batch_has_a_diagnosis() {
     let items = [lookup::BatchItem { cpr: "3213001234".into(), existing: None }];
     let results = block_on(client(json!({})).lookup_many(&host, &items, 1, &|_| {}, &|_| {}));
     let error = results[0].error.as_ref().unwrap();
-    assert_eq!(error.code, "invalid_cpr");
+    assert_eq!(error.code, "invalid_cpr_number");
     let diagnosis = error.diagnosis.as_ref().expect("a diagnosis like every other item error");
-    assert_eq!((diagnosis.code.as_str(), diagnosis.retryable), ("invalid_cpr", false));
+    assert_eq!((diagnosis.code.as_str(), diagnosis.retryable), ("invalid_cpr_number", false));
 }

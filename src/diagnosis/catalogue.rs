@@ -283,7 +283,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             retryable: false,
             settings: &["authMethod", "environment", "endpoints", "debugMode"],
         },
-        DiagnosisCode::InvalidCpr => &CatalogueEntry {
+        DiagnosisCode::InvalidCprNumber => &CatalogueEntry {
             title: "Not a valid CPR number",
             cause: "The number given is not a CPR number: it must be ten digits, DDMMYYSSSS or DDMMYY-SSSS, starting with a \
                     real date. (A number that fails the old modulus 11 check is still valid.)",

@@ -9,6 +9,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::code::{ErrorCode, DiagnosisCode};
 use crate::cpr::{validate_cpr, CprNumber};
 use crate::diagnosis::{diagnose, Diagnosis, Failure, FailureInput};
 use crate::error::CprError;
@@ -22,19 +23,19 @@ use crate::schema::Dialect;
 /// An argument of the JS API, for messages and codes: `name` leads the path in messages
 /// (`options.timeoutMs: …`; empty for a function's only value: `The input …`), `code` is the
 /// code of a value of the wrong shape, and `field_codes` give finer codes by the first key of
-/// the path (`("fieldMap", "invalid_field_map")`).
+/// the path (`("fieldMap", ErrorCode::InvalidFieldMap)`).
 pub struct Argument {
     pub name: &'static str,
-    pub code: &'static str,
-    pub field_codes: &'static [(&'static str, &'static str)],
+    pub code: ErrorCode,
+    pub field_codes: &'static [(&'static str, ErrorCode)],
 }
 
 impl Argument {
-    pub const fn new(name: &'static str, code: &'static str) -> Self {
+    pub const fn new(name: &'static str, code: ErrorCode) -> Self {
         Argument { name, code, field_codes: &[] }
     }
 
-    pub const fn with_field_codes(self, field_codes: &'static [(&'static str, &'static str)]) -> Self {
+    pub const fn with_field_codes(self, field_codes: &'static [(&'static str, ErrorCode)]) -> Self {
         Argument { field_codes, ..self }
     }
 
@@ -58,7 +59,7 @@ impl Argument {
             Some(field) if path.is_empty() => field,
             _ => path.split(['.', '[']).next().unwrap_or_default(),
         };
-        let code = self.field_codes.iter().find(|(key, _)| *key == first).map_or(self.code, |(_, code)| code);
+        let code = self.field_codes.iter().find(|(key, _)| *key == first).map_or(self.code, |(_, code)| *code);
         let message = readable_serde_message(serde_message);
         let message = match self.place(path).as_str() {
             "" => format!("The input is not valid: {message}."),
@@ -150,33 +151,33 @@ pub fn path_text(path: &serde_path_to_error::Path) -> String {
 }
 
 /// `buildLookupQuery`'s input.
-pub const LOOKUP_QUERY_INPUT: Argument = Argument::new("input", "invalid_options").with_field_codes(&[
-    ("sectorType", "invalid_sector_type"),
-    ("cprNumbers", "invalid_cpr_numbers"),
-    ("fields", "invalid_fields"),
-    ("maxBatch", "invalid_max_batch"),
-    ("schema", "invalid_schema"),
+pub const LOOKUP_QUERY_INPUT: Argument = Argument::new("input", ErrorCode::InvalidOptions).with_field_codes(&[
+    ("sectorType", ErrorCode::InvalidSectorType),
+    ("cprNumbers", ErrorCode::InvalidCprNumbers),
+    ("fields", ErrorCode::InvalidFields),
+    ("maxBatch", ErrorCode::InvalidMaxBatch),
+    ("schema", ErrorCode::InvalidSchema),
 ]);
 /// `parseLookupResponse`'s options.
 pub const PARSE_OPTIONS: Argument =
-    Argument::new("options", "invalid_options").with_field_codes(&[("sectorType", "invalid_sector_type"), ("cprNumbers", "invalid_cpr_numbers")]);
+    Argument::new("options", ErrorCode::InvalidOptions).with_field_codes(&[("sectorType", ErrorCode::InvalidSectorType), ("cprNumbers", ErrorCode::InvalidCprNumbers)]);
 /// `checkSchema`'s options.
-pub const SCHEMA_CHECK_OPTIONS: Argument = Argument::new("options", "invalid_options").with_field_codes(&[("sectorType", "invalid_sector_type")]);
+pub const SCHEMA_CHECK_OPTIONS: Argument = Argument::new("options", ErrorCode::InvalidOptions).with_field_codes(&[("sectorType", ErrorCode::InvalidSectorType)]);
 /// `mergePerson`'s options (and a client's `merge` option).
 pub const MERGE_OPTIONS: Argument =
-    Argument::new("options", "invalid_merge_options").with_field_codes(&[("fieldMap", "invalid_field_map"), ("policies", "invalid_policies")]);
+    Argument::new("options", ErrorCode::InvalidMergeOptions).with_field_codes(&[("fieldMap", ErrorCode::InvalidFieldMap), ("policies", ErrorCode::InvalidPolicies)]);
 /// `mergePerson`'s existing record (and a lookup's).
-pub const EXISTING_RECORD: Argument = Argument::new("existing", "invalid_record");
+pub const EXISTING_RECORD: Argument = Argument::new("existing", ErrorCode::InvalidRecord);
 /// `mergePerson`'s person.
-pub const PERSON: Argument = Argument::new("person", "invalid_person");
+pub const PERSON: Argument = Argument::new("person", ErrorCode::InvalidPerson);
 /// `diagnose`'s failure.
-pub const FAILURE: Argument = Argument::new("failure", "invalid_failure");
+pub const FAILURE: Argument = Argument::new("failure", ErrorCode::InvalidFailure);
 /// `redact`'s options.
-pub const REDACT_OPTIONS: Argument = Argument::new("options", "invalid_options");
+pub const REDACT_OPTIONS: Argument = Argument::new("options", ErrorCode::InvalidOptions);
 /// `redact`'s value: anything.
-pub const ANY_VALUE: Argument = Argument::new("", "invalid_input");
+pub const ANY_VALUE: Argument = Argument::new("", ErrorCode::InvalidInput);
 /// A client's options.
-pub const CLIENT_OPTIONS: Argument = Argument::new("options", "invalid_options");
+pub const CLIENT_OPTIONS: Argument = Argument::new("options", ErrorCode::InvalidOptions);
 
 /// [`build_lookup_query`] for a caller's input: the numbers checked (masked in every message),
 /// the batch size and field groups applied, the schema read when given.
@@ -194,7 +195,7 @@ pub fn build_lookup_query_input(input: &LookupQueryInput) -> Result<LookupQuery,
         None => DEFAULT_MAX_BATCH,
         Some(n) if (1..=MAX_BATCH_LIMIT as u32).contains(&n) => n as usize,
         Some(_) => {
-            return Err(CprError::invalid_input("invalid_max_batch", format!("input.maxBatch must be a whole number from 1 to {MAX_BATCH_LIMIT}.")))
+            return Err(CprError::invalid_input(ErrorCode::InvalidMaxBatch, format!("input.maxBatch must be a whole number from 1 to {MAX_BATCH_LIMIT}.")))
         }
     };
     let numbers = read_numbers(&input.cpr_numbers, max_batch)?;
@@ -211,7 +212,7 @@ pub fn build_lookup_query_json(input: &Value) -> Result<LookupQuery, CprError> {
 /// Check the numbers to look up. Only masked forms ever appear in messages.
 pub fn read_numbers(items: &[String], max_batch: usize) -> Result<Vec<CprNumber>, CprError> {
     if items.is_empty() {
-        return Err(CprError::invalid_input("no_cpr_numbers", "cprNumbers is empty; give at least one CPR number."));
+        return Err(CprError::invalid_input(ErrorCode::NoCprNumbers, "cprNumbers is empty; give at least one CPR number."));
     }
     // Checked before validating, so a huge list costs nothing.
     if items.len() > max_batch {
@@ -227,7 +228,7 @@ pub fn read_numbers(items: &[String], max_batch: usize) -> Result<Vec<CprNumber>
                 let report = if report.issues.is_empty() { Box::new(validate_cpr(text)) } else { report };
                 let why = report.issues.iter().find(|i| i.is_error()).map(|i| i.message.as_str()).unwrap_or("it is not a CPR number.");
                 let shown = report.masked.as_deref().map(|m| format!(" ({m})")).unwrap_or_default();
-                return Err(CprError::invalid_input("invalid_cpr_number", format!("{position}{shown} is not valid: {why}")));
+                return Err(CprError::invalid_input(ErrorCode::Diagnosis(DiagnosisCode::InvalidCprNumber), format!("{position}{shown} is not valid: {why}")));
             }
         }
     }
@@ -259,7 +260,7 @@ pub fn parse_lookup_response_json(body: &Value, options: &Value) -> Result<Looku
 fn check_record(existing: Option<&Map<String, Value>>) -> Result<(), CprError> {
     match existing {
         Some(record) if record.values().any(|v| depth_exceeds(v, MAX_DEPTH - 1)) => {
-            Err(CprError::invalid_input("invalid_record", "The existing record is too large or too deeply nested to be a customer record."))
+            Err(CprError::invalid_input(ErrorCode::InvalidRecord, "The existing record is too large or too deeply nested to be a customer record."))
         }
         _ => Ok(()),
     }
@@ -279,7 +280,7 @@ pub fn merge_person_json(existing: &Value, person: &Value, options: &Value) -> R
     check_record(existing.as_ref())?;
     let options: Option<MergeOptions> = from_json(options, &MERGE_OPTIONS)?;
     let person = crate::person::person_from_text(&json_text(person))
-        .map_err(|detail| CprError::invalid_input("invalid_person", format!("The person is not a person record as a lookup gives it ({detail}).")))?;
+        .map_err(|detail| CprError::invalid_input(ErrorCode::InvalidPerson, format!("The person is not a person record as a lookup gives it ({detail}).")))?;
     merge_person_arguments(existing.as_ref(), person, &options.unwrap_or_default())
 }
 
@@ -287,7 +288,7 @@ pub fn merge_person_json(existing: &Value, person: &Value, options: &Value) -> R
 /// of pairs (entries that are not text are skipped); a body given as a value is written as JSON.
 pub fn failure_from_input(input: FailureInput) -> Result<Failure, CprError> {
     if input.status.is_some_and(|s| !(100..=599).contains(&s)) {
-        return Err(CprError::invalid_input("invalid_failure", "failure.status must be an HTTP status number from 100 to 599."));
+        return Err(CprError::invalid_input(ErrorCode::InvalidFailure, "failure.status must be an HTTP status number from 100 to 599."));
     }
     let mut headers = Vec::new();
     match input.headers {

@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 use super::args::Argument;
 use super::read;
 use super::value::{from_js, js_error, to_js};
+use crate::code::ErrorCode;
 use crate::certificate::{inspect_pfx, CertificateReport, InspectOptions, DEFAULT_WARN_DAYS, MAX_PFX_BYTES};
 
 /// Options of `inspectCertificate`.
@@ -23,7 +24,7 @@ pub struct InspectCertificateOptions {
     pub warn_days: Option<f64>,
 }
 
-const INSPECT_OPTIONS: Argument = Argument::new("options", "invalid_options");
+const INSPECT_OPTIONS: Argument = Argument::new("options", ErrorCode::InvalidOptions);
 
 /// Open a PFX (PKCS#12) file with its password and describe the client certificate: subject,
 /// SHA-1 thumbprint and SHA-256 fingerprint, validity, private key, expiry warnings. Throws a
@@ -39,7 +40,7 @@ pub fn inspect_certificate(
     let password = Zeroizing::new(
         password
             .as_string()
-            .ok_or_else(|| js_error("not_text", "The Certificate Password must be given as text.", Some("certificatePassword")))?,
+            .ok_or_else(|| js_error(ErrorCode::NotText, "The Certificate Password must be given as text.", Some("certificatePassword")))?,
     );
     let options = inspect_options(options.unwrap_or(JsValue::UNDEFINED))?;
     let report = inspect_pfx(&bytes, &password, &options).map_err(|e| js_error(e.code(), &e.to_string(), Some(e.field())))?;
@@ -51,17 +52,17 @@ pub fn inspect_certificate(
 /// throw on every read.
 fn pfx_bytes(value: &JsValue) -> Result<Zeroizing<Vec<u8>>, JsValue> {
     let Some(binary) = read::binary(value).filter(|b| b.of_bytes) else {
-        return Err(js_error("invalid_certificate", "The certificate must be the PFX file's bytes (Uint8Array or ArrayBuffer).", Some("certificate")));
+        return Err(js_error(ErrorCode::InvalidCertificate, "The certificate must be the PFX file's bytes (Uint8Array or ArrayBuffer).", Some("certificate")));
     };
     if binary.len > MAX_PFX_BYTES {
         return Err(js_error(
-            "certificate_too_large",
+            ErrorCode::CertificateTooLarge,
             &format!("The certificate file is larger than {} KB; a PFX file is a few KB. Choose the certificate's PFX (.pfx or .p12) file.", MAX_PFX_BYTES / 1024),
             Some("certificate"),
         ));
     }
     binary.to_vec().map(Zeroizing::new).ok_or_else(|| {
-        js_error("unreadable_input", "The certificate's bytes could not be read (its ArrayBuffer was transferred or detached). Read the PFX file again.", Some("certificate"))
+        js_error(ErrorCode::UnreadableInput, "The certificate's bytes could not be read (its ArrayBuffer was transferred or detached). Read the PFX file again.", Some("certificate"))
     })
 }
 
@@ -69,7 +70,7 @@ fn inspect_options(options: JsValue) -> Result<InspectOptions, JsValue> {
     let options: Option<InspectCertificateOptions> = from_js(&options, &INSPECT_OPTIONS)?;
     let options = options.unwrap_or_default();
     let finite = |name: &str, value: Option<f64>| match value {
-        Some(n) if !(n.is_finite() && n.abs() < 1e15) => Err(js_error("invalid_options", &format!("options.{name} must be a finite number."), None)),
+        Some(n) if !(n.is_finite() && n.abs() < 1e15) => Err(js_error(ErrorCode::InvalidOptions, &format!("options.{name} must be a finite number."), None)),
         _ => Ok(value),
     };
     let now_ms = finite("now", options.now)?.unwrap_or_else(js_sys::Date::now);

@@ -13,7 +13,8 @@ use super::args::{object_shape, CLIENT_OPTIONS, EXISTING_RECORD};
 use super::exports::setup_value;
 use super::host::JsHost;
 use super::read;
-use super::value::{check_shape, data_to_js, from_plain, js_error, plain, record_from_js, to_js, UNREADABLE};
+use super::value::{check_shape, data_to_js, from_plain, js_error_with, plain, record_from_js, to_js, UNREADABLE};
+use crate::code::{ErrorCode, DiagnosisCode};
 use crate::client::debug::DebugCapture;
 use crate::client::lookup::{BatchItem, LookupOutcome};
 use crate::client::{capture, Client, ClientError, ClientOptions};
@@ -95,12 +96,12 @@ fn argument_field(argument: &JsValue, what: &str, key: &str) -> Result<JsValue, 
 
 /// The error for a caller's value whose reading threw; the exception itself is not repeated.
 fn unreadable(what: &str) -> CprError {
-    CprError::invalid_input("unreadable_input", format!("{what} {UNREADABLE}"))
+    CprError::invalid_input(ErrorCode::UnreadableInput, format!("{what} {UNREADABLE}"))
 }
 
 /// An optional callback `argument[key]`. `typeof` decides, not `instanceof`: it never throws
 /// and accepts any callable value.
-fn function_field(argument: &JsValue, what: &str, key: &str, code: &str) -> Result<Option<Function>, CprError> {
+fn function_field(argument: &JsValue, what: &str, key: &str, code: ErrorCode) -> Result<Option<Function>, CprError> {
     let value = argument_field(argument, what, key)?;
     if value.is_undefined() || value.is_null() {
         Ok(None)
@@ -120,7 +121,7 @@ fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, CprError> {
     } else if read::is_abort_signal(&value) {
         Ok(Some(value.unchecked_into()))
     } else {
-        Err(CprError::invalid_input("invalid_options", "options.signal must be an AbortSignal (an AbortController's signal, unaltered)."))
+        Err(CprError::invalid_input(ErrorCode::InvalidOptions, "options.signal must be an AbortSignal (an AbortController's signal, unaltered)."))
     }
 }
 
@@ -144,25 +145,16 @@ pub(super) fn client_error(core: &Client, error: ClientError, debug: Option<&Deb
         ClientError::Invalid(e) => e.field(),
         ClientError::Failed(_) => None,
     };
-    let js = js_error(error.code(), &error.to_string(), field);
-    if let Some(diagnosis) = error.to_diagnosis() {
-        if let Ok(value) = emit(core, &diagnosis) {
-            let _ = Reflect::set(&js, &JsValue::from_str("diagnosis"), &value);
-        }
-    }
-    if let Some(debug) = debug {
-        if let Ok(value) = emit(core, debug) {
-            let _ = Reflect::set(&js, &JsValue::from_str("debug"), &value);
-        }
-    }
-    js
+    let diagnosis = error.to_diagnosis().and_then(|diagnosis| emit(core, &diagnosis).ok());
+    let debug = debug.and_then(|debug| emit(core, debug).ok());
+    js_error_with(error.code(), &error.to_string(), field, diagnosis.unwrap_or(JsValue::UNDEFINED), debug.unwrap_or(JsValue::UNDEFINED))
 }
 
 /// A batch item from JS: the number as text and the record as an object (or nothing).
 fn batch_item(cpr: &JsValue, existing: &JsValue) -> Result<BatchItem, CprError> {
     let cpr = cpr
         .as_string()
-        .ok_or_else(|| CprError::invalid_input("invalid_cpr", "The CPR number must be text, e.g. \"010170-1239\"."))?;
+        .ok_or_else(|| CprError::invalid_input(ErrorCode::Diagnosis(DiagnosisCode::InvalidCprNumber), "The CPR number must be text, e.g. \"010170-1239\"."))?;
     let existing: Option<serde_json::Map<String, serde_json::Value>> = record_from_js(existing, &EXISTING_RECORD)?;
     Ok(BatchItem { cpr, existing })
 }
@@ -172,11 +164,11 @@ fn batch_item(cpr: &JsValue, existing: &JsValue) -> Result<BatchItem, CprError> 
 fn batch_items(items: &JsValue) -> Result<Vec<BatchItem>, CprError> {
     let unreadable_items = |_| unreadable("The list of items");
     if !read::is_array(items).map_err(unreadable_items)? {
-        return Err(CprError::invalid_input("invalid_items", "lookupMany takes a list of CPR numbers or { cpr, existing } items."));
+        return Err(CprError::invalid_input(ErrorCode::InvalidItems, "lookupMany takes a list of CPR numbers or { cpr, existing } items."));
     }
     let length = read::array_length(items).map_err(unreadable_items)? as usize;
     if length > MAX_BATCH_ITEMS {
-        return Err(CprError::invalid_input("invalid_items", "lookupMany takes at most 1,000,000 items per call."));
+        return Err(CprError::invalid_input(ErrorCode::InvalidItems, "lookupMany takes at most 1,000,000 items per call."));
     }
     let mut batch = Vec::with_capacity(length);
     for index in 0..length {
@@ -268,12 +260,12 @@ impl CprClient {
         }
         let options: Option<ClientOptions> = from_plain(options, &CLIENT_OPTIONS)?;
         let core = Client::new(&setup_json, options.unwrap_or_default())?;
-        let fetch = function_field(&host, "host", "fetch", "invalid_host")?;
-        let on_debug = function_field(&host, "host", "onDebug", "invalid_host")?;
+        let fetch = function_field(&host, "host", "fetch", ErrorCode::InvalidHost)?;
+        let on_debug = function_field(&host, "host", "onDebug", ErrorCode::InvalidHost)?;
         if core.endpoints.auth_method == AuthMethod::Certificate && fetch.is_none() && js_sys::global().dyn_ref::<web_sys::Window>().is_some() {
             return Err(CprError::InvalidSetup {
                 field: "authMethod".into(),
-                code: "certificate_needs_server_host".into(),
+                code: ErrorCode::CertificateNeedsServerHost,
                 message: "The Certificate method presents the client certificate in the TLS handshake (mutual TLS), which a \
                           browser page cannot do through fetch. Run the lookups in a server host (for Node: \
                           createCertificateFetch), or give host.fetch that calls your own server-side relay."
@@ -337,9 +329,9 @@ impl CprClient {
                     .as_f64()
                     .filter(|n| n.fract() == 0.0 && *n >= 1.0)
                     .map(|n| n.min(crate::client::lookup::MAX_CONCURRENCY as f64) as usize)
-                    .ok_or_else(|| CprError::invalid_input("invalid_options", "options.concurrency must be a whole number of at least 1."))?,
+                    .ok_or_else(|| CprError::invalid_input(ErrorCode::InvalidOptions, "options.concurrency must be a whole number of at least 1."))?,
             };
-            let on_progress = function_field(&options, "options", "onProgress", "invalid_options")?;
+            let on_progress = function_field(&options, "options", "onProgress", ErrorCode::InvalidOptions)?;
             Ok((batch, concurrency, on_progress, self.host(&options)?))
         })();
         let (batch, concurrency, on_progress, host) = match prepared {

@@ -6,6 +6,7 @@ use wasm_bindgen::prelude::*;
 
 use super::args::{failure_from_input, ANY_VALUE, FAILURE, REDACT_OPTIONS};
 use super::value::{data_value_to_js, from_js, js_to_value, plain_or_refusal, record_from_js, to_js};
+use crate::code::ErrorCode;
 use crate::cpr::CprValidation;
 use crate::diagnosis::{diagnose as diagnose_failure, Diagnosis, FailureInput};
 use crate::endpoints::{resolve_endpoints as resolve, ResolvedEndpoints};
@@ -18,14 +19,24 @@ use crate::setup::{setup_field_table, validate_setup as validate, SetupFieldInfo
 
 #[wasm_bindgen(typescript_custom_section)]
 const ERROR_TYPES: &'static str = r#"
-/** Every error the library throws: a JS Error with a stable `code` (and `field` for setup errors).
- *  A failed call carries a diagnosis code; an unusable setup or argument carries its own code
- *  (such as `required` or `invalid_options`), hence the open end of the union. */
-export interface CprError extends Error {
+/** Every error the library throws or rejects with. `code` is stable: a diagnosis code for a
+ *  failed call, or the library's own code for an unusable setup or argument. */
+export class CprError extends Error {
+    constructor(message: string, options: { code: ErrorCode; field?: string; diagnosis?: Diagnosis; debug?: DebugCapture; cause?: unknown });
     name: "CprError";
-    code: DiagnosisCode | (string & {});
+    code: ErrorCode;
+    /** The setup field to change, when the error is about one. */
     field?: string;
+    /** What went wrong and how to fix it: a failed call's diagnosis (and an invalid CPR number's). */
+    diagnosis?: Diagnosis;
+    /** The operation's debug capture, when CPR Debug Mode is on. */
+    debug?: DebugCapture;
 }
+
+/** Whether `value` is an error of this library: a `CprError` instance, or (from another realm or
+ *  another copy of the package) an `Error` whose `name` is `"CprError"` and whose `code` is text.
+ *  Never throws, whatever the value (proxies, throwing getters, revoked proxies give `false`). */
+export function isCprError(value: unknown): value is CprError;
 
 /** A person status: one the library knows, or the register's text as it came (CPR may add statuses). */
 export type PersonStatus = KnownStatus | (string & {});
@@ -55,10 +66,10 @@ pub(super) fn setup_value(setup: &JsValue) -> Result<Value, CprError> {
             (_, Some(f)) => format!("{} {}", f.label, refusal.problem),
             (path, None) => format!("{path} {}", refusal.problem),
         };
-        CprError::InvalidSetup { field, code: refusal.code.to_string(), message }
+        CprError::InvalidSetup { field, code: refusal.code, message }
     })?;
     // A plain copy is JSON data: reading it as a JSON value does not fail.
-    js_to_value(copy).map_err(|e| CprError::invalid_input("internal_error", e))
+    js_to_value(copy).map_err(|e| CprError::invalid_input(ErrorCode::InternalError, e))
 }
 
 /// Validate a CPR number (`DDMMYYSSSS` or `DDMMYY-SSSS`). Never throws.
@@ -68,7 +79,7 @@ pub fn validate_cpr(#[wasm_bindgen(unchecked_param_type = "string")] text: JsVal
         Some(text) => crate::cpr::validate_cpr(&text),
         None => {
             let mut report = crate::cpr::validate_cpr("");
-            report.issues = vec![Issue::new("", "not_text", Severity::Error, "A CPR number must be given as text, e.g. \"010170-1239\".")];
+            report.issues = vec![Issue::new("", ErrorCode::NotText, Severity::Error, "A CPR number must be given as text, e.g. \"010170-1239\".")];
             report
         }
     };
@@ -107,7 +118,7 @@ pub fn redact(
     let options: Option<RedactOptions> = from_js(&options.unwrap_or(JsValue::UNDEFINED), &REDACT_OPTIONS)?;
     let options = options.unwrap_or_default();
     if !options.within_limits() {
-        return Err(CprError::invalid_input("invalid_options", "options.secrets may list at most 16 values of at most 4096 characters each.").into());
+        return Err(CprError::invalid_input(ErrorCode::InvalidOptions, "options.secrets may list at most 16 values of at most 4096 characters each.").into());
     }
     let value: Value = record_from_js(&value, &ANY_VALUE)?;
     // Any value: its keys are the caller's.

@@ -11,6 +11,7 @@ use super::args::{
     PARSE_OPTIONS, PERSON, SCHEMA_CHECK_OPTIONS,
 };
 use super::value::{data_value_to_js, from_js, js_to_value, plain, plain_record, record_from_js, record_from_plain, to_js};
+use crate::code::{ErrorCode, DiagnosisCode};
 use crate::error::CprError;
 use crate::merge::{MergeOptions, MergeResult};
 use crate::person::{Person, PersonText};
@@ -34,7 +35,7 @@ pub fn check_schema(
 ) -> Result<Ts<DriftReport>, JsValue> {
     let options: SchemaCheckOptions = from_js(&options.js_value(), &SCHEMA_CHECK_OPTIONS)?;
     let Some(sdl) = sdl.as_string() else {
-        return Err(CprError::invalid_input("invalid_schema", "checkSchema needs the schema as SDL text (a string).").into());
+        return Err(CprError::invalid_input(ErrorCode::InvalidSchema, "checkSchema needs the schema as SDL text (a string).").into());
     };
     ts(&check_sdl(&sdl, options.sector_type))
 }
@@ -48,7 +49,7 @@ pub fn build_lookup_query(input: Ts<LookupQueryInput>) -> Result<Ts<LookupQuery>
 }
 
 /// The answer's body as `parseLookupResponse` takes it.
-const BODY: Argument = Argument::new("body", "unexpected_response_shape");
+const BODY: Argument = Argument::new("body", ErrorCode::Diagnosis(DiagnosisCode::UnexpectedResponseShape));
 
 /// Read the answer to a lookup query (JSON text or an object) into person records and
 /// diagnosed outcomes (`person_not_found`, `ambiguous_result`, GraphQL errors).
@@ -67,7 +68,7 @@ pub fn parse_lookup_response(
         parse_answer(LookupBody::Json(&answer), options.sector_type, requested.as_deref())?
     } else {
         return Err(CprError::invalid_input(
-            "unexpected_response_shape",
+            ErrorCode::Diagnosis(DiagnosisCode::UnexpectedResponseShape),
             "parseLookupResponse needs the answer's body as JSON text or a parsed object.",
         )
         .into());

@@ -11,8 +11,16 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::args::{object_shape, Argument, ObjectShape, LIST_FOR_OBJECT};
+use crate::code::ErrorCode;
 use crate::error::CprError;
 use crate::json_input::{safe_message, shown_key, MAX_DEPTH, MAX_JSON_BYTES};
+
+#[wasm_bindgen(module = "/src/wasm/error.js")]
+extern "C" {
+    /// A `CprError`; declared `catch` although it catches everything itself (see the file).
+    #[wasm_bindgen(catch, js_name = makeError)]
+    fn make_error(message: &str, code: &str, field: &JsValue, diagnosis: &JsValue, debug: &JsValue) -> Result<JsValue, JsValue>;
+}
 
 #[wasm_bindgen(module = "/src/wasm/plain.js")]
 extern "C" {
@@ -39,7 +47,7 @@ pub fn plain_record(value: &JsValue, argument: &Argument) -> Result<JsValue, Cpr
 
 /// Why a value could not be copied, and the keys leading to the part at fault.
 pub struct Refusal {
-    pub code: &'static str,
+    pub code: ErrorCode,
     /// What is wrong, without a subject ("could not be read …").
     pub problem: String,
     pub path: Vec<String>,
@@ -81,17 +89,17 @@ const MAX_PATH_KEYS: usize = 8;
 
 fn refusal(why: &str, path: &js_sys::Array) -> Refusal {
     let (code, problem) = match why {
-        "too_many" => ("input_too_large", "holds too many values (more than 2,000,000).".to_string()),
-        "too_large" => ("input_too_large", "is larger than 8 MB as JSON.".to_string()),
-        "binary_too_large" => ("input_too_large", "is binary data larger than 1 MB.".to_string()),
-        "too_deep" => ("input_too_deep", "is nested too deeply (more than 64 levels; real inputs have a few). Pass the data itself.".to_string()),
-        "circular" => ("input_too_deep", "refers to itself (an object inside itself). Pass a copy without the circular reference.".to_string()),
+        "too_many" => (ErrorCode::InputTooLarge, "holds too many values (more than 2,000,000).".to_string()),
+        "too_large" => (ErrorCode::InputTooLarge, "is larger than 8 MB as JSON.".to_string()),
+        "binary_too_large" => (ErrorCode::InputTooLarge, "is binary data larger than 1 MB.".to_string()),
+        "too_deep" => (ErrorCode::InputTooDeep, "is nested too deeply (more than 64 levels; real inputs have a few). Pass the data itself.".to_string()),
+        "circular" => (ErrorCode::InputTooDeep, "refers to itself (an object inside itself). Pass a copy without the circular reference.".to_string()),
         why => match why.strip_prefix("unsupported_") {
             Some(kind) => (
-                "unsupported_value",
+                ErrorCode::UnsupportedValue,
                 format!("holds a JavaScript {kind}, which has no JSON form. Use text, a number, true/false, a list or an object."),
             ),
-            None => ("unreadable_input", UNREADABLE.to_string()),
+            None => (ErrorCode::UnreadableInput, UNREADABLE.to_string()),
         },
     };
     let path = path
@@ -214,19 +222,23 @@ pub fn data_value_to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsV
 }
 
 fn internal(message: &str) -> JsValue {
-    js_error("internal_error", &format!("Could not convert the result: {}", safe_message(message)), None)
+    js_error(ErrorCode::InternalError, &format!("Could not convert the result: {}", safe_message(message)), None)
 }
 
-/// A JS `Error` whose `name` is `CprError`, with a stable `code` (and `field` when the error is
-/// about a setup field).
-pub fn js_error(code: &str, message: &str, field: Option<&str>) -> JsValue {
-    let error = js_sys::Error::new(message);
-    error.set_name("CprError");
-    let _ = js_sys::Reflect::set(&error, &JsValue::from_str("code"), &JsValue::from_str(code));
-    if let Some(field) = field {
-        let _ = js_sys::Reflect::set(&error, &JsValue::from_str("field"), &JsValue::from_str(field));
+/// A `CprError` (see `error.js`) with a stable `code`, and `field` when the error is about a
+/// setup field.
+pub fn js_error(code: ErrorCode, message: &str, field: Option<&str>) -> JsValue {
+    js_error_with(code, message, field, JsValue::UNDEFINED, JsValue::UNDEFINED)
+}
+
+/// [`js_error`] with the `diagnosis` and `debug` capture of a failed call (`undefined`: none).
+pub fn js_error_with(code: ErrorCode, message: &str, field: Option<&str>, diagnosis: JsValue, debug: JsValue) -> JsValue {
+    let field = field.map_or(JsValue::UNDEFINED, JsValue::from_str);
+    match make_error(message, code.as_str(), &field, &diagnosis, &debug) {
+        Ok(error) if !error.is_undefined() => error,
+        // `makeError` catches everything itself; this is the engine failing, not a caller.
+        _ => js_sys::Error::new(message).into(),
     }
-    error.into()
 }
 
 impl From<CprError> for JsValue {

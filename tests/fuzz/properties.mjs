@@ -164,7 +164,7 @@ function describe(value) {
 function checkCprError(error, where) {
   let isCprError = false;
   try {
-    isCprError = error instanceof Error && error.name === 'CprError' && typeof error.code === 'string' && error.code !== '';
+    isCprError = error instanceof cpr.CprError && cpr.isCprError(error) && error.code !== '';
   } catch {
     // A value whose reading throws is no CprError.
   }
@@ -317,6 +317,25 @@ export const EXPORTS = {
     prepare: (args) => args.map((arg) => (typeof arg === 'string' && arg ? inTemp(arg, 'debug') : arg)),
   },
   downloadDebugCapture: { args: fc.array(anyValue, { maxLength: 2 }) },
+  // The guard never throws, whatever it is given.
+  isCprError: {
+    args: argumentsOf(anyValue),
+    neverThrows: (result) => {
+      if (typeof result !== 'boolean') throw new Error('isCprError: not a boolean');
+    },
+  },
+  // The class as a caller makes one (a test double of a host): text, and options of plain values
+  // (like Error's own constructor, it reads the options it is given).
+  CprError: {
+    args: fc.tuple(
+      fc.string({ maxLength: 40 }),
+      fc.record({ code: fc.string({ maxLength: 20 }), field: fc.option(fc.string({ maxLength: 20 }), { nil: undefined }), cause: anyValue }, { requiredKeys: ['code'] }),
+    ),
+    construct: true,
+    neverThrows: (error) => {
+      if (!(error instanceof cpr.CprError) || !cpr.isCprError(error)) throw new Error('CprError: the made error is not a CprError');
+    },
+  },
   'certificate:inspectCertificate': {
     args: argumentsOf(
       fc.oneof(fc.uint8Array({ maxLength: 64 }).map((bytes) => Uint8Array.from([48, 130, ...bytes])), anyValue),

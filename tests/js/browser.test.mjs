@@ -59,3 +59,27 @@ test('the web build runs the core in the browser', async () => {
   assert.deepEqual(result.redacted, { Authorization: '[REDACTED]', note: 'cpr 010170-xxxx' });
   await screenshot(page, 'core-web-build');
 });
+
+test('the web build throws and rejects with its exported CprError, the certificate module too', async () => {
+  const result = await page.evaluate(async () => {
+    const { CprError, isCprError, CprClient, resolveEndpoints, createCertificateFetch, writeDebugCaptures } = window.cpr;
+    const { inspectCertificate } = await import('/pkg/certificate.web.js');
+    const setup = { enabled: true, environment: 'test04', sectorType: 'private', authMethod: 'sharedSecret', clientId: 'c', clientSecret: 's' };
+    const caught = async (run) => { try { await run(); } catch (e) { return e; } return undefined; };
+    const errors = {
+      thrown: await caught(() => resolveEndpoints(null)),
+      helper: await caught(() => createCertificateFetch()),
+      notInNode: await caught(() => writeDebugCaptures('x')),
+      certificate: await caught(() => inspectCertificate(new Uint8Array([1, 2, 3]), 'pw')),
+      rejected: await caught(() => new CprClient(setup, { fetch: async () => ({ status: 200 }) }).lookup('32132')),
+    };
+    return Object.fromEntries(Object.entries(errors).map(([k, e]) => [k, { instance: e instanceof CprError, guard: isCprError(e), code: e?.code }]));
+  });
+  assert.deepEqual(result, {
+    thrown: { instance: true, guard: true, code: 'setup_not_object' },
+    helper: { instance: true, guard: true, code: 'certificate_needs_server_host' },
+    notInNode: { instance: true, guard: true, code: 'not_in_node' },
+    certificate: { instance: true, guard: true, code: 'not_pkcs12' },
+    rejected: { instance: true, guard: true, code: 'invalid_cpr_number' },
+  });
+});

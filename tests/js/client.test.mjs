@@ -250,8 +250,8 @@ test('lookup: not found is an outcome; a wrong sector and bad numbers are errors
   assert.deepEqual(odd.merge.record.__proto__, { kept: true });
   assert.equal(Object.getPrototypeOf(odd.merge.record), Object.prototype);
   await assert.rejects(new CprClient(setup({ sectorType: 'public' }), {}, FAST).lookup('0707610123'), (e) => e.code === 'not_entitled' && e.diagnosis.settings.includes('sectorType'));
-  await assert.rejects(client.lookup('32132'), { code: 'invalid_cpr' });
-  await assert.rejects(client.lookup(42), { code: 'invalid_cpr' });
+  await assert.rejects(client.lookup('32132'), { code: 'invalid_cpr_number' });
+  await assert.rejects(client.lookup(42), { code: 'invalid_cpr_number' });
   await assert.rejects(client.lookup('0707610123', 'not a record'), { code: 'invalid_record' });
 });
 
@@ -280,7 +280,7 @@ test('lookupMany: 1,000 customers with progress, input order and isolated failur
   assert.equal(results.length, 1000);
   assert.deepEqual(results.map((r) => r.index), items.map((_, i) => i));
   assert.equal(results[500].ok, false);
-  assert.equal(results[500].error.code, 'invalid_cpr');
+  assert.equal(results[500].error.code, 'invalid_cpr_number');
   assert.equal(results.filter((r) => r.ok).length, 999);
   assert.ok(results[0].value.merge.changes.length > 0);
   assert.equal(progress.length, 1000);

@@ -172,7 +172,7 @@ test('resolveEndpoints resolves from the environment table and throws coded erro
     [{ environment: 'prod', sectorType: 'private', authMethod: 'sharedSecret' }, 'unknown_value', 'environment'],
   ]) {
     assert.throws(() => cpr.resolveEndpoints(input), (err) => {
-      assert.ok(err instanceof Error);
+      assert.ok(err instanceof cpr.CprError);
       assert.equal(err.name, 'CprError');
       assert.equal(err.code, code);
       assert.equal(err.field, field);

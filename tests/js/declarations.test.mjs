@@ -37,7 +37,7 @@ async function errorOf(run) {
   try {
     await run();
   } catch (error) {
-    assert.equal(error?.name, 'CprError', String(error));
+    assert.ok(error instanceof cpr.CprError, String(error));
     return { code: error.code, field: error.field, diagnosis: error.diagnosis, debug: error.debug };
   }
   assert.fail('expected a CprError');

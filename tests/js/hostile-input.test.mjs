@@ -29,6 +29,7 @@ const offlineClient = () => new cpr.CprClient(goodSetup(), { fetch: () => ({ sta
 /** `error` is a CprError with `code`, whose message matches `message` and keeps the secret. */
 function isCprError(error, code, message = /./) {
   assert.equal(error?.name, 'CprError', `expected a CprError, got ${error?.name}: ${error?.message}`);
+  assert.ok(error instanceof cpr.CprError && cpr.isCprError(error), 'an instance of the exported CprError');
   assert.equal(error.code, code, error.message);
   assert.match(error.message, message);
   assert.ok(!error.message.includes(SECRET), 'the message repeats what the caller threw');
@@ -41,6 +42,7 @@ async function returnsOrCprError(run) {
     return await run();
   } catch (error) {
     assert.equal(error?.name, 'CprError', `expected a CprError, got ${error?.name}: ${error?.message}`);
+    assert.ok(error instanceof cpr.CprError, 'an instance of the exported CprError');
     assert.equal(typeof error.code, 'string');
     return error;
   }
@@ -124,7 +126,7 @@ test('client.lookup and client.lookupMany reject only with CprErrors', async () 
   await assert.rejects(client.lookupMany(HOSTILE['array proxy whose get throws']()), (e) => isCprError(e, 'unreadable_input'));
   await assert.rejects(client.lookupMany(['0707610123', revoked()]), (e) => isCprError(e, 'unreadable_input', /^Item 1 could not be read/));
   await assert.rejects(client.lookupMany([throwingGetters()]), (e) => isCprError(e, 'unreadable_input', /^Item 0 could not be read/));
-  await assert.rejects(client.lookupMany([fakeTypedArray()]), (e) => isCprError(e, 'invalid_cpr'));
+  await assert.rejects(client.lookupMany([fakeTypedArray()]), (e) => isCprError(e, 'invalid_cpr_number'));
   await assert.rejects(client.lookupMany(HOSTILE['array proxy claiming 2**32-1 items']()), (e) => isCprError(e, 'invalid_items'));
   await assert.rejects(client.lookupMany(['0707610123'], revoked()), (e) => isCprError(e, 'unreadable_input', /^options\.concurrency could not be read/));
   for (const make of Object.values(REVIEW)) {

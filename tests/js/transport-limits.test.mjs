@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CprClient } from 'datafordeler-cpr';
+import { CprClient, CprError } from 'datafordeler-cpr';
 import { startEmulator } from '../emulator/server.mjs';
 import { startStaticServer } from '../../scripts/serve.mjs';
 import { launchChromium } from '../support/browser.mjs';
@@ -327,6 +327,7 @@ test('a globalThis.fetch replaced by a double that returns no Response gives a C
       const client = new CprClient(setup(), {}, { timeoutMs: 300, maxAttempts: 1 });
       const error = await client.lookup(NUMBERS[0]).then(() => null, (e) => e);
       assert.equal(error?.name, 'CprError', `${name}: expected a CprError, got ${error?.name}: ${error?.message}`);
+      assert.ok(error instanceof CprError, name);
       assert.doesNotMatch(`${error?.message} ${error?.stack}`, /unreachable|RuntimeError/, name);
       assert.equal(typeof error.code, 'string', name);
     }

@@ -14,7 +14,9 @@ import {
   type ResolvedEndpoints,
   type Diagnosis,
   type Issue,
-  type CprError,
+  CprError,
+  isCprError,
+  type ErrorCode,
   type EnvironmentInfo,
   type SetupFieldInfo,
   CprClient,
@@ -81,9 +83,17 @@ let endpoints: ResolvedEndpoints | undefined;
 try {
   endpoints = resolveEndpoints(certificateSetup);
 } catch (e) {
-  const error = e as CprError;
-  const code: string = error.code;
-  void code;
+  // The guard narrows `unknown`; so does `instanceof` on the exported class.
+  if (isCprError(e)) {
+    const code: ErrorCode = e.code;
+    const field: string | undefined = e.field;
+    void [code, field, e.diagnosis?.retryable, e.debug?.exchanges, e.cause, e.message, e.stack];
+  }
+  if (e instanceof CprError) {
+    const name: 'CprError' = e.name;
+    const asError: Error = e;
+    void [name, asError];
+  }
 }
 const tokenUrl: string | undefined = endpoints?.tokenUrl;
 const provenance: 'verified' | 'observed' | 'inferred' | 'override' | undefined = endpoints?.provenance.graphqlUrl;
@@ -185,9 +195,34 @@ function advice(d: Diagnosis): string {
 // @ts-expect-error: comparing with a misspelt code has no overlap with the union
 const neverTrue: boolean = diagnosis.code === 'timeuot';
 function errorAdvice(e: CprError): string {
-  // Diagnosis codes are offered; setup and argument codes stay open text.
-  return e.code === 'not_entitled' || e.code === 'required' ? e.code : '';
+  // Diagnosis codes and the library's own codes are one closed union: a misspelt code does not
+  // compile, whichever kind it is.
+  // @ts-expect-error: 'invalid_option' is not an error code (it is 'invalid_options')
+  const misspeltOwn: ErrorCode = 'invalid_option';
+  // @ts-expect-error: 'invalid_cpr' is not an error code (it is 'invalid_cpr_number')
+  const oldSpelling: ErrorCode = 'invalid_cpr';
+  // @ts-expect-error: comparing with a misspelt code has no overlap with the union
+  const neverEqual: boolean = e.code === 'timeuot';
+  const diagnosisCode: ErrorCode = 'not_entitled' satisfies DiagnosisCode;
+  const ownCode: ErrorCode = 'invalid_options';
+  const fromHelpers: ErrorCode[] = ['certificate_needs_server_host', 'not_in_node', 'not_in_a_browser', 'invalid_directory'];
+  void [misspeltOwn, oldSpelling, neverEqual, diagnosisCode, ownCode, fromHelpers];
+  switch (e.code) {
+    case 'not_entitled':
+    case 'required':
+    case 'invalid_cpr_number':
+      return e.code;
+    default:
+      return '';
+  }
 }
+// Issues carry the same codes.
+const issueCode: ErrorCode | undefined = firstIssue?.code;
+// A user can make one (a test double of a host, say); the options are checked.
+const made = new CprError('The setup is not usable.', { code: 'required', field: 'clientId', cause: new Error('x') });
+// @ts-expect-error: a code outside the union
+const madeWrong = new CprError('x', { code: 'requried' });
+const guarded: boolean = isCprError(new Proxy({}, {}));
 function statusText(p: Person): string {
   const status: PersonStatus | undefined = p.status;
   if (status === 'doed') return 'deceased';
@@ -198,4 +233,4 @@ function statusText(p: Person): string {
   return [status, later, laterKind, ...kinds].join();
 }
 
-export { outputsFollowTheRule, nullRefused, requiredUndefinedRefused, masked, valid, severity, tokenUrl, provenance, retry, safe, envs, fields, wrong, useClient, certificateFetch, onDebug, download, misspelt, advice, neverTrue, errorAdvice, statusText };
+export { outputsFollowTheRule, nullRefused, requiredUndefinedRefused, masked, valid, severity, tokenUrl, provenance, retry, safe, envs, fields, wrong, useClient, certificateFetch, onDebug, download, misspelt, advice, neverTrue, errorAdvice, statusText, issueCode, made, madeWrong, guarded };
