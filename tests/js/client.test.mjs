@@ -25,7 +25,7 @@ function setup(overrides = {}) {
     clientId,
     clientSecret,
     endpoints: {
-      graphqlBaseUrl: emu.urls.origin,
+      graphqlBaseUrl: emu.urls.graphqlBaseUrl,
       sharedSecretTokenUrl: emu.urls.tokenUrl,
       certificateTokenUrl: emu.urls.certificateTokenUrl,
     },
