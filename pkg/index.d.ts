@@ -13,10 +13,10 @@ export interface CertificateFetchOptions {
   maxResponseBytes?: number;
 }
 
-/** Node only: a `host.fetch` that presents the PFX's certificate to the token endpoint (mutual TLS). Throws in a browser. */
+/** Node only: a `fetch` option that presents the PFX's certificate to the token endpoint (mutual TLS). Throws in a browser. */
 export declare function createCertificateFetch(options: CertificateFetchOptions): (request: HostRequest) => Promise<HostResponse>;
 
-/** Node only: a `host.onDebug` writing each capture as a JSON file into `directory`; returns the file path. Throws in a browser. */
+/** Node only: an `onDebug` option writing each capture as a JSON file into `directory`; returns the file path. Throws in a browser. */
 export declare function writeDebugCaptures(directory: string): (capture: DebugCapture) => string;
 
 /** Browser only: offers the capture as a JSON file download; returns the file name. Throws in Node. */

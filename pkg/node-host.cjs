@@ -43,7 +43,7 @@ function toBuffer(value, what) {
 }
 
 /**
- * A `host.fetch` for the Certificate method: token requests present the PFX's certificate in
+ * A `fetch` option for the Certificate method: token requests present the PFX's certificate in
  * the TLS handshake (mutual TLS); other requests use ordinary TLS. Certificate verification is
  * always on; pass `ca` only to trust an additional CA (e.g. a test environment's).
  * Throws only `CprError`s.
@@ -115,7 +115,7 @@ function createCertificateFetch(options) {
 }
 
 /**
- * A `host.onDebug` that writes each debug capture as a JSON file into `directory`
+ * An `onDebug` option that writes each debug capture as a JSON file into `directory`
  * (the setup guide's debug mode "downloads the request and response as JSON files").
  */
 function writeDebugCaptures(directory) {
@@ -134,7 +134,7 @@ function writeDebugCaptures(directory) {
 }
 
 function downloadDebugCapture() {
-  throw hostError('not_in_a_browser', 'downloadDebugCapture offers a file download in a browser; in Node use writeDebugCaptures(directory) as host.onDebug.');
+  throw hostError('not_in_a_browser', 'downloadDebugCapture offers a file download in a browser; in Node use writeDebugCaptures(directory) as the onDebug option.');
 }
 
 module.exports = { createCertificateFetch, writeDebugCaptures, downloadDebugCapture };

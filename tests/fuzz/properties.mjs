@@ -262,7 +262,7 @@ function stubFetch(request) {
 }
 
 function client(captures) {
-  return new cpr.CprClient(VALID.setup, { fetch: stubFetch, onDebug: (capture) => captures.push(capture) }, VALID.clientOptions);
+  return new cpr.CprClient(VALID.setup, { fetch: stubFetch, onDebug: (capture) => captures.push(capture), ...VALID.clientOptions });
 }
 
 function checkCaptures(captures, where) {
@@ -273,7 +273,7 @@ const operationOptions = fc.oneof(fc.constant(undefined), fc.constant({}), mutat
 
 /** How to fuzz each CprClient method (the getter `endpoints` included). */
 export const CLIENT_MEMBERS = {
-  lookup: argumentsOf(cprText, fc.oneof(around('record'), fc.constant(null)), operationOptions),
+  lookup: argumentsOf(cprText, fc.oneof(operationOptions, around('record').map((existing) => ({ existing })), mutated('lookupOptions', { existing: VALID.record, signal: null }))),
   lookupMany: argumentsOf(
     fc.oneof(around('batchItems'), fc.array(fc.oneof(cprText, mutated('batchItem', { cpr: '0707610123', existing: VALID.record })), { maxLength: 5 })),
     fc.oneof(around('batchOptions'), fc.constant(undefined)),
@@ -303,7 +303,12 @@ export const EXPORTS = {
   parseLookupResponse: { args: argumentsOf(fc.oneof(around('response'), fc.constant(RESPONSE_TEXT)), around('parseOptions')) },
   mergePerson: { args: argumentsOf(around('record'), fc.oneof(around('person', PERSON), fc.constant(null)), fc.oneof(around('mergeOptions'), fc.constant(undefined))) },
   CprClient: {
-    args: argumentsOf(setupInput, fc.oneof(fc.constant({ fetch: stubFetch }), mutated('host', { fetch: stubFetch, onDebug: () => {} }), anyValue), around('clientOptions')),
+    args: argumentsOf(setupInput, fc.oneof(
+      fc.constant({ fetch: stubFetch }),
+      mutated('clientOptionsWithHost', { fetch: stubFetch, onDebug: () => {}, ...VALID.clientOptions }),
+      around('clientOptions').map((options) => (options && typeof options === 'object' ? { fetch: stubFetch, ...options } : options)),
+      anyValue,
+    )),
     construct: true,
   },
   createCertificateFetch: {

@@ -37,7 +37,7 @@ test('a shared-secret lookup from the browser, through the page fetch and CORS',
   const result = await page.evaluate(async (s) => {
     const client = new window.cpr.CprClient(s);
     const report = await client.testConnection();
-    const outcome = await client.lookup('0707610123', { name: 'Old Name', customerNo: 'C-9' });
+    const outcome = await client.lookup('0707610123', { existing: { name: 'Old Name', customerNo: 'C-9' } });
     return { ok: report.ok, steps: report.steps.map((x) => x.status), name: outcome.merge.record.name, customerNo: outcome.merge.record.customerNo, changes: outcome.merge.changes.length };
   }, setup());
   assert.equal(result.ok, true, JSON.stringify(result));
@@ -59,7 +59,7 @@ test('browser diagnoses: a wrong secret, and a server that gives this page no CO
   emu.setCorsOrigins(['http://example.invalid']);
   try {
     const blocked = await page.evaluate(async (s) => {
-      const report = await new window.cpr.CprClient(s, {}, { maxAttempts: 1 }).testConnection();
+      const report = await new window.cpr.CprClient(s, { maxAttempts: 1 }).testConnection();
       const failed = report.steps.find((x) => x.status === 'failed');
       return { code: failed.diagnosis.code, step: failed.step };
     }, setup());

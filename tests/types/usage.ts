@@ -99,11 +99,11 @@ const host: CprHost = {
   fetch: async (request: HostRequest) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: `{"purpose":"${request.purpose}"}` }),
   onDebug: (capture: DebugCapture) => { void capture.exchanges.length; },
 };
-const client = new CprClient(setup, host, { timeoutMs: 10_000, maxAttempts: 3, merge: { policies: { name: 'ifEmpty' } } });
+const client = new CprClient(setup, { ...host, timeoutMs: 10_000, maxAttempts: 3, merge: { policies: { name: 'ifEmpty' } } });
 async function useClient(signal: AbortSignal): Promise<void> {
   const report: ConnectionReport = await client.testConnection();
   const failed = report.steps.find((s) => s.status === 'failed')?.diagnosis?.solution;
-  const outcome: LookupOutcome = await client.lookup('010170-1239', { name: 'x' }, { signal });
+  const outcome: LookupOutcome = await client.lookup('010170-1239', { existing: { name: 'x' }, signal });
   const changes = outcome.merge?.changes.map((c) => c.field);
   // A not-found outcome's absent person goes straight into a merge.
   const remerged: MergeResult = mergePerson({ name: 'x' }, outcome.person);
@@ -112,6 +112,20 @@ async function useClient(signal: AbortSignal): Promise<void> {
     signal,
     onProgress: (p: Progress) => { void p.done; },
   });
+  // A batch result narrows on `ok`.
+  for (const result of results) {
+    if (result.ok) {
+      const value: LookupOutcome = result.value;
+      void value;
+    } else {
+      const error: ItemError = result.error;
+      void error;
+    }
+  }
+  // @ts-expect-error: `value` exists only once `ok` says so
+  void results[0].value;
+  // @ts-expect-error: a record is passed as `existing`, not as the options
+  void client.lookup('010170-1239', { name: 'x' });
   const sdl: string = await client.fetchSchema();
   void [failed, changes, remerged, results, sdl, client.endpoints.graphqlUrl, await client.checkSchema()];
 }
