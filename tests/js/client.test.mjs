@@ -63,13 +63,14 @@ test('the wrong sector is reported as an entitlement failure', async () => {
   assert.ok(last.diagnosis.settings.includes('sectorType'));
 });
 
-test('a caller off the allowlist gets the allowlist diagnosis, not retried', async () => {
+test('a caller off the allowlist gets the allowlist diagnosis after a few tries (a change takes minutes to apply)', async () => {
   emu.setAllowlist(['10.99.99.99']);
-  const report = await new CprClient(setup(), FAST).testConnection();
+  const report = await new CprClient(setup(), { ...FAST, maxAttempts: 3 }).testConnection();
   const step = report.steps.find((s) => s.status === 'failed');
   assert.equal(step.diagnosis.code, 'ip_not_allowlisted');
   assert.match(step.diagnosis.solution, /IPv4/);
-  assert.equal(count('graphql'), 1);
+  assert.match(step.diagnosis.cause, /some minutes to apply/);
+  assert.equal(count('graphql'), 3);
 });
 
 test('connection refused is diagnosed from the transport error', async () => {

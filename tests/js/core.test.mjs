@@ -76,7 +76,7 @@ test('validateSetup accepts a complete setup and explains each rule', () => {
     [{ clientSecret: undefined }, 'clientSecret', 'required', 'error'],
     [{ clientId: '' }, 'clientId', 'required', 'error'],
     [{ certificatePassword: 'pw' }, 'certificatePassword', 'ignored_for_method', 'warning'],
-    [{ environment: 'test03' }, 'environment', 'no_cpr_test_data', 'warning'],
+    [{ environment: 'test03' }, 'environment', 'limited_cpr_test_data', 'info'],
     [{ environment: 'test06' }, 'environment', 'no_cpr_test_data', 'warning'],
     [{ environment: 'production', debugMode: true }, 'debugMode', 'debug_in_production', 'warning'],
     [{ clientId: ' erp ' }, 'clientId', 'surrounding_whitespace', 'warning'],
@@ -237,7 +237,7 @@ test('buildSchemaRequest gives the schema download for a setup', () => {
 test('environments and setupFields expose the single tables', () => {
   const envs = cpr.environments();
   assert.deepEqual(envs.map((e) => e.key), ['production', 'test03', 'test04', 'test06']);
-  assert.deepEqual(envs.filter((e) => e.hasCprTestData).map((e) => e.key), ['test04']);
+  assert.deepEqual(envs.map((e) => [e.key, e.cprTestData]), [['production', 'none'], ['test03', 'some'], ['test04', 'main'], ['test06', 'none']]);
   const labels = cpr.setupFields().map((f) => f.label);
   for (const label of ['Enable CPR No. Integration', 'CPR Legacy Mode', 'CPR Environment', 'CPR Sector Type',
     'CPR Authentication Method', 'CPR Client ID', 'CPR Client Secret', 'Certificate Password', 'Upload Certificate', 'CPR Debug Mode']) {
