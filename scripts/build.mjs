@@ -1,6 +1,9 @@
 // Build the npm package in pkg/: compile the crate once to wasm32, bind it twice (browsers and
-// bundlers: `web`; Node: `nodejs`), then shrink each module with binaryen's wasm-opt. A second
-// build with the `certificate-inspection` feature makes the certificate-check module (pkg/cert).
+// bundlers: `web`; Node: `nodejs`; both load the one .wasm in the web folder), then shrink the
+// module with binaryen's wasm-opt and the JS glue with terser. A second build with the
+// `certificate-inspection` feature makes the certificate-check module (pkg/cert). Unchanged
+// modules are not rebuilt (see buildWasm). Last, the small generated files: the .d.cts twins of
+// the declarations, browser.cjs, and the README and licence texts.
 //
 // Usage: node scripts/build.mjs [--debug]
 import { execFileSync } from 'node:child_process';
