@@ -32,10 +32,15 @@ function snippets(build) {
   return readdirSync(dir, { recursive: true }).map((entry) => join('snippets', String(entry))).filter((file) => file.endsWith('.js'));
 }
 
+/** The Node build's files: its own glue and snippets, and the one .wasm both builds load (in web/). */
 export function coreSizes() {
+  const web = measure('web', ['datafordeler_cpr_bg.wasm', 'datafordeler_cpr.js', ...snippets('web')]);
+  const nodeGlue = measure('node', ['datafordeler_cpr.js', ...snippets('node')]);
+  const wasm = web.rows.filter((row) => row.file.endsWith('.wasm'));
+  const rows = [...wasm, ...nodeGlue.rows];
   return {
-    web: measure('web', ['datafordeler_cpr_bg.wasm', 'datafordeler_cpr.js', ...snippets('web')]),
-    node: measure('node', ['datafordeler_cpr_bg.wasm', 'datafordeler_cpr.js', ...snippets('node')]),
+    web,
+    node: { rows, gzip: rows.reduce((sum, r) => sum + r.gzip, 0), raw: rows.reduce((sum, r) => sum + r.raw, 0) },
   };
 }
 

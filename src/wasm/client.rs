@@ -322,7 +322,7 @@ impl CprClient {
                 code: "certificate_needs_server_host".into(),
                 message: "The Certificate method presents the client certificate in the TLS handshake (mutual TLS), which a \
                           browser page cannot do through fetch. Run the lookups in a server host (for Node: \
-                          createCertificateFetch), or give options.fetch that calls your own server-side relay."
+                          createCertificateFetch from datafordeler-cpr/node), or give options.fetch that calls your own server-side relay."
                     .into(),
             }
             .into());

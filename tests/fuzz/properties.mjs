@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as cpr from 'datafordeler-cpr';
 import * as certificate from 'datafordeler-cpr/certificate';
+import * as nodeHelpers from 'datafordeler-cpr/node';
 import { FIELD_NAMES, Mutation, SECRET, hostile, materialize, pathsOf } from './hostile.mjs';
 
 export { SECRET };
@@ -311,17 +312,16 @@ export const EXPORTS = {
     )),
     construct: true,
   },
-  createCertificateFetch: {
+  'node:createCertificateFetch': {
     args: argumentsOf(fc.oneof(mutated('certificateFetch', { pfx: new Uint8Array([48, 130, 1, 2]), passphrase: SECRET, ca: undefined }), anyValue)),
     // Strings are file paths here: only paths in the fuzz's own folder are read.
     prepare: (args) => [certificatePaths(args[0]), ...args.slice(1)],
   },
-  writeDebugCaptures: {
+  'node:writeDebugCaptures': {
     args: argumentsOf(fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), anyValue)),
     // Strings are directories it creates: only directories in the fuzz's own folder.
     prepare: (args) => args.map((arg) => (typeof arg === 'string' && arg ? inTemp(arg, 'debug') : arg)),
   },
-  downloadDebugCapture: { args: fc.array(anyValue, { maxLength: 2 }) },
   'certificate:inspectCertificate': {
     args: argumentsOf(
       fc.oneof(fc.uint8Array({ maxLength: 64 }).map((bytes) => Uint8Array.from([48, 130, ...bytes])), anyValue),
@@ -331,9 +331,14 @@ export const EXPORTS = {
   },
 };
 
-/** The functions under test: the package's exports, the certificate subpath's under `certificate:`. */
+/**
+ * The functions under test: the package's exports, the certificate subpath's under
+ * `certificate:`, the Node helpers' (datafordeler-cpr/node) under `node:`. The browser helper
+ * (datafordeler-cpr/browser) needs a document: tests/js/browser-client.test.mjs calls it.
+ */
 export const exported = () => ({
   ...cpr,
+  ...Object.fromEntries(Object.entries(nodeHelpers).map(([name, value]) => [`node:${name}`, value])),
   ...Object.fromEntries(Object.entries(certificate).map(([name, value]) => [`certificate:${name}`, value])),
 });
 

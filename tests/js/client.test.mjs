@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CprClient, createCertificateFetch, writeDebugCaptures } from 'datafordeler-cpr';
+import { CprClient } from 'datafordeler-cpr';
+import { createCertificateFetch, writeDebugCaptures } from 'datafordeler-cpr/node';
 import { startEmulator } from '../emulator/server.mjs';
 
 let emu;

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as cpr from 'datafordeler-cpr';
 import { inspectCertificate } from 'datafordeler-cpr/certificate';
+import { createCertificateFetch, writeDebugCaptures } from 'datafordeler-cpr/node';
 import { HOSTILE, SECRET } from '../fuzz/hostile.mjs';
 import { goodSetup } from '../support/setups.mjs';
 
@@ -204,14 +205,14 @@ test('the certificate check and the Node helpers throw only CprErrors', () => {
   assert.throws(() => inspectCertificate(new Uint8Array([48, 130, 1, 2]), 'pw', revoked()), (e) => isCprError(e, 'unreadable_input'));
   assert.throws(() => inspectCertificate(new Uint8Array([48, 130, 1, 2]), 'pw', 42), (e) => isCprError(e, 'invalid_options'));
   assert.throws(() => inspectCertificate(new Uint8Array([48, 130, 1, 2]), 'pw', throwingGetters()), (e) => isCprError(e, 'unreadable_input', /^options\.\w+: could not be read/));
-  assert.throws(() => cpr.createCertificateFetch(null), (e) => isCprError(e, 'invalid_certificate'));
-  assert.throws(() => cpr.createCertificateFetch(revoked()), (e) => isCprError(e, 'unreadable_input'));
-  assert.throws(() => cpr.createCertificateFetch({ pfx: fakeTypedArray() }), (e) => isCprError(e, 'invalid_certificate'));
-  assert.throws(() => cpr.createCertificateFetch({ pfx: new Uint8Array([1]), passphrase: throwingGetters() }), (e) => isCprError(e, 'invalid_options'));
-  assert.throws(() => cpr.createCertificateFetch({ pfx: new Uint8Array([1]), passphrase: SECRET }), (e) => isCprError(e, 'certificate_unreadable'));
-  assert.throws(() => cpr.writeDebugCaptures(), (e) => isCprError(e, 'invalid_directory'));
-  assert.throws(() => cpr.writeDebugCaptures(revoked()), (e) => isCprError(e, 'invalid_directory'));
-  assert.throws(() => cpr.writeDebugCaptures('bad\u0000name'), (e) => isCprError(e, 'invalid_directory'));
+  assert.throws(() => createCertificateFetch(null), (e) => isCprError(e, 'invalid_certificate'));
+  assert.throws(() => createCertificateFetch(revoked()), (e) => isCprError(e, 'unreadable_input'));
+  assert.throws(() => createCertificateFetch({ pfx: fakeTypedArray() }), (e) => isCprError(e, 'invalid_certificate'));
+  assert.throws(() => createCertificateFetch({ pfx: new Uint8Array([1]), passphrase: throwingGetters() }), (e) => isCprError(e, 'invalid_options'));
+  assert.throws(() => createCertificateFetch({ pfx: new Uint8Array([1]), passphrase: SECRET }), (e) => isCprError(e, 'certificate_unreadable'));
+  assert.throws(() => writeDebugCaptures(), (e) => isCprError(e, 'invalid_directory'));
+  assert.throws(() => writeDebugCaptures(revoked()), (e) => isCprError(e, 'invalid_directory'));
+  assert.throws(() => writeDebugCaptures('bad\u0000name'), (e) => isCprError(e, 'invalid_directory'));
 });
 
 test('a list where an object or a map is declared is refused, never read as pairs', async () => {

@@ -4,7 +4,8 @@
 // none of them holds a secret, a bearer token or an unmasked CPR number.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { CprClient, createCertificateFetch, diagnose, redact, validateSetup } from 'datafordeler-cpr';
+import { CprClient, diagnose, redact, validateSetup } from 'datafordeler-cpr';
+import { createCertificateFetch } from 'datafordeler-cpr/node';
 import { startEmulator } from '../emulator/server.mjs';
 
 let emu;

@@ -18,9 +18,6 @@ import {
   type EnvironmentInfo,
   type SetupFieldInfo,
   CprClient,
-  createCertificateFetch,
-  writeDebugCaptures,
-  downloadDebugCapture,
   type CprHost,
   type ConnectionReport,
   type LookupOutcome,
@@ -44,6 +41,9 @@ import {
   type PersonStatus,
   type ProtectionKind,
 } from 'datafordeler-cpr';
+import { createCertificateFetch, writeDebugCaptures, type CertificateFetchOptions } from 'datafordeler-cpr/node';
+import { downloadDebugCapture } from 'datafordeler-cpr/browser';
+import { init, validateCpr as validateAfterInit, type InitInput } from 'datafordeler-cpr/init';
 import type { CertificateReport } from 'datafordeler-cpr/certificate';
 
 const schemaRequest: SchemaRequest = buildSchemaRequest({ environment: 'test04', sectorType: 'private', authMethod: 'sharedSecret' });
@@ -132,6 +132,14 @@ async function useClient(signal: AbortSignal): Promise<void> {
 const certificateFetch = createCertificateFetch({ pfx: new Uint8Array([0x30]), passphrase: 'pw', ca: '-----BEGIN CERTIFICATE-----' });
 const onDebug: (capture: DebugCapture) => string = writeDebugCaptures('/tmp/debug');
 const download: (capture: DebugCapture) => string = downloadDebugCapture;
+const certificateOptions: CertificateFetchOptions = { pfx: '/path/to/cert.pfx' };
+const initInputs: InitInput[] = [new URL('https://example.invalid/x.wasm'), new Uint8Array([0]), new Response(null)];
+async function initialised(): Promise<boolean> {
+  const done: Promise<void> = init(initInputs[0]);
+  await done;
+  await init(fetch('/datafordeler_cpr_bg.wasm'));
+  return validateAfterInit('0101701239').valid;
+}
 
 // @ts-expect-error: environment names are a closed set
 const wrong: SetupInput = { environment: 'staging' };
@@ -212,4 +220,4 @@ function statusText(p: Person): string {
   return [status, later, laterKind, ...kinds].join();
 }
 
-export { outputsFollowTheRule, nullRefused, requiredUndefinedRefused, masked, valid, severity, tokenUrl, provenance, retry, safe, envs, fields, wrong, useClient, certificateFetch, onDebug, download, misspelt, advice, neverTrue, errorAdvice, statusText };
+export { outputsFollowTheRule, nullRefused, requiredUndefinedRefused, masked, valid, severity, tokenUrl, provenance, retry, safe, envs, fields, wrong, useClient, certificateFetch, onDebug, download, certificateOptions, initialised, misspelt, advice, neverTrue, errorAdvice, statusText };

@@ -1,6 +1,6 @@
 'use strict';
-// Node-only host helpers: certificate (mutual TLS) calls and debug files. They implement the
-// host side of the bridge; no business rule lives here.
+// `datafordeler-cpr/node`: the Node-only host helpers, certificate (mutual TLS) calls and debug
+// files. They implement the host side of the bridge; no business rule lives here.
 const http = require('node:http');
 const https = require('node:https');
 const tls = require('node:tls');
@@ -133,8 +133,4 @@ function writeDebugCaptures(directory) {
   };
 }
 
-function downloadDebugCapture() {
-  throw hostError('not_in_a_browser', 'downloadDebugCapture offers a file download in a browser; in Node use writeDebugCaptures(directory) as the onDebug option.');
-}
-
-module.exports = { createCertificateFetch, writeDebugCaptures, downloadDebugCapture };
+module.exports = { createCertificateFetch, writeDebugCaptures };
