@@ -141,14 +141,23 @@ function machine() {
 function sizes(root) {
   const core = coreSizes();
   const out = { budgetGzipBytes: CORE_BUDGET_GZIP_BYTES, web: core.web, node: core.node };
-  // The optional certificate-inspection module, when the build made it.
-  for (const build of ['web', 'node']) {
-    const dir = `cert/${build}`;
-    if (existsSync(join(root, 'pkg', dir, 'cpr_certificate_bg.wasm'))) {
-      out[`certificate-${build}`] = measure(dir, ['cpr_certificate_bg.wasm', 'cpr_certificate.js']);
+  // The optional certificate-inspection module, when the build made it (one .wasm, in cert/web,
+  // loaded by both bindings).
+  if (existsSync(join(root, 'pkg', 'cert', 'web', 'cpr_certificate_bg.wasm'))) {
+    const wasm = measure('cert/web', ['cpr_certificate_bg.wasm']).rows;
+    for (const build of ['web', 'node']) {
+      const rows = [...wasm, ...measure(`cert/${build}`, ['cpr_certificate.js']).rows];
+      out[`certificate-${build}`] = { rows, gzip: rows.reduce((sum, r) => sum + r.gzip, 0), raw: rows.reduce((sum, r) => sum + r.raw, 0) };
     }
   }
+  out.packed = packedSize(root);
   return out;
+}
+
+/** What `npm pack` of pkg/ would publish: the tarball's size, unpacked size and file count. */
+function packedSize(root) {
+  const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: join(root, 'pkg'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  return { bytes: pack.size, unpackedBytes: pack.unpackedSize, files: pack.entryCount };
 }
 
 // 2. Start-up ----------------------------------------------------------------------------------
@@ -488,9 +497,10 @@ function reportSizes(sizes, kb) {
   const budget = sizes.budgetGzipBytes;
   console.log('\n1. Bundle size (KB)');
   console.log(table(['module', 'wasm raw', 'wasm gz', 'glue raw', 'glue gz', 'total gz', 'budget'], Object.entries(sizes)
-    .filter(([k]) => k !== 'budgetGzipBytes')
+    .filter(([k]) => k !== 'budgetGzipBytes' && k !== 'packed')
     .map(([k, s]) => [k, kb(s.rows[0].raw), kb(s.rows[0].gzip), kb(s.rows[1].raw), kb(s.rows[1].gzip), kb(s.gzip),
       k.startsWith('certificate') ? '-' : `${s.gzip <= budget ? 'within' : 'OVER'} ${kb(budget)}`])));
+  if (sizes.packed) console.log(`npm package (npm pack of pkg/): ${kb(sizes.packed.bytes)} KB packed, ${kb(sizes.packed.unpackedBytes)} KB unpacked, ${sizes.packed.files} files`);
 }
 
 function reportStartup(startup) {

@@ -1,5 +1,6 @@
 // Types of the `datafordeler-cpr/certificate` entry: the declarations generated from the Rust
-// types of src/certificate.rs (the same for the Node and the browser build).
+// types of src/certificate.rs (the same for the Node and the browser build). scripts/build.mjs
+// makes certificate.d.cts (for require) from this file.
 export { inspectCertificate } from './cert/node/cpr_certificate.js';
 export type {
   CertificateReport,

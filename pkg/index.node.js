@@ -1,3 +1,2 @@
 // Node, ES modules: the same binding as the CommonJS entry (one wasm instance per process).
 export * from './node/datafordeler_cpr.js';
-export { createCertificateFetch, writeDebugCaptures, downloadDebugCapture } from './node-host.cjs';

@@ -24,7 +24,7 @@ function localEnvironment(emulator) {
     clientId: client.clientId,
     clientSecret: client.clientSecret,
     endpoints: {
-      graphqlBaseUrl: emulator.urls.origin,
+      graphqlBaseUrl: emulator.urls.graphqlBaseUrl,
       sharedSecretTokenUrl: emulator.urls.tokenUrl,
       certificateTokenUrl: emulator.urls.certificateTokenUrl,
     },
@@ -48,8 +48,13 @@ export async function startApp({ port = 0, maxLifetimeSeconds = 3600 } = {}) {
   try {
     server = await startStaticServer({ root, port, routes });
   } catch (error) {
-    if (error.code !== 'EADDRINUSE') throw error;
-    server = await startStaticServer({ root, port: 0, routes });
+    await emulator?.stop();
+    // A page on another port than the one asked for would be a surprise (bookmarks, firewall
+    // rules, a second copy already running): say so and let the user choose.
+    if (error.code === 'EADDRINUSE') {
+      throw Object.assign(new Error(`Port ${port} on 127.0.0.1 is taken (is another npm start running?). Stop that program, or choose another port: npm start -- --port ${port + 1}`), { code: 'port_taken' });
+    }
+    throw error;
   }
   let stopped = false;
   return {

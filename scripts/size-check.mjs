@@ -1,16 +1,17 @@
 // The size budget of the core package, checked in `npm test` (sizes are deterministic, unlike
 // times). The goal stays 150 KB gzipped (the core module's .wasm plus its JS glue and JS
 // snippets, per build). The enforced ceiling is the measured size of the specified boundary
-// (serde-wasm-bindgen in both directions, every input read by its derived `Deserialize`): 219 KB,
-// above the 170 KB its issue allowed; docs/PERFORMANCE.md ("Bundle size") itemises the cost and
-// what would bring it down. It is a ratchet: nothing may grow the module further unnoticed.
+// (serde-wasm-bindgen in both directions, every input read by its derived `Deserialize`) with the
+// options objects and the typed error codes and error class: 220 KB, above the 170 KB the
+// boundary's issue allowed; docs/PERFORMANCE.md ("Bundle size") itemises the cost and what would
+// bring it down. It is a ratchet: nothing may grow the module further unnoticed.
 
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CORE_BUDGET_GZIP_BYTES = 219 * 1024;
+export const CORE_BUDGET_GZIP_BYTES = 220 * 1024;
 export const CORE_GOAL_GZIP_BYTES = 150 * 1024;
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', 'pkg');
 
@@ -32,10 +33,15 @@ function snippets(build) {
   return readdirSync(dir, { recursive: true }).map((entry) => join('snippets', String(entry))).filter((file) => file.endsWith('.js'));
 }
 
+/** The Node build's files: its own glue and snippets, and the one .wasm both builds load (in web/). */
 export function coreSizes() {
+  const web = measure('web', ['datafordeler_cpr_bg.wasm', 'datafordeler_cpr.js', ...snippets('web')]);
+  const nodeGlue = measure('node', ['datafordeler_cpr.js', ...snippets('node')]);
+  const wasm = web.rows.filter((row) => row.file.endsWith('.wasm'));
+  const rows = [...wasm, ...nodeGlue.rows];
   return {
-    web: measure('web', ['datafordeler_cpr_bg.wasm', 'datafordeler_cpr.js', ...snippets('web')]),
-    node: measure('node', ['datafordeler_cpr_bg.wasm', 'datafordeler_cpr.js', ...snippets('node')]),
+    web,
+    node: { rows, gzip: rows.reduce((sum, r) => sum + r.gzip, 0), raw: rows.reduce((sum, r) => sum + r.raw, 0) },
   };
 }
 

@@ -15,7 +15,14 @@ const { values: args } = parseArgs({
   },
 });
 const maxLifetimeSeconds = Number(args['max-lifetime']);
-const app = await startApp({ port: Number(args.port), maxLifetimeSeconds: maxLifetimeSeconds + 60 });
+let app;
+try {
+  app = await startApp({ port: Number(args.port), maxLifetimeSeconds: maxLifetimeSeconds + 60 });
+} catch (error) {
+  if (error.code !== 'port_taken') throw error;
+  console.error(error.message);
+  process.exit(1);
+}
 
 if (args.smoke) {
   const page = await fetch(app.pageUrl);

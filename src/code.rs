@@ -203,7 +203,7 @@ code_table! {
         CertificateIsCa => "certificate_is_ca",
         CertificateIsPem => "certificate_is_pem",
         CertificateMissing => "certificate_missing",
-        /// Thrown by `createCertificateFetch` in a browser, and by a client whose Certificate setup has no host `fetch` there.
+        /// Thrown by a client in a browser whose setup uses the Certificate method without a `fetch` of its own.
         CertificateNeedsServerHost => "certificate_needs_server_host",
         CertificateNotPfx => "certificate_not_pfx",
         CertificateNotYetValid => "certificate_not_yet_valid",
@@ -220,6 +220,8 @@ code_table! {
         FilterNotFound => "filter_not_found",
         GroupNotAvailable => "group_not_available",
         IgnoredForMethod => "ignored_for_method",
+        /// Thrown by `init()` of `datafordeler-cpr/init` when the wasm module cannot be loaded (its `cause` says why).
+        InitFailed => "init_failed",
         InputTooDeep => "input_too_deep",
         InputTooLarge => "input_too_large",
         InsecureUrl => "insecure_url",
@@ -230,7 +232,7 @@ code_table! {
         InvalidCharacters => "invalid_characters",
         InvalidCprNumbers => "invalid_cpr_numbers",
         InvalidDate => "invalid_date",
-        /// Thrown by `writeDebugCaptures` (Node) for a directory it cannot use.
+        /// Thrown by `writeDebugCaptures` (`datafordeler-cpr/node`) for a directory it cannot use.
         InvalidDirectory => "invalid_directory",
         InvalidFailure => "invalid_failure",
         InvalidFieldMap => "invalid_field_map",
@@ -252,6 +254,7 @@ code_table! {
         KeptByPolicy => "kept_by_policy",
         LegacyModeOn => "legacy_mode_on",
         LegacyPfxEncryption => "legacy_pfx_encryption",
+        LimitedCprTestData => "limited_cpr_test_data",
         MarketingProtected => "marketing_protected",
         MisplacedHyphen => "misplaced_hyphen",
         Modulus11Failed => "modulus11_failed",
@@ -264,10 +267,8 @@ code_table! {
         NoPrivateKey => "no_private_key",
         NodesMissing => "nodes_missing",
         NonAsciiDigits => "non_ascii_digits",
-        /// Thrown by the Node entry's `downloadDebugCapture` (it offers a download in a browser).
-        NotInABrowser => "not_in_a_browser",
-        /// Thrown by the browser entry's `writeDebugCaptures` (it writes files in Node).
-        NotInNode => "not_in_node",
+        /// Thrown by `datafordeler-cpr/init` (browsers) for a call before `await init()` has resolved.
+        NotInitialised => "not_initialised",
         NotPkcs12 => "not_pkcs12",
         NotText => "not_text",
         PasswordMissing => "password_missing",

@@ -71,8 +71,23 @@ pub struct EnvironmentEntry {
     pub graphql_host: Sourced,
     pub shared_secret_token_host: Sourced,
     pub certificate_token_host: Sourced,
-    /// Only Test04 holds CPR test data; Test03 and Test06 have none.
-    pub has_cpr_test_data: bool,
+    /// How much CPR test data the environment holds, as far as the official test page says.
+    pub cpr_test_data: CprTestData,
+}
+
+/// CPR test data in an environment. Datafordeleren's test page says Test03 holds test data from
+/// the registers, CPR among them, though Test03 is meant for the registers' own tests; CPR's
+/// test-data page names Test04; nothing public mentions CPR test data in Test06.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum CprTestData {
+    /// Where CPR's test persons are kept: the environment to test lookups in.
+    Main,
+    /// Some CPR test data, but the environment serves other purposes first.
+    Some,
+    /// None known (production holds real persons, not test data).
+    None,
 }
 
 use Provenance::{Inferred, Observed, Verified};
@@ -90,7 +105,7 @@ pub const ENVIRONMENTS: &[EnvironmentEntry] = &[
         graphql_host: sourced("graphql.datafordeler.dk", Verified, "Datafordeleren's CPR GraphQL page"),
         shared_secret_token_host: sourced("auth.datafordeler.dk", Observed, "used by many public Datafordeleren clients"),
         certificate_token_host: sourced("auth-oces.datafordeler.dk", Observed, "working public-sector client code"),
-        has_cpr_test_data: false,
+        cpr_test_data: CprTestData::None,
     },
     EnvironmentEntry {
         environment: Environment::Test03,
@@ -100,7 +115,7 @@ pub const ENVIRONMENTS: &[EnvironmentEntry] = &[
         graphql_host: sourced("test03-graphql.datafordeler.dk", Inferred, TEST_PREFIX_PATTERN),
         shared_secret_token_host: sourced("test03-auth.datafordeler.dk", Inferred, TEST_PREFIX_PATTERN),
         certificate_token_host: sourced("test03-auth-oces.datafordeler.dk", Inferred, TEST_PREFIX_PATTERN),
-        has_cpr_test_data: false,
+        cpr_test_data: CprTestData::Some,
     },
     EnvironmentEntry {
         environment: Environment::Test04,
@@ -110,7 +125,7 @@ pub const ENVIRONMENTS: &[EnvironmentEntry] = &[
         graphql_host: sourced("test04-graphql.datafordeler.dk", Inferred, TEST_PREFIX_PATTERN),
         shared_secret_token_host: sourced("test04-auth.datafordeler.dk", Inferred, TEST_PREFIX_PATTERN),
         certificate_token_host: sourced("test04-auth-oces.datafordeler.dk", Inferred, TEST_PREFIX_PATTERN),
-        has_cpr_test_data: true,
+        cpr_test_data: CprTestData::Main,
     },
     EnvironmentEntry {
         environment: Environment::Test06,
@@ -120,7 +135,7 @@ pub const ENVIRONMENTS: &[EnvironmentEntry] = &[
         graphql_host: sourced("test06-graphql.datafordeler.dk", Observed, "public Datafordeleren GraphQL cookbook"),
         shared_secret_token_host: sourced("test06-auth.datafordeler.dk", Inferred, TEST_PREFIX_PATTERN),
         certificate_token_host: sourced("test06-auth-oces.datafordeler.dk", Inferred, TEST_PREFIX_PATTERN),
-        has_cpr_test_data: false,
+        cpr_test_data: CprTestData::None,
     },
 ];
 
@@ -208,7 +223,7 @@ mod tests {
             assert_eq!(Environment::from_key(env.key()), Some(env));
             assert_eq!(serde_json::to_value(env).unwrap(), env.key());
         }
-        assert_eq!(ENVIRONMENTS.iter().filter(|e| e.has_cpr_test_data).count(), 1);
+        assert_eq!(ENVIRONMENTS.iter().filter(|e| e.cpr_test_data == CprTestData::Main).count(), 1, "one place to test lookups in");
     }
 
     #[test]
@@ -240,7 +255,7 @@ pub struct EnvironmentInfo {
     pub graphql_host: SourcedValue,
     pub shared_secret_token_host: SourcedValue,
     pub certificate_token_host: SourcedValue,
-    pub has_cpr_test_data: bool,
+    pub cpr_test_data: CprTestData,
 }
 
 impl From<Sourced> for SourcedValue {
@@ -260,7 +275,7 @@ pub fn environment_table() -> Vec<EnvironmentInfo> {
             graphql_host: e.graphql_host.into(),
             shared_secret_token_host: e.shared_secret_token_host.into(),
             certificate_token_host: e.certificate_token_host.into(),
-            has_cpr_test_data: e.has_cpr_test_data,
+            cpr_test_data: e.cpr_test_data,
         })
         .collect()
 }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use std::fmt;
 
 use crate::code::ErrorCode;
-use crate::environment::{AuthMethod, Environment, SectorType, DEFAULT_API_VERSION, ENVIRONMENTS};
+use crate::environment::{AuthMethod, CprTestData, Environment, SectorType, DEFAULT_API_VERSION, ENVIRONMENTS};
 use crate::issue::{Issue, Severity};
 use crate::json_input::{describe_type, looks_like_a_field_name};
 use crate::url::HttpUrl;
@@ -694,16 +694,23 @@ impl Reader {
     fn advice(&mut self) {
         if let Some(env) = self.setup.environment {
             let entry = env.entry();
-            if !entry.has_cpr_test_data && env != Environment::Production {
-                let test_env = ENVIRONMENTS.iter().find(|e| e.has_cpr_test_data).map(|e| e.label).unwrap_or("Test 04");
-                self.warning(
+            let main = ENVIRONMENTS.iter().find(|e| e.cpr_test_data == CprTestData::Main).map_or("Test 04", |e| e.label);
+            match entry.cpr_test_data {
+                CprTestData::Some => self.push(
+                    "environment",
+                    ErrorCode::LimitedCprTestData,
+                    Severity::Info,
+                    format!(
+                        "{} holds some CPR test data, but it is meant for the registers' own tests; CPR's test persons are kept mainly in {main}: choose it for testing unless your test persons are in {}.",
+                        entry.label, entry.label
+                    ),
+                ),
+                CprTestData::None if env != Environment::Production => self.warning(
                     "environment",
                     ErrorCode::NoCprTestData,
-                    format!(
-                        "{} has no CPR test data; lookups will find nobody. CPR test data exists only in {test_env}: choose it as CPR Environment for testing.",
-                        entry.label
-                    ),
-                );
+                    format!("{} has no known CPR test data; lookups will likely find nobody. CPR's test persons are kept in {main}: choose it as CPR Environment for testing.", entry.label),
+                ),
+                _ => {}
             }
             if env == Environment::Production && self.setup.debug_mode {
                 self.warning(

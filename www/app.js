@@ -21,7 +21,7 @@ form.elements.certificatePassword?.setAttribute('aria-describedby', 'field-certi
 const certificatePanel = h('div', { id: 'certificate-check', class: 'result', role: 'region', 'aria-live': 'polite', 'aria-label': 'Certificate check', hidden: true });
 form.querySelector('[data-field="certificate"]')?.append(
   h('p', { class: 'note', id: 'certificate-note' },
-    'The file and its password are checked in this page; nothing is uploaded. The Certificate method itself needs mutual TLS, which a browser cannot do: certificate lookups run in a server host (Node: createCertificateFetch), with the certificate kept on that server.'),
+    'The file and its password are checked in this page; nothing is uploaded. The Certificate method itself needs mutual TLS, which a browser cannot do: certificate lookups run in a server host (Node: createCertificateFetch from datafordeler-cpr/node), with the certificate kept on that server.'),
   certificatePanel);
 attachCertificateCheck({ form, setupForm, panel: certificatePanel, passwordMessages: passwordCheck });
 

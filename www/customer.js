@@ -1,5 +1,5 @@
 // The customer card: a small ERP customer record and "Get Data From CVR/CPR". The lookup and the
-// merge run in the library (`client.lookup(cpr, record)`); the page shows the proposed changes
+// merge run in the library (`client.lookup(cpr, { existing: record })`); the page shows the proposed changes
 // side by side and applies them only when the user accepts.
 import { validateCpr } from '/pkg/index.web.js';
 import { h, issueList, show } from './dom.js';
@@ -98,7 +98,7 @@ export function attachCustomerCard({ form, result, withClient }) {
     result.setAttribute('aria-busy', 'true');
     show(result, h('p', { class: 'muted' }, `Looking up ${number.masked} in CPR…`));
     try {
-      const outcome = await withClient((client) => client.lookup(number.normalized, record()));
+      const outcome = await withClient((client) => client.lookup(number.normalized, { existing: record() }));
       show(result, renderOutcome(outcome));
     } catch (error) {
       show(result, renderFailure('Get Data From CVR/CPR', error));

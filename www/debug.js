@@ -7,7 +7,7 @@ const MAX_LINKS = 20;
 export function createDebugPanel(section, list) {
   let count = 0;
   return {
-    /** host.onDebug for the client. */
+    /** The client's onDebug option. */
     add(capture) {
       count += 1;
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -50,17 +50,15 @@ pub struct ItemError {
     pub diagnosis: Option<Diagnosis>,
 }
 
-/// One batch item's result, at its input position.
+/// One batch item's result, at its input position: `ok` and a `value`, or not `ok` and an
+/// `error` (declared to TypeScript as that union, in `src/wasm/client.rs`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct ItemResult {
     pub index: usize,
     pub ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub value: Option<LookupOutcome>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub error: Option<ItemError>,
 }
 

@@ -218,13 +218,19 @@ fn retries_stop_at_the_maximum_and_never_for_client_errors() {
     for (code, answer) in [
         ("query_rejected", status(400, &[], "")),
         ("not_entitled", status(403, &[], "")),
-        ("ip_not_allowlisted", status(401, &[("content-type", "application/problem+json")], r#"{"errorCode":"DAF-AUTH-0005","detail":"IP address is not verified"}"#)),
     ] {
         let (c, host) = (client(json!({})), FakeHost::default());
         host.script(Purpose::Graphql, vec![answer]);
         assert_eq!(graphql(&c, &host).unwrap_err().code(), code);
         assert_eq!(host.count(Purpose::Graphql), 1, "{code} is not retried");
     }
+    // An allowlist rejection is retried up to the maximum (a change to the allowlist takes
+    // minutes to apply), then reported as such.
+    let (c, host) = (client(json!({})), FakeHost::default());
+    let not_verified = || status(401, &[("content-type", "application/problem+json")], r#"{"errorCode":"DAF-AUTH-0005","detail":"IP address is not verified"}"#);
+    host.script(Purpose::Graphql, (0..10).map(|_| not_verified()).collect());
+    assert_eq!(graphql(&c, &host).unwrap_err().code(), "ip_not_allowlisted");
+    assert_eq!(host.count(Purpose::Graphql), 4);
 }
 
 #[test]

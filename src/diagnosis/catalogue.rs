@@ -47,9 +47,11 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
         DiagnosisCode::CertificateRejected => &CatalogueEntry {
             title: "Client certificate not accepted",
             cause: "The certificate token endpoint did not accept the client certificate: it is not the one registered on the \
-                    IT-system, has expired, is not an OCES3 certificate, or was not presented at all.",
+                    IT-system, has expired, is not an OCES3 certificate, or was not presented at all. Test 04 has used test \
+                    certificates rather than production OCES certificates, so a production certificate may be refused there.",
             solution: "Upload the PFX whose public part is registered under OAuth Certificate for this IT-system and environment, \
-                       compare the thumbprint with the portal's, and check the certificate's expiry date.",
+                       compare the thumbprint with the portal's, and check the certificate's expiry date. In Test 04, use the test \
+                       certificate issued for testing.",
             retryable: false,
             settings: &["certificate", "certificatePassword", "clientId", "environment"],
         },
@@ -73,10 +75,12 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
         DiagnosisCode::IpNotAllowlisted => &CatalogueEntry {
             title: "Calling IP address is not on the allowlist",
             cause: "Datafordeleren answered DAF-AUTH-0005 \"IP address is not verified\": the public IPv4 address this request \
-                    came from is not on the IT-system's IP allowlist for this environment.",
+                    came from is not on the IT-system's IP allowlist for this environment. A change to the allowlist can take some \
+                    minutes to apply, so the request is retried a few times before the lookup gives up.",
             solution: "In Datafordeler Administration, add the server's public IPv4 address (IPv6 cannot be allowlisted) to the IP \
-                       allowlist of this IT-system in this environment. Browsers cannot be allowlisted: call through a server-side relay.",
-            retryable: false,
+                       allowlist of this IT-system in this environment, and allow a few minutes for it to apply. Browsers cannot \
+                       be allowlisted: call through a server-side relay.",
+            retryable: true,
             settings: &["environment"],
         },
         DiagnosisCode::GatewayAuthTransient => &CatalogueEntry {
@@ -88,11 +92,15 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             settings: &["environment"],
         },
         DiagnosisCode::MissingAuthentication => &CatalogueEntry {
-            title: "No credentials reached Datafordeleren",
-            cause: "Datafordeleren found no authentication on the request: the Authorization header was missing or removed on the way.",
-            solution: "If a relay or proxy forwards the requests, make sure it passes the Authorization header on.",
+            title: "Datafordeleren accepted no credential on the request",
+            cause: "Datafordeleren answered DAF-AUTH-0005 \"No authentication method found\": the request's credential was \
+                    missing or was not accepted. The same answer has been seen for a token that was present but invalid, so it \
+                    does not by itself mean the header was lost on the way.",
+            solution: "Check the token: that it comes from the token endpoint of the same environment as the GraphQL URL, with \
+                       the CPR Authentication Method the IT-system is registered for. If a relay or proxy forwards the requests, \
+                       make sure it passes the Authorization header on.",
             retryable: false,
-            settings: &["endpoints"],
+            settings: &["authMethod", "clientId", "environment", "endpoints"],
         },
         DiagnosisCode::ApiKeyAndToken => &CatalogueEntry {
             title: "Both an API key and a token were sent",

@@ -339,7 +339,7 @@ pub fn failure_from_input(input: FailureInput) -> Result<Failure, CprError> {
 ///     "body": {"errorCode": "DAF-AUTH-0005", "detail": "IP address is not verified"}
 /// }))?;
 /// assert_eq!(d.code.as_str(), "ip_not_allowlisted");
-/// assert!(!d.retryable);
+/// assert!(d.retryable, "an allowlist change takes minutes to apply");
 /// # Ok::<(), datafordeler_cpr::error::CprError>(())
 /// ```
 pub fn diagnose_json(value: &Value) -> Result<Diagnosis, CprError> {

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
-use super::args::{object_shape, CLIENT_OPTIONS, EXISTING_RECORD};
+use super::args::{object_shape, Argument, CLIENT_OPTIONS, EXISTING_RECORD};
 use super::exports::setup_value;
 use super::host::JsHost;
 use super::read;
@@ -51,10 +51,19 @@ export interface CprHost {
     onDebug?: (capture: DebugCapture) => void;
 }
 
+/** `new CprClient(setup, options)`: the host's functions and the client's options in one object. */
+export interface CprClientOptions extends Partial<ClientOptions>, CprHost {}
+
 /** Per-call options. */
 export interface OperationOptions {
     /** Cancels the operation (and its requests in flight). */
     signal?: AbortSignal;
+}
+
+/** Options of `lookup`. */
+export interface LookupOptions extends OperationOptions {
+    /** The customer record to merge the person into (the result's `merge`). */
+    existing?: Record<string, unknown> | null;
 }
 
 /** One customer to refresh: a CPR number, or the number with the existing record. */
@@ -67,6 +76,11 @@ export interface BatchOptions extends OperationOptions {
     /** Called after each item. */
     onProgress?: (progress: Progress) => void;
 }
+
+/** One `lookupMany` item's result, at its input position: `ok` tells which of the two it is. */
+export type ItemResult =
+    | { index: number; ok: true; value: LookupOutcome }
+    | { index: number; ok: false; error: ItemError };
 "#;
 
 /// A Promise for an operation. Every operation's future is boxed to one type first, so the
@@ -75,6 +89,9 @@ fn promise(work: impl std::future::Future<Output = Result<JsValue, JsValue>> + '
     let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>> = Box::pin(work);
     wasm_bindgen_futures::future_to_promise(boxed)
 }
+
+/// `lookup`'s record to merge into.
+const LOOKUP_EXISTING: Argument = Argument::new("options.existing", ErrorCode::InvalidRecord);
 
 /// Most items in one `lookupMany` call.
 const MAX_BATCH_ITEMS: usize = 1_000_000;
@@ -125,6 +142,32 @@ fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, CprError> {
     }
 }
 
+/// Refuse a key an operation's options object does not declare: a misspelt option, or a value
+/// given where its options now go (`lookup(cpr, record)` instead of `lookup(cpr, { existing })`)
+/// would otherwise be ignored without a word.
+fn check_option_keys(options: &JsValue, declared: &[&str]) -> Result<(), CprError> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(());
+    }
+    if !options.is_object() || read::is_array(options).map_err(|_| unreadable("options"))? {
+        return Err(CprError::invalid_input(ErrorCode::InvalidOptions, "options must be an object."));
+    }
+    let keys = read::own_keys(options).map_err(|_| unreadable("options"))?;
+    match keys.iter().find(|key| !declared.contains(&key.as_str())) {
+        None => Ok(()),
+        Some(key) => {
+            let expected = declared.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+            Err(CprError::invalid_input(
+                ErrorCode::InvalidOptions,
+                format!("options: unknown field `{}`, expected one of {expected}.", crate::json_input::shown_key(key)),
+            ))
+        }
+    }
+}
+
+/// The host's functions among a client's options; the rest are [`ClientOptions`].
+const HOST_FUNCTIONS: [&str; 2] = ["fetch", "onDebug"];
+
 /// A value the client hands back, as a plain JS value: through the client's one exit
 /// ([`Client::emit`]), which removes every live secret.
 pub(super) fn emit<T: Serialize + ?Sized>(core: &Client, value: &T) -> Result<JsValue, JsValue> {
@@ -151,11 +194,11 @@ pub(super) fn client_error(core: &Client, error: ClientError, debug: Option<&Deb
 }
 
 /// A batch item from JS: the number as text and the record as an object (or nothing).
-fn batch_item(cpr: &JsValue, existing: &JsValue) -> Result<BatchItem, CprError> {
+fn batch_item(cpr: &JsValue, existing: &JsValue, argument: &Argument) -> Result<BatchItem, CprError> {
     let cpr = cpr
         .as_string()
         .ok_or_else(|| CprError::invalid_input(ErrorCode::Diagnosis(DiagnosisCode::InvalidCprNumber), "The CPR number must be text, e.g. \"010170-1239\"."))?;
-    let existing: Option<serde_json::Map<String, serde_json::Value>> = record_from_js(existing, &EXISTING_RECORD)?;
+    let existing: Option<serde_json::Map<String, serde_json::Value>> = record_from_js(existing, argument)?;
     Ok(BatchItem { cpr, existing })
 }
 
@@ -182,17 +225,19 @@ fn batch_items(items: &JsValue) -> Result<Vec<BatchItem>, CprError> {
             }
         };
         let (cpr, existing) = read_item().map_err(|_| unreadable(&format!("Item {index}")))?;
-        batch.push(batch_item(&cpr, &existing)?);
+        batch.push(batch_item(&cpr, &existing, &EXISTING_RECORD)?);
     }
     Ok(batch)
 }
 
 impl CprClient {
-    pub(super) fn host(&self, options: &JsValue) -> Result<JsHost, JsValue> {
+    /// The host of one operation, given its options object, which may declare `declared`.
+    pub(super) fn host(&self, options: &JsValue, declared: &[&str]) -> Result<JsHost, JsValue> {
+        check_option_keys(options, declared)?;
         Ok(JsHost { fetch: self.fetch.clone(), signal: signal_of(options)? })
     }
 
-    /// Hand a debug capture to `host.onDebug` (its errors are the host's, not the operation's).
+    /// Hand a debug capture to the `onDebug` option (its errors are the host's, not the operation's).
     pub(super) fn emit_debug(core: &Client, on_debug: &Option<Function>, capture: Option<&DebugCapture>) {
         if let (Some(callback), Some(capture)) = (on_debug, capture) {
             if let Ok(value) = emit(core, capture) {
@@ -217,7 +262,7 @@ impl CprClient {
         F: for<'a> FnOnce(Rc<Client>, &'a JsHost, &'a crate::client::debug::Recorder) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, ClientError>> + 'a>>
             + 'static,
     {
-        let host = match self.host(options) {
+        let host = match self.host(options, &["signal"]) {
             Ok(host) => host,
             Err(error) => return Promise::reject(&error),
         };
@@ -241,17 +286,20 @@ impl CprClient {
 
 #[wasm_bindgen]
 impl CprClient {
-    /// Create a client. Throws a `CprError` when the setup has errors; with legacy mode on or the
-    /// integration disabled, operations refuse instead, with the explanation.
+    /// Create a client: the setup, and one options object holding the host's functions
+    /// (`fetch`, `onDebug`) and the client's options. Throws a `CprError` when the setup has
+    /// errors; with legacy mode on or the integration disabled, operations refuse instead, with
+    /// the explanation.
     #[wasm_bindgen(constructor)]
     pub fn new(
         setup: Ts<SetupInput>,
-        #[wasm_bindgen(unchecked_optional_param_type = "CprHost")] host: Option<JsValue>,
-        #[wasm_bindgen(unchecked_optional_param_type = "Partial<ClientOptions>")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "CprClientOptions")] options: Option<JsValue>,
     ) -> Result<CprClient, JsValue> {
-        let host = host.unwrap_or(JsValue::UNDEFINED);
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let setup_json = setup_value(&setup.js_value())?;
+        let fetch = function_field(&options, "options", "fetch", ErrorCode::InvalidHost)?;
+        let on_debug = function_field(&options, "options", "onDebug", ErrorCode::InvalidHost)?;
+        let options = read::copy_without(&options, &HOST_FUNCTIONS).map_err(|_| unreadable("options"))?;
         let options = plain(&options, &CLIENT_OPTIONS)?;
         // The one nested options object: its keys are checked as mergePerson's options are.
         if options.is_object() {
@@ -260,15 +308,13 @@ impl CprClient {
         }
         let options: Option<ClientOptions> = from_plain(options, &CLIENT_OPTIONS)?;
         let core = Client::new(&setup_json, options.unwrap_or_default())?;
-        let fetch = function_field(&host, "host", "fetch", ErrorCode::InvalidHost)?;
-        let on_debug = function_field(&host, "host", "onDebug", ErrorCode::InvalidHost)?;
         if core.endpoints.auth_method == AuthMethod::Certificate && fetch.is_none() && js_sys::global().dyn_ref::<web_sys::Window>().is_some() {
             return Err(CprError::InvalidSetup {
                 field: "authMethod".into(),
                 code: ErrorCode::CertificateNeedsServerHost,
                 message: "The Certificate method presents the client certificate in the TLS handshake (mutual TLS), which a \
                           browser page cannot do through fetch. Run the lookups in a server host (for Node: \
-                          createCertificateFetch), or give host.fetch that calls your own server-side relay."
+                          createCertificateFetch from datafordeler-cpr/node), or give options.fetch that calls your own server-side relay."
                     .into(),
             }
             .into());
@@ -291,23 +337,28 @@ impl CprClient {
         })
     }
 
-    /// Look up one CPR number; with `existing`, also merge into that record (the change journal
-    /// to review is `merge.changes`). Not found is an outcome (no `person` key, and a
+    /// Look up one CPR number; with `options.existing`, also merge into that record (the change
+    /// journal to review is `merge.changes`). Not found is an outcome (no `person` key, and a
     /// notification); failures reject with a `CprError` carrying its `diagnosis`.
     #[wasm_bindgen(unchecked_return_type = "Promise<LookupOutcome>")]
     pub fn lookup(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] cpr: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "Record<string, unknown> | null")] existing: Option<JsValue>,
-        #[wasm_bindgen(unchecked_optional_param_type = "OperationOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "LookupOptions")] options: Option<JsValue>,
     ) -> Promise {
-        let existing = existing.unwrap_or(JsValue::NULL);
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        let item = match batch_item(&cpr, &existing) {
+        let prepared = check_option_keys(&options, &["existing", "signal"])
+            .and_then(|()| argument_field(&options, "options", "existing"))
+            .and_then(|existing| batch_item(&cpr, &existing, &LOOKUP_EXISTING));
+        let item = match prepared {
             Ok(item) => item,
             Err(error) => return Promise::reject(&error.into()),
         };
-        self.run(&options, "lookup", |value: &mut LookupOutcome, debug| value.debug = debug, move |core, host, recorder| {
+        let operation_options = match read::copy_without(&options, &["existing"]) {
+            Ok(options) => options,
+            Err(_) => return Promise::reject(&unreadable("options").into()),
+        };
+        self.run(&operation_options, "lookup", |value: &mut LookupOutcome, debug| value.debug = debug, move |core, host, recorder| {
             Box::pin(async move { core.lookup(host, recorder, &item.cpr, item.existing.as_ref()).await })
         })
     }
@@ -332,7 +383,7 @@ impl CprClient {
                     .ok_or_else(|| CprError::invalid_input(ErrorCode::InvalidOptions, "options.concurrency must be a whole number of at least 1."))?,
             };
             let on_progress = function_field(&options, "options", "onProgress", ErrorCode::InvalidOptions)?;
-            Ok((batch, concurrency, on_progress, self.host(&options)?))
+            Ok((batch, concurrency, on_progress, self.host(&options, &["concurrency", "signal", "onProgress"])?))
         })();
         let (batch, concurrency, on_progress, host) = match prepared {
             Ok(prepared) => prepared,

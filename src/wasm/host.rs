@@ -336,7 +336,7 @@ fn global_fetch() -> Result<Function, TransportError> {
     Reflect::get(&js_sys::global(), &JsValue::from_str("fetch"))
         .ok()
         .and_then(|f| f.dyn_into::<Function>().ok())
-        .ok_or_else(|| TransportError::new("this JavaScript runtime has no fetch: pass host.fetch to CprClient"))
+        .ok_or_else(|| TransportError::new("this JavaScript runtime has no fetch: pass a fetch function in the CprClient options"))
 }
 
 /// The request for the platform's `fetch`, built by gloo-net. Its headers are set here, where a
@@ -393,7 +393,7 @@ fn read_platform_head(answer: JsValue, max_bytes: usize) -> Result<(HttpResponse
 type BodyToRead = Option<(BodyStream, usize)>;
 
 fn invalid(what: &str) -> TransportError {
-    TransportError::new(format!("host.fetch returned an invalid response: {what}"))
+    TransportError::new(format!("the fetch option returned an invalid response: {what}"))
 }
 
 /// Status, headers and body of a platform Response or a host's `{ status, headers, body }`: a

@@ -13,7 +13,6 @@ use js_sys::Reflect;
 #[cfg(feature = "certificate-inspection")]
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
-#[cfg(feature = "certificate-inspection")]
 use wasm_bindgen::JsCast;
 
 #[wasm_bindgen]
@@ -36,6 +35,13 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = Object, js_name = getOwnPropertyDescriptor)]
     fn own_property(value: &JsValue, key: &str) -> Result<JsValue, JsValue>;
 
+    /// `Object.keys` (a proxy's trap may throw).
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
+    fn object_keys(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+
+    /// `Object.assign(target, source)` (a getter of the source may throw).
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = assign)]
+    fn object_assign(target: &JsValue, source: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 // Binary data is read directly only by the certificate check; every other value is copied by
@@ -68,6 +74,28 @@ pub fn property(object: &JsValue, key: &str) -> Result<JsValue, Unreadable> {
         return Ok(JsValue::UNDEFINED);
     }
     Reflect::get(object, &JsValue::from_str(key)).map_err(|_| Unreadable)
+}
+
+/// An object's own enumerable keys (none for `undefined` and `null`).
+pub fn own_keys(object: &JsValue) -> Result<Vec<String>, Unreadable> {
+    if !object.is_object() {
+        return Ok(Vec::new());
+    }
+    Ok(object_keys(object).map_err(|_| Unreadable)?.iter().filter_map(|key| key.as_string()).collect())
+}
+
+/// A shallow copy of an object's own enumerable properties without `left_out` (each property
+/// read once, by the engine); `undefined` and `null` stay as they are, and any other value is
+/// returned unchanged for the reader to refuse.
+pub fn copy_without(object: &JsValue, left_out: &[&str]) -> Result<JsValue, Unreadable> {
+    if !object.is_object() || is_array(object)? {
+        return Ok(object.clone());
+    }
+    let copy = object_assign(&js_sys::Object::new(), object).map_err(|_| Unreadable)?;
+    for key in left_out {
+        let _ = Reflect::delete_property(copy.unchecked_ref::<js_sys::Object>(), &JsValue::from_str(key));
+    }
+    Ok(copy)
 }
 
 /// A list's length, read like any property (an array proxy may answer anything): a whole

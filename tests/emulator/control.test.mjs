@@ -129,7 +129,7 @@ describe('request log', () => {
     const numbers = ['0707610123', '0204882126', '0101801234', '070761-0123'];
     await graphql(emu.urls.publicSectorUrl('v1'), token, PRIVATE_QUERY.replace('Private', 'Public'), { numbers: numbers.slice(0, 3) });
     await graphql(emu.urls.publicSectorUrl('v1'), token, PRIVATE_QUERY.replace('Private', 'Public'), { numbers });
-    await request(`${emu.urls.graphqlBaseUrl}/PublicSector/0707610123`, { method: 'POST' });
+    await request(`${emu.urls.graphqlBaseUrl}/CPR/custom/PublicSector/0707610123`, { method: 'POST' });
 
     const tokens = emu.log.filter((e) => e.purpose === 'token');
     assert.equal(tokens.length, 2);

@@ -240,7 +240,7 @@ describe('request errors', () => {
     for (const v of ['v1', 'v2', 'v3']) {
       assert.equal((await graphql(emu.urls.privateSectorUrl(v), privateToken, PRIVATE_QUERY, { numbers: [] })).status, 200);
     }
-    const v9 = await graphql(`${emu.urls.graphqlBaseUrl}/PrivateSector/v9`, privateToken, PRIVATE_QUERY, { numbers: [] });
+    const v9 = await graphql(`${emu.urls.graphqlBaseUrl}/CPR/custom/PrivateSector/v9`, privateToken, PRIVATE_QUERY, { numbers: [] });
     assert.equal(v9.status, 404);
 
     const sdl = await request(`${emu.urls.privateSectorUrl('v2')}/schema`, { headers: { Authorization: `Bearer ${privateToken}` } });

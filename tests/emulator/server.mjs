@@ -224,9 +224,12 @@ export async function startEmulator(options = {}) {
   }
 
   const origin = `http://${HOST}:${port}`;
-  const graphqlBaseUrl = `${origin}/CPR/custom`;
+  // The same meaning as a setup's `endpoints.graphqlBaseUrl`: the origin the library appends
+  // `/CPR/custom/<Sector>/<version>` to, so one can be passed to the other.
+  const graphqlBaseUrl = origin;
+  const customPrefix = `${origin}/CPR/custom`;
   const tokens = new TokenIssuer({ now, lifetimeSeconds: config.tokenLifetimeSeconds, issuer: `${origin}/realms/distribution` });
-  const sectorUrls = (sector) => Object.fromEntries(versions.map((v) => [v, `${graphqlBaseUrl}/${sector}/${v}`]));
+  const sectorUrls = (sector) => Object.fromEntries(versions.map((v) => [v, `${customPrefix}/${sector}/${v}`]));
   const urls = {
     origin,
     port,
@@ -234,8 +237,8 @@ export async function startEmulator(options = {}) {
     tokenUrl: `${origin}${TOKEN_PATH}`,
     certificateTokenUrl: `https://${HOST}:${httpsPort}${TOKEN_PATH}`,
     graphqlBaseUrl,
-    privateSectorUrl: (version = versions[0]) => `${graphqlBaseUrl}/PrivateSector/${version}`,
-    publicSectorUrl: (version = versions[0]) => `${graphqlBaseUrl}/PublicSector/${version}`,
+    privateSectorUrl: (version = versions[0]) => `${customPrefix}/PrivateSector/${version}`,
+    publicSectorUrl: (version = versions[0]) => `${customPrefix}/PublicSector/${version}`,
     privateSectorUrls: sectorUrls('PrivateSector'),
     publicSectorUrls: sectorUrls('PublicSector'),
     closedPort,

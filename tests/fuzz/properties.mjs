@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as cpr from 'datafordeler-cpr';
 import * as certificate from 'datafordeler-cpr/certificate';
+import * as nodeHelpers from 'datafordeler-cpr/node';
 import { FIELD_NAMES, Mutation, SECRET, hostile, materialize, pathsOf } from './hostile.mjs';
 
 export { SECRET };
@@ -262,7 +263,7 @@ function stubFetch(request) {
 }
 
 function client(captures) {
-  return new cpr.CprClient(VALID.setup, { fetch: stubFetch, onDebug: (capture) => captures.push(capture) }, VALID.clientOptions);
+  return new cpr.CprClient(VALID.setup, { fetch: stubFetch, onDebug: (capture) => captures.push(capture), ...VALID.clientOptions });
 }
 
 function checkCaptures(captures, where) {
@@ -273,7 +274,7 @@ const operationOptions = fc.oneof(fc.constant(undefined), fc.constant({}), mutat
 
 /** How to fuzz each CprClient method (the getter `endpoints` included). */
 export const CLIENT_MEMBERS = {
-  lookup: argumentsOf(cprText, fc.oneof(around('record'), fc.constant(null)), operationOptions),
+  lookup: argumentsOf(cprText, fc.oneof(operationOptions, around('record').map((existing) => ({ existing })), mutated('lookupOptions', { existing: VALID.record, signal: null }))),
   lookupMany: argumentsOf(
     fc.oneof(around('batchItems'), fc.array(fc.oneof(cprText, mutated('batchItem', { cpr: '0707610123', existing: VALID.record })), { maxLength: 5 })),
     fc.oneof(around('batchOptions'), fc.constant(undefined)),
@@ -303,20 +304,24 @@ export const EXPORTS = {
   parseLookupResponse: { args: argumentsOf(fc.oneof(around('response'), fc.constant(RESPONSE_TEXT)), around('parseOptions')) },
   mergePerson: { args: argumentsOf(around('record'), fc.oneof(around('person', PERSON), fc.constant(null)), fc.oneof(around('mergeOptions'), fc.constant(undefined))) },
   CprClient: {
-    args: argumentsOf(setupInput, fc.oneof(fc.constant({ fetch: stubFetch }), mutated('host', { fetch: stubFetch, onDebug: () => {} }), anyValue), around('clientOptions')),
+    args: argumentsOf(setupInput, fc.oneof(
+      fc.constant({ fetch: stubFetch }),
+      mutated('clientOptionsWithHost', { fetch: stubFetch, onDebug: () => {}, ...VALID.clientOptions }),
+      around('clientOptions').map((options) => (options && typeof options === 'object' ? { fetch: stubFetch, ...options } : options)),
+      anyValue,
+    )),
     construct: true,
   },
-  createCertificateFetch: {
+  'node:createCertificateFetch': {
     args: argumentsOf(fc.oneof(mutated('certificateFetch', { pfx: new Uint8Array([48, 130, 1, 2]), passphrase: SECRET, ca: undefined }), anyValue)),
     // Strings are file paths here: only paths in the fuzz's own folder are read.
     prepare: (args) => [certificatePaths(args[0]), ...args.slice(1)],
   },
-  writeDebugCaptures: {
+  'node:writeDebugCaptures': {
     args: argumentsOf(fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), anyValue)),
     // Strings are directories it creates: only directories in the fuzz's own folder.
     prepare: (args) => args.map((arg) => (typeof arg === 'string' && arg ? inTemp(arg, 'debug') : arg)),
   },
-  downloadDebugCapture: { args: fc.array(anyValue, { maxLength: 2 }) },
   // The guard never throws, whatever it is given.
   isCprError: {
     args: argumentsOf(anyValue),
@@ -345,9 +350,14 @@ export const EXPORTS = {
   },
 };
 
-/** The functions under test: the package's exports, the certificate subpath's under `certificate:`. */
+/**
+ * The functions under test: the package's exports, the certificate subpath's under
+ * `certificate:`, the Node helpers' (datafordeler-cpr/node) under `node:`. The browser helper
+ * (datafordeler-cpr/browser) needs a document: tests/js/browser-client.test.mjs calls it.
+ */
 export const exported = () => ({
   ...cpr,
+  ...Object.fromEntries(Object.entries(nodeHelpers).map(([name, value]) => [`node:${name}`, value])),
   ...Object.fromEntries(Object.entries(certificate).map(([name, value]) => [`certificate:${name}`, value])),
 });
 

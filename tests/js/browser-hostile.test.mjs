@@ -33,7 +33,7 @@ test('in a browser, hostile values give issues and CprErrors; only a real AbortS
       }
     };
     // The host answers every request with a 500: nothing leaves the page.
-    const client = new cpr.CprClient(setup, { fetch: () => ({ status: 500 }) }, { maxAttempts: 1 });
+    const client = new cpr.CprClient(setup, { fetch: () => ({ status: 500 }), maxAttempts: 1 });
     let reads = 0;
     const turning = new Proxy(new AbortController().signal, {
       get(target, key) {
@@ -47,11 +47,11 @@ test('in a browser, hostile values give issues and CprErrors; only a real AbortS
       realBytes: cpr.redact({ bytes: Object.setPrototypeOf(new Uint8Array([1, 2]), null) }).bytes,
       redactRevoked: thrown(() => cpr.redact({ a: revoked() })),
       lookupMany: await outcome(client.lookupMany(revoked())),
-      realSignal: await outcome(client.lookup('0707610123', null, { signal: new AbortController().signal })),
-      abortedSignal: await outcome(client.lookup('0707610123', null, { signal: AbortSignal.abort() })),
-      proxySignal: await outcome(client.lookup('0707610123', null, { signal: new Proxy(new AbortController().signal, {}) })),
-      turningSignal: await outcome(client.lookup('0707610123', null, { signal: turning })),
-      fakeSignal: await outcome(client.lookup('0707610123', null, { signal: Object.create(AbortSignal.prototype) })),
+      realSignal: await outcome(client.lookup('0707610123', { signal: new AbortController().signal })),
+      abortedSignal: await outcome(client.lookup('0707610123', { signal: AbortSignal.abort() })),
+      proxySignal: await outcome(client.lookup('0707610123', { signal: new Proxy(new AbortController().signal, {}) })),
+      turningSignal: await outcome(client.lookup('0707610123', { signal: turning })),
+      fakeSignal: await outcome(client.lookup('0707610123', { signal: Object.create(AbortSignal.prototype) })),
     };
   });
   assert.deepEqual(result, {

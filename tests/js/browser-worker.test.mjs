@@ -61,7 +61,7 @@ test('Chromium: a page fetch replaced by a double that returns no Response gives
     try {
       for (const double of doubles) {
         window.fetch = double;
-        const client = new window.cpr.CprClient(s, {}, { timeoutMs: 300, maxAttempts: 1 });
+        const client = new window.cpr.CprClient(s, { timeoutMs: 300, maxAttempts: 1 });
         seen.push(await client.lookup('0707610123').then(() => 'resolved', (e) => `${e?.name}: ${e?.message}`));
       }
     } finally {

@@ -62,14 +62,13 @@ test('the web build runs the core in the browser', async () => {
 
 test('the web build throws and rejects with its exported CprError, the certificate module too', async () => {
   const result = await page.evaluate(async () => {
-    const { CprError, isCprError, CprClient, resolveEndpoints, createCertificateFetch, writeDebugCaptures } = window.cpr;
+    const { CprError, isCprError, CprClient, resolveEndpoints } = window.cpr;
     const { inspectCertificate } = await import('/pkg/certificate.web.js');
     const setup = { enabled: true, environment: 'test04', sectorType: 'private', authMethod: 'sharedSecret', clientId: 'c', clientSecret: 's' };
     const caught = async (run) => { try { await run(); } catch (e) { return e; } return undefined; };
     const errors = {
       thrown: await caught(() => resolveEndpoints(null)),
-      helper: await caught(() => createCertificateFetch()),
-      notInNode: await caught(() => writeDebugCaptures('x')),
+      certificateSetup: await caught(() => new CprClient({ ...setup, authMethod: 'certificate', clientSecret: undefined, certificate: new Uint8Array([0x30, 0x82, 1]), certificatePassword: 'pw' })),
       certificate: await caught(() => inspectCertificate(new Uint8Array([1, 2, 3]), 'pw')),
       rejected: await caught(() => new CprClient(setup, { fetch: async () => ({ status: 200 }) }).lookup('32132')),
     };
@@ -77,8 +76,7 @@ test('the web build throws and rejects with its exported CprError, the certifica
   });
   assert.deepEqual(result, {
     thrown: { instance: true, guard: true, code: 'setup_not_object' },
-    helper: { instance: true, guard: true, code: 'certificate_needs_server_host' },
-    notInNode: { instance: true, guard: true, code: 'not_in_node' },
+    certificateSetup: { instance: true, guard: true, code: 'certificate_needs_server_host' },
     certificate: { instance: true, guard: true, code: 'not_pkcs12' },
     rejected: { instance: true, guard: true, code: 'invalid_cpr_number' },
   });

@@ -76,7 +76,7 @@ test('validateSetup accepts a complete setup and explains each rule', () => {
     [{ clientSecret: undefined }, 'clientSecret', 'required', 'error'],
     [{ clientId: '' }, 'clientId', 'required', 'error'],
     [{ certificatePassword: 'pw' }, 'certificatePassword', 'ignored_for_method', 'warning'],
-    [{ environment: 'test03' }, 'environment', 'no_cpr_test_data', 'warning'],
+    [{ environment: 'test03' }, 'environment', 'limited_cpr_test_data', 'info'],
     [{ environment: 'test06' }, 'environment', 'no_cpr_test_data', 'warning'],
     [{ environment: 'production', debugMode: true }, 'debugMode', 'debug_in_production', 'warning'],
     [{ clientId: ' erp ' }, 'clientId', 'surrounding_whitespace', 'warning'],
@@ -237,7 +237,7 @@ test('buildSchemaRequest gives the schema download for a setup', () => {
 test('environments and setupFields expose the single tables', () => {
   const envs = cpr.environments();
   assert.deepEqual(envs.map((e) => e.key), ['production', 'test03', 'test04', 'test06']);
-  assert.deepEqual(envs.filter((e) => e.hasCprTestData).map((e) => e.key), ['test04']);
+  assert.deepEqual(envs.map((e) => [e.key, e.cprTestData]), [['production', 'none'], ['test03', 'some'], ['test04', 'main'], ['test06', 'none']]);
   const labels = cpr.setupFields().map((f) => f.label);
   for (const label of ['Enable CPR No. Integration', 'CPR Legacy Mode', 'CPR Environment', 'CPR Sector Type',
     'CPR Authentication Method', 'CPR Client ID', 'CPR Client Secret', 'Certificate Password', 'Upload Certificate', 'CPR Debug Mode']) {
@@ -283,16 +283,16 @@ test('options objects refuse keys they do not declare; data records may carry mo
     [() => cpr.checkSchema('', { sectorType: 'private', strict: true }), 'invalid_options', /^options: unknown field `strict`/],
     [() => cpr.mergePerson({}, null, { fieldmap: {} }), 'invalid_merge_options', /^options: unknown field `fieldmap`/],
     [() => cpr.redact({}, { secret: ['x'] }), 'invalid_options', /^options: unknown field `secret`/],
-    [() => new cpr.CprClient(goodSetup(), {}, { timeoutMS: 5 }), 'invalid_options', /^options: unknown field `timeoutMS`/],
+    [() => new cpr.CprClient(goodSetup(), { timeoutMS: 5 }), 'invalid_options', /^options: unknown field `timeoutMS`/],
     // The client's one nested options object follows mergePerson's rule (it used to drop unknown keys).
-    [() => new cpr.CprClient(goodSetup(), {}, { merge: { fieldmap: {} } }), 'invalid_options', /^options\.merge: unknown field `fieldmap`/],
+    [() => new cpr.CprClient(goodSetup(), { merge: { fieldmap: {} } }), 'invalid_options', /^options\.merge: unknown field `fieldmap`/],
     [() => cpr.buildLookupQuery(['private', ['0707610123']]), 'invalid_options', /^input: invalid type: a list, expected an object/],
   ];
   for (const [call, code, message] of refused) {
     assert.throws(call, (e) => e.name === 'CprError' && e.code === code && message.test(e.message), String(call));
   }
   // A wrong value names its option and never repeats the value.
-  assert.throws(() => new cpr.CprClient(goodSetup(), {}, { timeoutMs: '0101701239' }), (e) => e.code === 'invalid_options' && /^options\.timeoutMs: invalid type: text, expected u32/.test(e.message) && !e.message.includes('0101701239'));
+  assert.throws(() => new cpr.CprClient(goodSetup(), { timeoutMs: '0101701239' }), (e) => e.code === 'invalid_options' && /^options\.timeoutMs: invalid type: text, expected u32/.test(e.message) && !e.message.includes('0101701239'));
   assert.throws(() => cpr.buildLookupQuery({ sectorType: 'Se-cret-0101701239', cprNumbers: ['0707610123'] }), (e) => e.code === 'invalid_sector_type' && !/Se-cret|0101701239/.test(e.message));
   // Records keep what the library does not read.
   const merged = cpr.mergePerson({ name: 'X', custom: { a: 1 } }, { name: { given: 'Jens' }, futureField: 1 });

@@ -145,15 +145,15 @@ const ANSWERS = { '0707610123': 'private-ordinary', '1203750000': 'private-not-f
 
 test('CprClient with a stubbed host: lookup, lookupMany and testConnection, debug mode on and off', async () => {
   for (const debugMode of [false, true]) {
-    const client = new cpr.CprClient({ ...goodSetup(), debugMode }, stubHost(ANSWERS), { maxAttempts: 1 });
-    const found = await client.lookup('0707610123', { name: 'Old Name', customerNo: 'C-1' });
+    const client = new cpr.CprClient({ ...goodSetup(), debugMode }, { ...stubHost(ANSWERS), maxAttempts: 1 });
+    const found = await client.lookup('0707610123', { existing: { name: 'Old Name', customerNo: 'C-1' } });
     assert.equal(found.person.cpr, '0707610123');
     assertNoNull(`lookup found (debug ${debugMode})`, found);
     const missing = await client.lookup('1203750000');
     assert.ok(!('person' in missing), 'not found: no person key');
     assert.ok(missing.notifications.some((n) => n.code === 'person_not_found'));
     assertNoNull(`lookup not found (debug ${debugMode})`, missing);
-    assertNoNull(`lookup protected (debug ${debugMode})`, await client.lookup('0204882126', { name: 'Kept', address: 'Kept 1' }));
+    assertNoNull(`lookup protected (debug ${debugMode})`, await client.lookup('0204882126', { existing: { name: 'Kept', address: 'Kept 1' } }));
     const progress = [];
     const results = await client.lookupMany(['0707610123', { cpr: '1203750000', existing: null }, 'not a number'], {
       onProgress: (p) => progress.push(p),
@@ -168,14 +168,14 @@ test('CprClient with a stubbed host: lookup, lookupMany and testConnection, debu
 
 test('CprClient failures: the connection report and the error with its diagnosis and capture', async () => {
   const failing = { fetch: () => ({ status: 500, body: 'down' }) };
-  const client = new cpr.CprClient({ ...goodSetup(), debugMode: true }, failing, { maxAttempts: 1 });
+  const client = new cpr.CprClient({ ...goodSetup(), debugMode: true }, { ...failing, maxAttempts: 1 });
   const report = await client.testConnection();
   assert.equal(report.ok, false);
   assertNoNull('testConnection failing', report);
   const error = await errorOf(() => client.lookup('0707610123'));
   assert.ok(error.diagnosis && error.debug, JSON.stringify(Object.keys(error)));
   assertNoNull('lookup error', error);
-  const refused = new cpr.CprClient({ ...goodSetup(), legacyMode: true }, failing, { maxAttempts: 1 });
+  const refused = new cpr.CprClient({ ...goodSetup(), legacyMode: true }, { ...failing, maxAttempts: 1 });
   assertNoNull('testConnection refused', await errorOf(() => refused.testConnection()));
   assertNoNull('lookup refused', await errorOf(() => refused.lookup('0707610123')));
 });

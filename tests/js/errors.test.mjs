@@ -9,11 +9,13 @@ import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
 import * as esm from 'datafordeler-cpr';
 import { inspectCertificate } from 'datafordeler-cpr/certificate';
+import * as esmNode from 'datafordeler-cpr/node';
 import { goodSetup } from '../support/setups.mjs';
 
 const require = createRequire(import.meta.url);
 const cjs = require('datafordeler-cpr');
 const cjsCertificate = require('datafordeler-cpr/certificate');
+const cjsNode = require('datafordeler-cpr/node');
 
 /** The texts of a union type alias in the generated declarations (`export type Name = | "a" | …;`). */
 function unionOf(declarations, name) {
@@ -39,8 +41,8 @@ async function caught(run) {
 }
 
 /** One test per failing call, with the code it must carry. */
-function failures(cpr, certificate) {
-  const client = () => new cpr.CprClient(goodSetup(), { fetch: async () => ({ status: 401, body: '{"error":"invalid_client"}' }) }, { maxAttempts: 1 });
+function failures(cpr, certificate, node) {
+  const client = () => new cpr.CprClient(goodSetup(), { fetch: async () => ({ status: 401, body: '{"error":"invalid_client"}' }), maxAttempts: 1 });
   return [
     ['resolveEndpoints of no setup', () => cpr.resolveEndpoints(null), 'setup_not_object'],
     ['buildLookupQuery of a bad number', () => cpr.buildLookupQuery({ sectorType: 'private', cprNumbers: ['320170-1239'] }), 'invalid_cpr_number'],
@@ -48,9 +50,8 @@ function failures(cpr, certificate) {
     ['checkSchema of no text', () => cpr.checkSchema(42, { sectorType: 'private' }), 'invalid_schema'],
     ['diagnose of an impossible status', () => cpr.diagnose({ status: 1000 }), 'invalid_failure'],
     ['a client of an unusable setup', () => new cpr.CprClient({ ...goodSetup(), clientId: '' }), 'required'],
-    ['createCertificateFetch without a PFX', () => cpr.createCertificateFetch({ pfx: 42 }), 'invalid_certificate'],
-    ['writeDebugCaptures without a directory', () => cpr.writeDebugCaptures(''), 'invalid_directory'],
-    ['downloadDebugCapture in Node', () => cpr.downloadDebugCapture({}), 'not_in_a_browser'],
+    ['createCertificateFetch without a PFX', () => node.createCertificateFetch({ pfx: 42 }), 'invalid_certificate'],
+    ['writeDebugCaptures without a directory', () => node.writeDebugCaptures(''), 'invalid_directory'],
     ['inspectCertificate of bytes that are no PFX', () => certificate.inspectCertificate(new Uint8Array([1, 2, 3]), 'pw'), 'not_pkcs12'],
     ['a lookup of a bad number (rejects)', () => client().lookup('32132'), 'invalid_cpr_number'],
     ['a lookup whose token is refused (rejects)', () => client().lookup('0101701239'), 'token_invalid_client'],
@@ -58,8 +59,8 @@ function failures(cpr, certificate) {
   ];
 }
 
-for (const [entry, cpr, certificate] of [['ES module', esm, { inspectCertificate }], ['CommonJS', cjs, cjsCertificate]]) {
-  for (const [what, run, code] of failures(cpr, certificate)) {
+for (const [entry, cpr, certificate, node] of [['ES module', esm, { inspectCertificate }, esmNode], ['CommonJS', cjs, cjsCertificate, cjsNode]]) {
+  for (const [what, run, code] of failures(cpr, certificate, node)) {
     test(`${entry}: ${what} is a CprError with code ${code}`, async () => {
       const error = await caught(run);
       assert.ok(error instanceof cpr.CprError, `${error?.name}: ${error?.message}`);
@@ -82,7 +83,7 @@ test('the ES module and the CommonJS entry export the one class and guard', () =
 });
 
 test('a failed call carries its diagnosis; a setup error its field; a made one its cause', async () => {
-  const failed = await caught(() => new esm.CprClient(goodSetup(), { fetch: async () => ({ status: 401, body: '{"error":"invalid_client"}' }) }, { maxAttempts: 1 }).lookup('0101701239'));
+  const failed = await caught(() => new esm.CprClient(goodSetup(), { fetch: async () => ({ status: 401, body: '{"error":"invalid_client"}' }), maxAttempts: 1 }).lookup('0101701239'));
   assert.equal(failed.diagnosis.code, failed.code);
   const invalid = await caught(() => new esm.CprClient(goodSetup()).lookup('32132'));
   assert.equal(invalid.diagnosis.code, 'invalid_cpr_number');

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as cpr from 'datafordeler-cpr';
 import { inspectCertificate } from 'datafordeler-cpr/certificate';
+import { createCertificateFetch, writeDebugCaptures } from 'datafordeler-cpr/node';
 import { HOSTILE, SECRET } from '../fuzz/hostile.mjs';
 import { goodSetup } from '../support/setups.mjs';
 
@@ -24,7 +25,7 @@ const REVIEW = {
 const codes = (report) => report.issues.map((i) => [i.field ?? '', i.code]);
 
 /** A client whose host answers every request with a 500, so nothing goes to the network. */
-const offlineClient = () => new cpr.CprClient(goodSetup(), { fetch: () => ({ status: 500 }) }, { maxAttempts: 1 });
+const offlineClient = () => new cpr.CprClient(goodSetup(), { fetch: () => ({ status: 500 }), maxAttempts: 1 });
 
 /** `error` is a CprError with `code`, whose message matches `message` and keeps the secret. */
 function isCprError(error, code, message = /./) {
@@ -109,19 +110,21 @@ test('new CprClient throws only CprErrors', async () => {
   assert.throws(() => new cpr.CprClient(revoked()), (e) => isCprError(e, 'unreadable_input'));
   assert.throws(() => new cpr.CprClient(REVIEW['a field holding an object with a typed array prototype']()), (e) => isCprError(e, 'wrong_type'));
   assert.ok(new cpr.CprClient(REVIEW['a setup with a typed array prototype'](), { fetch: () => ({ status: 500 }) }));
-  assert.throws(() => new cpr.CprClient(goodSetup(), revoked()), (e) => isCprError(e, 'unreadable_input', /^host\.fetch could not be read/));
-  assert.throws(() => new cpr.CprClient(goodSetup(), throwingGetters()), (e) => isCprError(e, 'unreadable_input', /^host\.fetch could not be read/));
-  assert.throws(() => new cpr.CprClient(goodSetup(), {}, revoked()), (e) => isCprError(e, 'unreadable_input', /^options: could not be read/));
+  assert.throws(() => new cpr.CprClient(goodSetup(), revoked()), (e) => isCprError(e, 'unreadable_input', /^options\.fetch could not be read/));
+  assert.throws(() => new cpr.CprClient(goodSetup(), throwingGetters()), (e) => isCprError(e, 'unreadable_input', /^options\.fetch could not be read/));
+  // The client's own options are read after the host's functions: a getter that throws there too.
+  const throwingOption = { fetch: () => ({ status: 500 }), get timeoutMs() { throw new Error('0101701239'); } };
+  assert.throws(() => new cpr.CprClient(goodSetup(), throwingOption), (e) => isCprError(e, 'unreadable_input', /^options could not be read/) && !e.message.includes('0101701239'));
   // A callable without Function.prototype is still a function.
   assert.ok(new cpr.CprClient(goodSetup(), { fetch: HOSTILE['function with a null prototype']() }));
-  for (const make of Object.values(REVIEW)) await returnsOrCprError(() => new cpr.CprClient(goodSetup(), make(), make()));
+  for (const make of Object.values(REVIEW)) await returnsOrCprError(() => new cpr.CprClient(goodSetup(), make()));
 });
 
 test('client.lookup and client.lookupMany reject only with CprErrors', async () => {
   const client = offlineClient();
-  await assert.rejects(client.lookup('0707610123', revoked()), (e) => isCprError(e, 'unreadable_input', /^existing: could not be read/));
-  await assert.rejects(client.lookup('0707610123', { name: revoked() }), (e) => isCprError(e, 'unreadable_input', /^existing\.name: could not be read/));
-  await assert.rejects(client.lookup('0707610123', null, revoked()), (e) => isCprError(e, 'unreadable_input', /^options\.signal could not be read/));
+  await assert.rejects(client.lookup('0707610123', { existing: revoked() }), (e) => isCprError(e, 'unreadable_input', /^options\.existing: could not be read/));
+  await assert.rejects(client.lookup('0707610123', { existing: { name: revoked() } }), (e) => isCprError(e, 'unreadable_input', /^options\.existing\.name: could not be read/));
+  await assert.rejects(client.lookup('0707610123', revoked()), (e) => isCprError(e, 'unreadable_input', /^options could not be read/));
   await assert.rejects(client.lookupMany(revoked()), (e) => isCprError(e, 'unreadable_input', /^The list of items could not be read/));
   await assert.rejects(client.lookupMany(HOSTILE['array proxy whose get throws']()), (e) => isCprError(e, 'unreadable_input'));
   await assert.rejects(client.lookupMany(['0707610123', revoked()]), (e) => isCprError(e, 'unreadable_input', /^Item 1 could not be read/));
@@ -130,7 +133,8 @@ test('client.lookup and client.lookupMany reject only with CprErrors', async () 
   await assert.rejects(client.lookupMany(HOSTILE['array proxy claiming 2**32-1 items']()), (e) => isCprError(e, 'invalid_items'));
   await assert.rejects(client.lookupMany(['0707610123'], revoked()), (e) => isCprError(e, 'unreadable_input', /^options\.concurrency could not be read/));
   for (const make of Object.values(REVIEW)) {
-    await returnsOrCprError(() => client.lookup('0707610123', make(), make()));
+    await returnsOrCprError(() => client.lookup('0707610123', { existing: make() }));
+    await returnsOrCprError(() => client.lookup('0707610123', make()));
     await returnsOrCprError(() => client.lookupMany([make(), { cpr: '0707610123', existing: make() }], make()));
   }
 });
@@ -138,13 +142,13 @@ test('client.lookup and client.lookupMany reject only with CprErrors', async () 
 test('only a real, unaltered AbortSignal is taken as options.signal', async () => {
   const client = offlineClient();
   for (const name of ['AbortSignal whose own aborted throws', 'AbortSignal whose prototype throws', 'AbortSignal behind a proxy whose prototype trap throws', 'object with an AbortSignal prototype']) {
-    await assert.rejects(client.lookup('0707610123', null, { signal: HOSTILE[name]() }), (e) => isCprError(e, 'invalid_options', /options\.signal must be an AbortSignal/), name);
+    await assert.rejects(client.lookup('0707610123', { signal: HOSTILE[name]() }), (e) => isCprError(e, 'invalid_options', /options\.signal must be an AbortSignal/), name);
     await assert.rejects(client.lookupMany(['0707610123'], { signal: HOSTILE[name]() }), (e) => isCprError(e, 'invalid_options'), name);
   }
-  await assert.rejects(client.lookup('0707610123', null, { signal: AbortSignal.abort() }), (e) => isCprError(e, 'cancelled'));
+  await assert.rejects(client.lookup('0707610123', { signal: AbortSignal.abort() }), (e) => isCprError(e, 'cancelled'));
   // Node's AbortSignal checks its brand through a symbol, which a proxy passes on: such a
   // signal is used as it is (the request fails on the host's 500, not on the signal).
-  await assert.rejects(client.lookup('0707610123', null, { signal: HOSTILE['AbortSignal behind a proxy']() }), (e) => isCprError(e, 'server_error'));
+  await assert.rejects(client.lookup('0707610123', { signal: HOSTILE['AbortSignal behind a proxy']() }), (e) => isCprError(e, 'server_error'));
   // Such a proxy may behave while it is checked and throw afterwards: an unreadable signal
   // counts as aborted, and the operation settles (it used to hang with an uncaught exception).
   if (typeof process !== 'undefined') {
@@ -156,7 +160,7 @@ test('only a real, unaltered AbortSignal is taken as options.signal', async () =
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-    await assert.rejects(client.lookup('0707610123', null, { signal: turncoat }), (e) => e?.name === 'CprError' && ['cancelled', 'invalid_options'].includes(e.code));
+    await assert.rejects(client.lookup('0707610123', { signal: turncoat }), (e) => e?.name === 'CprError' && ['cancelled', 'invalid_options'].includes(e.code));
   }
 });
 
@@ -203,14 +207,14 @@ test('the certificate check and the Node helpers throw only CprErrors', () => {
   assert.throws(() => inspectCertificate(new Uint8Array([48, 130, 1, 2]), 'pw', revoked()), (e) => isCprError(e, 'unreadable_input'));
   assert.throws(() => inspectCertificate(new Uint8Array([48, 130, 1, 2]), 'pw', 42), (e) => isCprError(e, 'invalid_options'));
   assert.throws(() => inspectCertificate(new Uint8Array([48, 130, 1, 2]), 'pw', throwingGetters()), (e) => isCprError(e, 'unreadable_input', /^options\.\w+: could not be read/));
-  assert.throws(() => cpr.createCertificateFetch(null), (e) => isCprError(e, 'invalid_certificate'));
-  assert.throws(() => cpr.createCertificateFetch(revoked()), (e) => isCprError(e, 'unreadable_input'));
-  assert.throws(() => cpr.createCertificateFetch({ pfx: fakeTypedArray() }), (e) => isCprError(e, 'invalid_certificate'));
-  assert.throws(() => cpr.createCertificateFetch({ pfx: new Uint8Array([1]), passphrase: throwingGetters() }), (e) => isCprError(e, 'invalid_options'));
-  assert.throws(() => cpr.createCertificateFetch({ pfx: new Uint8Array([1]), passphrase: SECRET }), (e) => isCprError(e, 'certificate_unreadable'));
-  assert.throws(() => cpr.writeDebugCaptures(), (e) => isCprError(e, 'invalid_directory'));
-  assert.throws(() => cpr.writeDebugCaptures(revoked()), (e) => isCprError(e, 'invalid_directory'));
-  assert.throws(() => cpr.writeDebugCaptures('bad\u0000name'), (e) => isCprError(e, 'invalid_directory'));
+  assert.throws(() => createCertificateFetch(null), (e) => isCprError(e, 'invalid_certificate'));
+  assert.throws(() => createCertificateFetch(revoked()), (e) => isCprError(e, 'unreadable_input'));
+  assert.throws(() => createCertificateFetch({ pfx: fakeTypedArray() }), (e) => isCprError(e, 'invalid_certificate'));
+  assert.throws(() => createCertificateFetch({ pfx: new Uint8Array([1]), passphrase: throwingGetters() }), (e) => isCprError(e, 'invalid_options'));
+  assert.throws(() => createCertificateFetch({ pfx: new Uint8Array([1]), passphrase: SECRET }), (e) => isCprError(e, 'certificate_unreadable'));
+  assert.throws(() => writeDebugCaptures(), (e) => isCprError(e, 'invalid_directory'));
+  assert.throws(() => writeDebugCaptures(revoked()), (e) => isCprError(e, 'invalid_directory'));
+  assert.throws(() => writeDebugCaptures('bad\u0000name'), (e) => isCprError(e, 'invalid_directory'));
 });
 
 test('a list where an object or a map is declared is refused, never read as pairs', async () => {
@@ -219,8 +223,8 @@ test('a list where an object or a map is declared is refused, never read as pair
   assert.throws(() => cpr.mergePerson([['name', 'x']], null), (e) => isCprError(e, 'invalid_record'));
   assert.throws(() => cpr.mergePerson({}, null, { fieldMap: [null] }), (e) => isCprError(e, 'invalid_field_map', /^options\.fieldMap: /));
   assert.throws(() => cpr.mergePerson({}, null, { policies: [['name', 'never']] }), (e) => isCprError(e, 'invalid_policies'));
-  assert.throws(() => new cpr.CprClient(goodSetup(), {}, { merge: { policies: [null] } }), (e) => isCprError(e, 'invalid_options', /^options\.merge: /));
+  assert.throws(() => new cpr.CprClient(goodSetup(), { merge: { policies: [null] } }), (e) => isCprError(e, 'invalid_options', /^options\.merge: /));
   assert.throws(() => cpr.redact({}, [null]), (e) => isCprError(e, 'invalid_options'));
-  await assert.rejects(offlineClient().lookup('0707610123', [null]), (e) => isCprError(e, 'invalid_record'));
+  await assert.rejects(offlineClient().lookup('0707610123', { existing: [null] }), (e) => isCprError(e, 'invalid_record'));
   await assert.rejects(offlineClient().lookupMany([{ cpr: '0707610123', existing: [null] }]), (e) => isCprError(e, 'invalid_record'));
 });

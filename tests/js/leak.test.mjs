@@ -4,7 +4,8 @@
 // none of them holds a secret, a bearer token or an unmasked CPR number.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { CprClient, createCertificateFetch, diagnose, redact, validateSetup } from 'datafordeler-cpr';
+import { CprClient, diagnose, redact, validateSetup } from 'datafordeler-cpr';
+import { createCertificateFetch } from 'datafordeler-cpr/node';
 import { startEmulator } from '../emulator/server.mjs';
 
 let emu;
@@ -59,10 +60,10 @@ test('no secret, token or CPR number leaks through errors, debug captures or log
         {
           emu.reset();
           if (fault) emu.faults.add({ mode: fault, purpose: 'graphql', retryAfter: 0, sizeMb: 2, count: null });
-          const client = new CprClient(s, host, { ...FAST, maxResponseBytes: 1024 * 1024 });
+          const client = new CprClient(s, { ...host, ...FAST, maxResponseBytes: 1024 * 1024 });
           record(await client.testConnection());
           for (const number of NUMBERS) {
-            await client.lookup(number, { name: 'Existing' }).then(
+            await client.lookup(number, { existing: { name: 'Existing' } }).then(
               (outcome) => record({ notifications: outcome.notifications, debug: outcome.debug, merge: outcome.merge?.notifications }),
               recordError,
             );
@@ -71,7 +72,7 @@ test('no secret, token or CPR number leaks through errors, debug captures or log
           record(batch.map((r) => ({ error: r.error, debug: r.value?.debug, notifications: r.value?.notifications })));
           await client.fetchSchema().then(() => undefined, recordError);
           const controller = new AbortController();
-          const pending = client.lookup(NUMBERS[0], null, { signal: controller.signal });
+          const pending = client.lookup(NUMBERS[0], { signal: controller.signal });
           controller.abort(`cancel ${NUMBERS[0]} ${clientSecret}`);
           await pending.then((o) => record(o.debug), recordError);
         }
@@ -170,9 +171,9 @@ test('echoed secrets and tokens, in every spelling, never come back out', async 
           clientSecret: ECHO_SECRET, certificatePassword: ECHO_PASSWORD, debugMode,
           endpoints: { graphqlBaseUrl: 'http://127.0.0.1:9', sharedSecretTokenUrl: 'http://127.0.0.1:9/token' },
         };
-        const client = new CprClient(setup, { fetch: echoingHost(scenario, tokens), onDebug: record }, { maxAttempts: 2, retryBaseDelayMs: 1, retryMaxDelayMs: 2 });
+        const client = new CprClient(setup, { fetch: echoingHost(scenario, tokens), onDebug: record, maxAttempts: 2, retryBaseDelayMs: 1, retryMaxDelayMs: 2 });
         record(await client.testConnection().catch(errorText));
-        await client.lookup(CPR, { name: 'Existing' }).then((o) => record({ notifications: o.notifications, debug: o.debug, merge: o.merge?.changes }), (e) => record(errorText(e)));
+        await client.lookup(CPR, { existing: { name: 'Existing' } }).then((o) => record({ notifications: o.notifications, debug: o.debug, merge: o.merge?.changes }), (e) => record(errorText(e)));
         const batch = await client.lookupMany([CPR, 'not-a-number', { cpr: CPR, existing: { name: 'x' } }], { concurrency: 2, onProgress: record });
         record(batch.map((r) => ({ error: r.error, debug: r.value?.debug, notifications: r.value?.notifications })));
         await client.fetchSchema().then(record, (e) => record(errorText(e)));

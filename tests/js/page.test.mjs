@@ -40,7 +40,7 @@ test('the setup form validates as you type, next to each field', async () => {
   await page.uncheck('#field-legacyMode');
 
   await page.selectOption('#field-environment', 'test06');
-  assert.match((await messagesOf('environment')).join(' '), /CPR test data exists only in Test 04/);
+  assert.match((await messagesOf('environment')).join(' '), /CPR's test persons are kept in Test 04: choose it/);
   await screenshot(page, 'setup-form-messages');
 });
 

@@ -96,9 +96,7 @@ test('the token request of every accepted http override reaches only a loopback 
   for (const { input } of urls) {
     if (libraryReading('sharedSecretTokenUrl', input) === null) continue;
     const seen = [];
-    const client = new CprClient(setupWith('sharedSecretTokenUrl', input), {
-      fetch: (request) => { seen.push(request); return { status: 401, body: '{"error":"invalid_client"}' }; },
-    }, { maxAttempts: 1 });
+    const client = new CprClient(setupWith('sharedSecretTokenUrl', input), { fetch: (request) => { seen.push(request); return { status: 401, body: '{"error":"invalid_client"}' }; }, maxAttempts: 1 });
     await client.testConnection();
     const token = seen.find((r) => r.purpose === 'token');
     assert.ok(token, JSON.stringify(input));

@@ -20,9 +20,6 @@ import {
   type EnvironmentInfo,
   type SetupFieldInfo,
   CprClient,
-  createCertificateFetch,
-  writeDebugCaptures,
-  downloadDebugCapture,
   type CprHost,
   type ConnectionReport,
   type LookupOutcome,
@@ -46,6 +43,9 @@ import {
   type PersonStatus,
   type ProtectionKind,
 } from 'datafordeler-cpr';
+import { createCertificateFetch, writeDebugCaptures, type CertificateFetchOptions } from 'datafordeler-cpr/node';
+import { downloadDebugCapture } from 'datafordeler-cpr/browser';
+import { init, validateCpr as validateAfterInit, type InitInput } from 'datafordeler-cpr/init';
 import type { CertificateReport } from 'datafordeler-cpr/certificate';
 
 const schemaRequest: SchemaRequest = buildSchemaRequest({ environment: 'test04', sectorType: 'private', authMethod: 'sharedSecret' });
@@ -109,11 +109,11 @@ const host: CprHost = {
   fetch: async (request: HostRequest) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: `{"purpose":"${request.purpose}"}` }),
   onDebug: (capture: DebugCapture) => { void capture.exchanges.length; },
 };
-const client = new CprClient(setup, host, { timeoutMs: 10_000, maxAttempts: 3, merge: { policies: { name: 'ifEmpty' } } });
+const client = new CprClient(setup, { ...host, timeoutMs: 10_000, maxAttempts: 3, merge: { policies: { name: 'ifEmpty' } } });
 async function useClient(signal: AbortSignal): Promise<void> {
   const report: ConnectionReport = await client.testConnection();
   const failed = report.steps.find((s) => s.status === 'failed')?.diagnosis?.solution;
-  const outcome: LookupOutcome = await client.lookup('010170-1239', { name: 'x' }, { signal });
+  const outcome: LookupOutcome = await client.lookup('010170-1239', { existing: { name: 'x' }, signal });
   const changes = outcome.merge?.changes.map((c) => c.field);
   // A not-found outcome's absent person goes straight into a merge.
   const remerged: MergeResult = mergePerson({ name: 'x' }, outcome.person);
@@ -122,12 +122,34 @@ async function useClient(signal: AbortSignal): Promise<void> {
     signal,
     onProgress: (p: Progress) => { void p.done; },
   });
+  // A batch result narrows on `ok`.
+  for (const result of results) {
+    if (result.ok) {
+      const value: LookupOutcome = result.value;
+      void value;
+    } else {
+      const error: ItemError = result.error;
+      void error;
+    }
+  }
+  // @ts-expect-error: `value` exists only once `ok` says so
+  void results[0].value;
+  // @ts-expect-error: a record is passed as `existing`, not as the options
+  void client.lookup('010170-1239', { name: 'x' });
   const sdl: string = await client.fetchSchema();
   void [failed, changes, remerged, results, sdl, client.endpoints.graphqlUrl, await client.checkSchema()];
 }
 const certificateFetch = createCertificateFetch({ pfx: new Uint8Array([0x30]), passphrase: 'pw', ca: '-----BEGIN CERTIFICATE-----' });
 const onDebug: (capture: DebugCapture) => string = writeDebugCaptures('/tmp/debug');
 const download: (capture: DebugCapture) => string = downloadDebugCapture;
+const certificateOptions: CertificateFetchOptions = { pfx: '/path/to/cert.pfx' };
+const initInputs: InitInput[] = [new URL('https://example.invalid/x.wasm'), new Uint8Array([0]), new Response(null)];
+async function initialised(): Promise<boolean> {
+  const done: Promise<void> = init(initInputs[0]);
+  await done;
+  await init(fetch('/datafordeler_cpr_bg.wasm'));
+  return validateAfterInit('0101701239').valid;
+}
 
 // @ts-expect-error: environment names are a closed set
 const wrong: SetupInput = { environment: 'staging' };
@@ -205,7 +227,7 @@ function errorAdvice(e: CprError): string {
   const neverEqual: boolean = e.code === 'timeuot';
   const diagnosisCode: ErrorCode = 'not_entitled' satisfies DiagnosisCode;
   const ownCode: ErrorCode = 'invalid_options';
-  const fromHelpers: ErrorCode[] = ['certificate_needs_server_host', 'not_in_node', 'not_in_a_browser', 'invalid_directory'];
+  const fromHelpers: ErrorCode[] = ['certificate_needs_server_host', 'invalid_directory', 'not_initialised', 'init_failed'];
   void [misspeltOwn, oldSpelling, neverEqual, diagnosisCode, ownCode, fromHelpers];
   switch (e.code) {
     case 'not_entitled':
@@ -233,4 +255,4 @@ function statusText(p: Person): string {
   return [status, later, laterKind, ...kinds].join();
 }
 
-export { outputsFollowTheRule, nullRefused, requiredUndefinedRefused, masked, valid, severity, tokenUrl, provenance, retry, safe, envs, fields, wrong, useClient, certificateFetch, onDebug, download, misspelt, advice, neverTrue, errorAdvice, statusText, issueCode, made, madeWrong, guarded };
+export { outputsFollowTheRule, nullRefused, requiredUndefinedRefused, masked, valid, severity, tokenUrl, provenance, retry, safe, envs, fields, wrong, useClient, certificateFetch, onDebug, download, certificateOptions, initialised, misspelt, advice, neverTrue, errorAdvice, statusText, issueCode, made, madeWrong, guarded };

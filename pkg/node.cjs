@@ -1,6 +1,6 @@
 'use strict';
-// Node-only host helpers: certificate (mutual TLS) calls and debug files. They implement the
-// host side of the bridge; no business rule lives here.
+// `datafordeler-cpr/node`: the Node-only host helpers, certificate (mutual TLS) calls and debug
+// files. They implement the host side of the bridge; no business rule lives here.
 const http = require('node:http');
 const https = require('node:https');
 const tls = require('node:tls');
@@ -42,7 +42,7 @@ function toBuffer(value, what) {
 }
 
 /**
- * A `host.fetch` for the Certificate method: token requests present the PFX's certificate in
+ * A `fetch` option for the Certificate method: token requests present the PFX's certificate in
  * the TLS handshake (mutual TLS); other requests use ordinary TLS. Certificate verification is
  * always on; pass `ca` only to trust an additional CA (e.g. a test environment's).
  * Throws only `CprError`s.
@@ -114,7 +114,7 @@ function createCertificateFetch(options) {
 }
 
 /**
- * A `host.onDebug` that writes each debug capture as a JSON file into `directory`
+ * An `onDebug` option that writes each debug capture as a JSON file into `directory`
  * (the setup guide's debug mode "downloads the request and response as JSON files").
  */
 function writeDebugCaptures(directory) {
@@ -132,8 +132,4 @@ function writeDebugCaptures(directory) {
   };
 }
 
-function downloadDebugCapture() {
-  throw hostError('not_in_a_browser', 'downloadDebugCapture offers a file download in a browser; in Node use writeDebugCaptures(directory) as host.onDebug.');
-}
-
-module.exports = { createCertificateFetch, writeDebugCaptures, downloadDebugCapture };
+module.exports = { createCertificateFetch, writeDebugCaptures };
