@@ -180,8 +180,21 @@ export function createRelay(options) {
   // --- closing
   let closing = false;
   let closePromise;
-  const closeController = new AbortController();
+  let cancelled = false;
+  const operations = new Set();
   const inflight = new Set();
+  /** One operation's signal: aborts when the caller goes away or close() cancels; `release` when done. */
+  function operationSignal(callerSignal) {
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    if (cancelled || callerSignal?.aborted) controller.abort();
+    else callerSignal?.addEventListener('abort', abort, { once: true });
+    operations.add(controller);
+    return {
+      signal: controller.signal,
+      release: () => { operations.delete(controller); callerSignal?.removeEventListener('abort', abort); },
+    };
+  }
 
   // --- responses
   function headersFor(origin, extra = {}) {
@@ -292,8 +305,9 @@ export function createRelay(options) {
         if (unknown.length) return refuse(400, 'invalid_request', `test-connection takes no parameters; got \`${unknown[0].slice(0, MAX_KEY_TEXT)}\`.`);
         const allowance = takeAllowance(rateKey(principal), 1);
         if (!allowance.ok) return refuse(429, 'rate_limited', 'Too many requests from this caller; wait before trying again.', { 'retry-after': String(allowance.retryAfter) });
+        const link = operationSignal(request.signal);
         try {
-          const report = await client.testConnection({ signal: linkSignals(request.signal, closeController.signal) });
+          const report = await client.testConnection({ signal: link.signal });
           const failed = report.steps.find((step) => step.status === 'failed');
           if (failed) {
             if (failed.diagnosis?.status !== undefined) ctx.upstreamStatus = failed.diagnosis.status;
@@ -303,18 +317,23 @@ export function createRelay(options) {
         } catch (error) {
           ctx.outcome = typeof error?.code === 'string' ? error.code : 'relay_error';
           return operationProblem(error, origin, ctx);
+        } finally {
+          link.release();
         }
       }
       case 'schema': {
         const allowance = takeAllowance(rateKey(principal), 1);
         if (!allowance.ok) return refuse(429, 'rate_limited', 'Too many requests from this caller; wait before trying again.', { 'retry-after': String(allowance.retryAfter) });
+        const link = operationSignal(request.signal);
         try {
-          const sdl = await client.fetchSchema({ signal: linkSignals(request.signal, closeController.signal) });
+          const sdl = await client.fetchSchema({ signal: link.signal });
           ctx.upstreamStatus = 200;
           return new Response(scrubText(String(safe(sdl))), { status: 200, headers: headersFor(origin, { 'content-type': 'text/plain; charset=utf-8' }) });
         } catch (error) {
           ctx.outcome = typeof error?.code === 'string' ? error.code : 'relay_error';
           return operationProblem(error, origin, ctx);
+        } finally {
+          link.release();
         }
       }
       case 'lookup':
@@ -348,7 +367,13 @@ export function createRelay(options) {
       return refuse(429, 'rate_limited', 'Too many lookups from this caller; wait before trying again.', { 'retry-after': String(allowance.retryAfter) });
     }
 
-    const results = await client.lookupMany(numbers, { concurrency, signal: linkSignals(request.signal, closeController.signal) });
+    const link = operationSignal(request.signal);
+    let results;
+    try {
+      results = await client.lookupMany(numbers, { concurrency, signal: link.signal });
+    } finally {
+      link.release();
+    }
     const statuses = [];
     const out = results.map((result, i) => {
       const entry = ctx.numbers[i];
@@ -390,11 +415,10 @@ export function createRelay(options) {
 
   async function handle(request, context) {
     const ctx = { started: now(), operation: undefined };
-    const origin = request?.headers?.get?.('origin') ?? undefined;
-    let response;
     if (!(request instanceof Request)) {
       return problem(500, 'invalid_request', 'handle() needs a fetch API Request.', undefined);
     }
+    const origin = request.headers.get('origin') ?? undefined;
     if (request.method === 'OPTIONS') {
       // A CORS preflight carries no credentials, so it is answered before authorize.
       if (closing) return problem(503, 'relay_closing', 'The relay is shutting down.', origin);
@@ -410,15 +434,20 @@ export function createRelay(options) {
     }
     if (closing) {
       ctx.outcome = 'relay_closing';
-      response = problem(503, 'relay_closing', 'The relay is shutting down; try again shortly.', origin, {}, { 'retry-after': '5' });
-    } else {
-      const task = run(request, ctx, context).catch(() => {
+      return answer(ctx, origin, problem(503, 'relay_closing', 'The relay is shutting down; try again shortly.', origin, {}, { 'retry-after': '5' }));
+    }
+    // In flight from here until the answer (audit included) is ready: close() waits for it.
+    const task = run(request, ctx, context)
+      .catch(() => {
         ctx.outcome = 'relay_error';
         return problem(500, 'relay_error', 'The relay failed to answer.', origin);
-      });
-      inflight.add(task);
-      try { response = await task; } finally { inflight.delete(task); }
-    }
+      })
+      .then((response) => answer(ctx, origin, response));
+    inflight.add(task);
+    try { return await task; } finally { inflight.delete(task); }
+  }
+
+  async function answer(ctx, origin, response) {
     try {
       await emit(ctx, response);
     } catch {
@@ -472,7 +501,8 @@ export function createRelay(options) {
         const grace = new Promise((resolve) => { timer = setTimeout(resolve, Math.max(0, graceMs)); timer.unref?.(); });
         await Promise.race([all, grace]);
         clearTimeout(timer);
-        closeController.abort();
+        cancelled = true;
+        for (const controller of operations) controller.abort();
         await Promise.allSettled([...inflight]);
       })();
     }
@@ -498,17 +528,6 @@ function defaultFetch(request) {
     signal: request.signal,
     redirect: 'manual',
   });
-}
-
-/** One signal that aborts when either does (AbortSignal.any is not in Node 18). */
-function linkSignals(a, b) {
-  const controller = new AbortController();
-  for (const signal of [a, b]) {
-    if (!signal) continue;
-    if (signal.aborted) { controller.abort(); break; }
-    signal.addEventListener('abort', () => controller.abort(), { once: true });
-  }
-  return controller.signal;
 }
 
 /** Read a request body up to `max` bytes; stops reading (and reports) as soon as it is over. */
