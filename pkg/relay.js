@@ -56,7 +56,7 @@ function positiveInteger(value, field, fallback, max) {
 }
 
 function readOrigins(list) {
-  if (!Array.isArray(list)) throw cprError('invalid_options', 'allowedOrigins must be a list of origins (e.g. ["https://erp.example.com"]); use [] for no browser access.', 'allowedOrigins');
+  if (!Array.isArray(list) || list.length > 1000) throw cprError('invalid_options', 'allowedOrigins must be a list (at most 1000) of origins (e.g. ["https://erp.example.com"]); use [] for no browser access.', 'allowedOrigins');
   return new Set(list.map((origin, i) => {
     let parsed;
     try { parsed = typeof origin === 'string' ? new URL(origin) : null; } catch { parsed = null; }
@@ -81,6 +81,16 @@ function readBasePath(value) {
  * @returns {import('./relay').Relay}
  */
 export function createRelay(options) {
+  try {
+    return buildRelay(options);
+  } catch (error) {
+    if (error?.name === 'CprError' && typeof error.code === 'string') throw error;
+    // An option whose reading throws (a getter, a Proxy): refused without repeating what it threw.
+    throw cprError('invalid_options', 'createRelay: an option could not be read.');
+  }
+}
+
+function buildRelay(options) {
   if (!isPlainObject(options)) throw cprError('invalid_options', 'createRelay needs an options object with at least setup, authorize, allowedOrigins and audit.');
   refuseUnknownKeys(options, OPTION_KEYS, 'createRelay');
   const { setup, authorize, audit } = options;
@@ -91,7 +101,7 @@ export function createRelay(options) {
   const allowedOrigins = readOrigins(options.allowedOrigins);
   const allowedHeaders = [...DEFAULT_HEADERS];
   if (options.allowedHeaders !== undefined) {
-    if (!Array.isArray(options.allowedHeaders) || !options.allowedHeaders.every((h) => typeof h === 'string' && /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(h))) {
+    if (!Array.isArray(options.allowedHeaders) || options.allowedHeaders.length > 100 || !options.allowedHeaders.every((h) => typeof h === 'string' && /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(h))) {
       throw cprError('invalid_options', 'allowedHeaders must be a list of header names.', 'allowedHeaders');
     }
     for (const header of options.allowedHeaders) if (!allowedHeaders.includes(header.toLowerCase())) allowedHeaders.push(header.toLowerCase());

@@ -8,7 +8,9 @@ import { createServer } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { CprClient } from 'datafordeler-cpr';
 import { createRelay } from 'datafordeler-cpr/relay';
+import fc from 'fast-check';
 import { startEmulator } from '../emulator/server.mjs';
+import { SECRET, hostile, materialize } from '../fuzz/hostile.mjs';
 
 const ERP_ORIGIN = 'http://erp.example.test';
 const AUDIT_KEY = 'relay-test-audit-key-0123456789';
@@ -335,6 +337,26 @@ test('the setup is validated when the relay is created', () => {
   assert.throws(() => createRelay({ ...base, setup: setup(), allowedOrigins: ['*'] }), { name: 'CprError', code: 'invalid_options' });
   assert.throws(() => createRelay({ ...base, setup: setup(), authorize: undefined }), { name: 'CprError', code: 'invalid_options', field: 'authorize' });
   assert.throws(() => createRelay({ ...base, setup: setup(), limts: {} }), { name: 'CprError', code: 'invalid_options' });
+});
+
+test('createRelay given any value for any option throws only a CprError that does not repeat a secret', () => {
+  const keys = ['setup', 'fetch', 'authorize', 'allowedOrigins', 'allowedHeaders', 'limits', 'audit', 'auditKey', 'maxBodyBytes', 'basePath', 'clientOptions', 'now', 'unknownOption'];
+  const value = fc.oneof(fc.anything(), hostile, fc.constant(SECRET), fc.constant([SECRET]), fc.constant({ clientSecret: SECRET }));
+  fc.assert(fc.property(fc.constantFrom(...keys), value, (key, generated) => {
+    const options = { setup: setup(), authorize: () => 'x', allowedOrigins: [], audit() {} };
+    Object.defineProperty(options, key, { value: materialize(generated), enumerable: true, writable: true, configurable: true });
+    let relay;
+    try {
+      relay = createRelay(options);
+    } catch (error) {
+      assert.equal(error?.name, 'CprError', String(error));
+      assert.equal(typeof error.code, 'string');
+      assert.ok(!String(error.message).includes(SECRET), error.message);
+      return;
+    }
+    assert.equal(typeof relay.handle, 'function');
+  }), { seed: 20261202, numRuns: 300 });
+  assert.throws(() => createRelay(null), { name: 'CprError', code: 'invalid_options' });
 });
 
 test('an audit that fails withholds the answer', async () => {
