@@ -157,6 +157,18 @@ test('handle() answers a fetch API Request the same way, and an invalid number i
   assert.equal(auditEvents.at(-1).outcome, 'partial');
 });
 
+test('with CPR Debug Mode on, no debug capture leaves the relay', async () => {
+  const { base } = await startRelay({ setup: setup({ debugMode: true }) });
+  const answer = await call(`${base}/lookup`, lookupInit(['0707610123', '123']));
+  assert.equal(answer.status, 200, answer.text);
+  assert.deepEqual(Object.keys(answer.body.results[0].value).sort(), ['notifications', 'person']);
+  assert.deepEqual(Object.keys(answer.body.results[1].error).sort(), ['code', 'diagnosis', 'message']);
+  const wrong = await startRelay({ setup: setup({ debugMode: true, clientSecret: WRONG_SECRET }) });
+  const failed = await call(`${wrong.base}/schema`, { headers: ALICE });
+  assertProblem(failed, 502, 'token_invalid_client');
+  for (const text of [answer.text, failed.text]) assert.doesNotMatch(text, /exchanges|"debug"|"request"|"response"/);
+});
+
 test('test-connection, schema and endpoints', async () => {
   const { base } = await startRelay();
   const report = await call(`${base}/test-connection`, { method: 'POST', headers: ALICE });
