@@ -154,7 +154,9 @@ function buildRelay(options) {
   const report = validateSetup(setup);
   const blocking = report.issues.find((issue) => issue.severity === 'error');
   if (blocking) throw cprError(blocking.code, blocking.message, blocking.field);
-  const fixedSecrets = [setup.clientSecret, setup.certificatePassword].filter((s) => typeof s === 'string' && s.length > 0 && s.length <= 4096);
+  let setupObject = setup;
+  if (typeof setup === 'string') { try { setupObject = JSON.parse(setup); } catch { setupObject = {}; } }
+  const fixedSecrets = [setupObject?.clientSecret, setupObject?.certificatePassword].filter((s) => typeof s === 'string' && s.length > 0 && s.length <= 4096);
 
   const secrets = () => [...fixedSecrets, ...seenTokens].slice(0, 16);
   const safe = (value, maskCpr = true) => redact(value, { maskCpr, secrets: secrets() });

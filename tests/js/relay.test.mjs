@@ -342,6 +342,13 @@ test('a relay whose secret is wrong answers with the library code and diagnosis,
   assert.equal(report.body.steps.find((s) => s.status === 'failed').diagnosis.code, 'token_invalid_client');
 });
 
+test('a setup given as JSON text works, and its secret is still kept from callers', async () => {
+  const { base } = await startRelay({ setup: JSON.stringify(setup({ clientSecret: WRONG_SECRET })) });
+  const answer = await call(`${base}/lookup`, lookupInit(['0707610123']));
+  assertProblem(answer, 502, 'token_invalid_client');
+  assert.ok(!answer.text.includes(WRONG_SECRET));
+});
+
 test('the setup is validated when the relay is created', () => {
   const base = { authorize: () => 'x', allowedOrigins: [], audit() {} };
   assert.throws(() => createRelay({ ...base, setup: setup({ clientSecret: 42 }) }), { name: 'CprError', code: 'wrong_type', field: 'clientSecret' });
