@@ -447,6 +447,18 @@ test('load: 20 callers x 20 lookups through one relay make exactly one token req
   assert.ok(count('graphql') >= 20);
 });
 
+/** The checks on what callers received: no secret, token, JWT, bearer text, or number they did not ask for. */
+function scanReceived(records, secrets) {
+  for (const { asked, text } of records) {
+    for (const secret of secrets) assert.ok(!text.includes(secret), 'a secret or token reached a caller');
+    assert.doesNotMatch(text, /eyJ[\w-]{4,}\.[\w-]{4,}/, 'JWT-shaped text reached a caller');
+    assert.doesNotMatch(text, /bearer/i);
+    for (const match of text.matchAll(/(?<!\d)(\d{6})-?(\d{4})(?!\d)/g)) {
+      assert.ok(asked.has(match[1] + match[2]), `a CPR number the caller did not ask for: ${match[1]}-xxxx`);
+    }
+  }
+}
+
 test('every byte callers received: no secret, no token, no other caller\'s CPR number', () => {
   assert.ok(received.length > 50, `${received.length} answers kept`);
   assert.ok(tokensSeen.size >= 1, 'the spy saw the relay\'s tokens');
@@ -454,13 +466,11 @@ test('every byte callers received: no secret, no token, no other caller\'s CPR n
     emu.credentials.privateSector.clientSecret, emu.credentials.publicSector.clientSecret,
     emu.credentials.certificate.passphrase, WRONG_SECRET, ...tokensSeen,
   ];
-  for (const { asked, text } of received) {
-    for (const secret of secrets) assert.ok(!text.includes(secret), 'a secret or token reached a caller');
-    assert.doesNotMatch(text, /eyJ[\w-]{4,}\.[\w-]{4,}/, 'JWT-shaped text reached a caller');
-    assert.doesNotMatch(text, /bearer/i);
-    for (const match of text.matchAll(/(?<!\d)(\d{6})-?(\d{4})(?!\d)/g)) {
-      assert.ok(asked.has(match[1] + match[2]), `a CPR number the caller did not ask for: ${match[1]}-xxxx`);
-    }
+  scanReceived(received, secrets);
+  // The scan itself catches each kind of leak.
+  const token = [...tokensSeen][0];
+  for (const text of [`x${emu.credentials.privateSector.clientSecret}x`, `{"t":"${token}"}`, 'Bearer abc', '{"cpr":"0707610123"}', 'see 070761-0123']) {
+    assert.throws(() => scanReceived([{ asked: new Set(['1203750168']), text }], secrets), { name: 'AssertionError' }, text.slice(0, 12));
   }
 });
 
