@@ -52,6 +52,8 @@ const EXPECTED = [
   'node/package.json',
   'node/snippets/*/src/wasm/plain.js',
   'package.json',
+  'relay.d.ts',
+  'relay.js',
   'web/datafordeler_cpr.js',
   'web/datafordeler_cpr_bg.wasm',
   'web/package.json',
