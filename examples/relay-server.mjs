@@ -18,7 +18,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createCertificateFetch } from 'datafordeler-cpr';
+import { createCertificateFetch } from 'datafordeler-cpr/node';
 import { createRelay } from 'datafordeler-cpr/relay';
 
 const { values: args, positionals } = parseArgs({

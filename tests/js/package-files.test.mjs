@@ -80,7 +80,7 @@ test('package.json: licence, links, and exports conditions instead of the legacy
   for (const field of ['repository', 'homepage', 'bugs']) assert.ok(manifest[field], `${field} is set`);
   assert.equal(manifest.browser, undefined, 'the browser condition of exports, not the browser field');
   assert.equal(manifest.module, undefined, 'the exports map, not the module field');
-  assert.deepEqual(Object.keys(manifest.exports), ['.', './init', './certificate', './node', './browser', './package.json']);
+  assert.deepEqual(Object.keys(manifest.exports), ['.', './init', './certificate', './node', './browser', './relay', './package.json']);
   // Every entry has types for import and for require, and every file it names ships.
   const targets = [];
   const walk = (value, conditions) => {
@@ -92,6 +92,12 @@ test('package.json: licence, links, and exports conditions instead of the legacy
   for (const [conditions, target] of targets) assert.ok(shipped.has(target), `${conditions} -> ${target} ships`);
   for (const [entry, value] of Object.entries(manifest.exports)) {
     if (entry === './package.json') continue;
+    if (entry === './relay') {
+      // The relay is a server module and ES only (CommonJS code loads it with import()).
+      assert.deepEqual(Object.keys(value), ['import']);
+      assert.match(value.import.types, /\.d\.ts$/);
+      continue;
+    }
     const require = value.node?.require ?? value.require;
     const esm = value.node?.import ?? value.import;
     assert.match(require.types, /\.d\.cts$/, `${entry}: require types are CommonJS declarations`);

@@ -1,5 +1,5 @@
 // The relay's declarations (pkg/relay.d.ts) compile against a usage file, and misuse does not
-// (tests/types/relay-usage.ts holds @ts-expect-error lines, which fail the check when they compile).
+// (tests/types/relay-usage.mts holds @ts-expect-error lines, which fail the check when they compile).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -1,6 +1,6 @@
 // Type check of datafordeler-cpr/relay's declarations (run by tests/js/relay-types.test.mjs).
 import { createRelay, type AuditEvent, type RelayHealth, type RelayLookupResponse, type RelayProblem } from 'datafordeler-cpr/relay';
-import { createCertificateFetch } from 'datafordeler-cpr';
+import { createCertificateFetch } from 'datafordeler-cpr/node';
 
 const events: AuditEvent[] = [];
 const relay = createRelay({
