@@ -36,3 +36,6 @@ node bench/run.mjs --quick --compare pkg
 step "JavaScript tests: package in Node, web build in Chromium, emulator"
 shopt -s nullglob
 node --test --test-concurrency=1 tests/js/*.test.mjs tests/emulator/*.test.mjs
+
+step "Consumer matrix: the packed package in Node ESM/CJS, TypeScript (node16 CJS/ESM, bundler, nodenext), attw and publint, Vitest, Jest, and Vite/webpack/esbuild builds in Chromium"
+node --test --test-concurrency=1 tests/consumers/*.test.mjs

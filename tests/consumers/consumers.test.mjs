@@ -3,7 +3,7 @@
 // the tools (TypeScript, bundlers, test runners, package linters) are the workspace's own
 // devDependencies, found by Node's resolution from the fixtures' work copies inside the
 // repository; each fixture's own node_modules holds only the packed package.
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -15,6 +15,7 @@ const fixtures = join(root, 'tests', 'consumers', 'fixtures');
 const work = join(root, 'tests', 'consumers', '.work');
 const bin = (path) => join(root, 'node_modules', ...path.split('/'));
 let tarball;
+let browser;
 
 /** Run a command; resolve with its status and output (never throws). */
 function run(command, args, cwd, env = {}) {
@@ -82,3 +83,48 @@ for (const name of ['jest-node', 'jest-jsdom']) {
     succeeds(run(process.execPath, [bin('jest/bin/jest.js'), '--rootDir', dir, '--ci'], dir), 'jest');
   });
 }
+
+/** Build a browser fixture, serve its `dist/` on 127.0.0.1 and open it in headless Chromium:
+ * the page's own result and its module worker's answers, and every console error. */
+async function loadInChromium(dir) {
+  const { startStaticServer } = await import('../../scripts/serve.mjs');
+  const { launchChromium } = await import('../support/browser.mjs');
+  browser ??= await launchChromium();
+  const server = await startStaticServer({ root: join(dir, 'dist'), index: '/index.html' });
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()); });
+  page.on('pageerror', (error) => problems.push(String(error)));
+  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+  page.on('response', (response) => { if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`); });
+  try {
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => document.body?.dataset.page && document.body.dataset.worker, null, { timeout: 30_000 }).catch(() => {});
+    const data = await page.evaluate(() => ({ ...document.body.dataset }));
+    return { page: data.page && JSON.parse(data.page), worker: data.worker && JSON.parse(data.worker), problems };
+  } finally {
+    await page.close();
+    await server.close();
+  }
+}
+
+const BUILDS = {
+  vite: (dir) => run(process.execPath, [bin('vite/bin/vite.js'), 'build', dir, '--config', join(dir, 'vite.config.js')], dir),
+  webpack: (dir) => run(process.execPath, [join(dir, 'build.mjs')], dir),
+  esbuild: (dir) => run(process.execPath, [join(dir, 'build.mjs')], dir),
+};
+
+for (const [name, build] of Object.entries(BUILDS)) {
+  test(`${name}: a page on the main entry and a module worker on /init, messaged at once, in Chromium`, async () => {
+    const dir = prepare(name);
+    succeeds(build(dir), `${name} build`);
+    const result = await loadInChromium(dir);
+    assert.deepEqual(result.problems, [], 'no console error, failed request or uncaught exception');
+    assert.equal(result.page, '010170-1239');
+    assert.deepEqual(result.worker, [{ id: 1, valid: true }, { id: 2, valid: false }], 'both messages posted right after new Worker() are answered, in order');
+  });
+}
+
+after(async () => {
+  await browser?.close();
+});

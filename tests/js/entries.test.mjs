@@ -57,6 +57,15 @@ test('Node: the main entry is the same for import and require, and has no platfo
   assert.deepEqual(names(require('datafordeler-cpr/browser')), ['downloadDebugCapture']);
 });
 
+test('Node: datafordeler-cpr/relay is the same for import and require, and a required relay answers', async () => {
+  const imported = await import('datafordeler-cpr/relay');
+  const required = require('datafordeler-cpr/relay');
+  assert.deepEqual(names(required), names(imported));
+  assert.deepEqual(names(required), ['createRelay']);
+  // The CommonJS relay runs on the CommonJS entry: its setup errors are that entry's CprErrors.
+  assert.throws(() => required.createRelay({ setup: {}, authorize: () => null, allowedOrigins: [], audit: () => {} }), (e) => e.name === 'CprError' && typeof e.code === 'string');
+});
+
 test('Node: datafordeler-cpr/init is the main entry plus init(), which resolves (import and require)', async () => {
   for (const entry of [initEntry, require('datafordeler-cpr/init')]) {
     assert.deepEqual(names(entry), [...names(main), 'init'].sort());

@@ -55,6 +55,10 @@ const EXPECTED = [
   'node/snippets/*/src/wasm/error.js',
   'node/snippets/*/src/wasm/plain.js',
   'package.json',
+  'relay.cjs',
+  'relay.d.cts',
+  'relay.d.ts',
+  'relay.js',
   'web/datafordeler_cpr.js',
   'web/datafordeler_cpr_bg.wasm',
   'web/package.json',
@@ -82,7 +86,7 @@ test('package.json: licence, links, and exports conditions instead of the legacy
   for (const field of ['repository', 'homepage', 'bugs']) assert.ok(manifest[field], `${field} is set`);
   assert.equal(manifest.browser, undefined, 'the browser condition of exports, not the browser field');
   assert.equal(manifest.module, undefined, 'the exports map, not the module field');
-  assert.deepEqual(Object.keys(manifest.exports), ['.', './init', './certificate', './node', './browser', './package.json']);
+  assert.deepEqual(Object.keys(manifest.exports), ['.', './init', './certificate', './node', './browser', './relay', './package.json']);
   // Every entry has types for import and for require, and every file it names ships.
   const targets = [];
   const walk = (value, conditions) => {
