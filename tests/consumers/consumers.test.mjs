@@ -27,11 +27,23 @@ function succeeds(result, what) {
   assert.equal(result.status, 0, `${what} failed:\n${result.output.slice(-4000)}`);
 }
 
-/** A fresh work copy of a fixture with the packed package installed. */
+/** The sources several fixtures share (fixtures/common/<kind>), and where each fixture takes them. */
+const COMMON = {
+  'ts-node16-cjs': ['typescript', '.'],
+  'ts-node16-esm': ['typescript', '.'],
+  'ts-bundler': ['typescript', '.'],
+  'ts-nodenext': ['typescript', '.'],
+  vite: ['browser', 'src'],
+  webpack: ['browser', 'src'],
+  esbuild: ['browser', 'src'],
+};
+
+/** A fresh work copy of a fixture (with its shared sources) and the packed package installed. */
 function prepare(name) {
   const dir = join(work, name);
   rmSync(dir, { recursive: true, force: true });
   cpSync(join(fixtures, name), dir, { recursive: true });
+  if (COMMON[name]) cpSync(join(fixtures, 'common', COMMON[name][0]), join(dir, COMMON[name][1]), { recursive: true });
   succeeds(run('npm', ['install', '--offline', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts', tarball], dir), `installing the package into ${name}`);
   return dir;
 }
