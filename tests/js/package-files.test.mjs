@@ -29,6 +29,7 @@ const EXPECTED = [
   'cert/web/package.json',
   'cert/web/snippets/*/src/wasm/plain.js',
   'certificate.d.cts',
+  'cli.js',
   'certificate.d.ts',
   'certificate.node.cjs',
   'certificate.node.js',
