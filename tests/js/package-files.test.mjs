@@ -57,6 +57,10 @@ const EXPECTED = [
   'relay.d.cts',
   'relay.d.ts',
   'relay.js',
+  'stream.cjs',
+  'stream.d.cts',
+  'stream.d.ts',
+  'stream.js',
   'web/datafordeler_cpr.js',
   'web/datafordeler_cpr_bg.wasm',
   'web/package.json',
@@ -83,7 +87,7 @@ test('package.json: licence, links, and exports conditions instead of the legacy
   for (const field of ['repository', 'homepage', 'bugs']) assert.ok(manifest[field], `${field} is set`);
   assert.equal(manifest.browser, undefined, 'the browser condition of exports, not the browser field');
   assert.equal(manifest.module, undefined, 'the exports map, not the module field');
-  assert.deepEqual(Object.keys(manifest.exports), ['.', './init', './certificate', './node', './browser', './relay', './package.json']);
+  assert.deepEqual(Object.keys(manifest.exports), ['.', './init', './certificate', './node', './browser', './relay', './stream', './package.json']);
   // Every entry has types for import and for require, and every file it names ships.
   const targets = [];
   const walk = (value, conditions) => {
