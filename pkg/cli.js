@@ -4,14 +4,24 @@
 // connection step, a lookup that failed), 2 the command could not run (usage, unreadable input).
 // Nothing secret and no full CPR number is ever printed: every line leaves through `out`/`err`,
 // which redact with the setup's own secrets and mask CPR numbers.
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  closeSync, createReadStream, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync,
+  renameSync, statSync, unlinkSync, writeFileSync, writeSync,
+} from 'node:fs';
+import { createInterface } from 'node:readline';
+import { resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CprClient, redact, resolveEndpoints, validateCpr, validateSetup } from './index.node.js';
+import cliProgress from 'cli-progress';
+import { parse as parseCsv } from 'csv-parse';
+import { stringify as stringifyCsv } from 'csv-stringify/sync';
+import { CprClient, mergePerson, redact, resolveEndpoints, validateCpr, validateSetup } from './index.node.js';
 import { createCertificateFetch, writeDebugCaptures } from './node.js';
+import { lookupStream } from './stream.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
+const EXIT_INTERRUPTED = 130;
 
 /** A failure that ends the command with `exitCode` and a message on stderr. */
 class CliError extends Error {
@@ -101,6 +111,35 @@ invalid number, a failed request).`,
     minPositionals: 2,
     run: runLookup,
   },
+  refresh: {
+    summary: 'refresh a customer file (CSV or JSON Lines) from the register',
+    usage: 'datafordeler-cpr refresh <setup.json> --in customers.csv --out refreshed.csv [options]',
+    text: `The batch refresh an ERP runs: reads every row, looks its CPR number up, merges the person
+into the row (never losing a value: a protected name, an unknown number, a failed lookup keep
+the row's data) and writes the rows in the same order with the same columns. CSV (BOM, quoting,
+embedded newlines, the separator detected: ";" as Danish Excel writes it, "," or tab) or JSON
+Lines, by the input's extension or --format. The output is written to <out>.partial and renamed
+at the end; <out>.checkpoint.json records the progress, so after Ctrl-C, a crash or a kill
+"--resume" continues without looking anyone up twice. Rows that failed are listed on stderr
+with their diagnosis. Exit 0 when every row had an outcome, 1 when some failed (the output is
+complete), 130 when interrupted (run again with --resume), 2 on usage errors.`,
+    examples: ['datafordeler-cpr refresh setup.json --in customers.csv --out refreshed.csv --journal changes.jsonl',
+      'datafordeler-cpr refresh setup.json --in customers.csv --out refreshed.csv --cpr-column CPR --map name=Name,address=Address1,postCode=Zip,city=City --policy city=ifEmpty --concurrency 8',
+      'datafordeler-cpr refresh setup.json --in customers.csv --out refreshed.csv --resume'],
+    options: {
+      in: { type: 'string' },
+      out: { type: 'string', short: 'o' },
+      'cpr-column': { type: 'string' },
+      map: { type: 'string' },
+      policy: { type: 'string' },
+      concurrency: { type: 'string' },
+      journal: { type: 'string' },
+      format: { type: 'string' },
+      resume: { type: 'boolean' },
+      quiet: { type: 'boolean', short: 'q' },
+    },
+    run: runRefresh,
+  },
 };
 
 function mainHelp() {
@@ -116,7 +155,18 @@ Run "datafordeler-cpr <command> --help" for a command's options and examples.
 Exit codes: 0 ok, 1 failed (setup errors, failed test step, failed lookup), 2 usage or unreadable input.`;
 }
 
-const OPTION_HELP = { out: '-o, --out <file>         write the SDL to <file>' };
+const OPTION_HELP = {
+  out: '-o, --out <file>         write the SDL (schema) or the refreshed rows (refresh) to <file>',
+  in: '--in <file>              the rows to refresh (CSV or JSON Lines)',
+  'cpr-column': '--cpr-column <name>      the column (JSON key) holding the CPR number (default cpr)',
+  map: '--map f=Col,…            the columns of the merged fields (name, address, address2, postCode, city,\n                           countryCode, cprStatus, statusDate, birthDate, deathDate, …); unmapped ones by their own name',
+  policy: '--policy f=p,…           per field: always (default), ifEmpty or never',
+  concurrency: '--concurrency <n>        lookups at once (1 to 64, default 8)',
+  journal: '--journal <file>         a JSON line per changed field: row, masked CPR, field, before, after, notifications',
+  format: '--format csv|jsonl       the input and output format (default: by the input\'s extension)',
+  resume: '--resume                 continue an interrupted run from its checkpoint',
+  quiet: '-q, --quiet              no progress on stderr',
+};
 
 function commandHelp(name) {
   const command = COMMANDS[name];
@@ -211,8 +261,8 @@ function loadSetup(path, values, env, output) {
   return setup;
 }
 
-function makeClient(setup, values) {
-  const options = {};
+function makeClient(setup, values, extra = {}) {
+  const options = { ...extra };
   const timeoutMs = positiveInt(values, 'timeout-ms', { min: 1, max: 600000 });
   const maxAttempts = positiveInt(values, 'max-attempts', { min: 1, max: 10 });
   if (timeoutMs !== undefined) options.timeoutMs = timeoutMs;
@@ -414,6 +464,366 @@ async function runLookup({ positionals, values, env, output }) {
   return failed ? EXIT_FAILED : EXIT_OK;
 }
 
+// --- refresh --------------------------------------------------------------------------
+
+const FLUSH_ROWS = 50;
+const FLUSH_MS = 500;
+const PROGRESS_MS = 2000;
+
+function pairs(text, flag) {
+  const result = {};
+  if (text === undefined) return result;
+  for (const part of text.split(',')) {
+    const match = /^\s*([^=\s]+)\s*=\s*(.+?)\s*$/.exec(part);
+    if (!match) throw new CliError(`--${flag} takes field=value pairs separated by commas (e.g. name=Name,city=City); "${part}" is not one.`);
+    result[match[1]] = match[2];
+  }
+  return result;
+}
+
+/** BOM, separator and line ending from the start of a CSV file. */
+function sniffCsv(path) {
+  const fd = openSync(path, 'r');
+  const buffer = Buffer.alloc(65536);
+  const length = readSync(fd, buffer, 0, buffer.length, 0);
+  closeSync(fd);
+  const bom = length >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf;
+  const text = buffer.subarray(bom ? 3 : 0, length).toString('utf8');
+  let quoted = false;
+  const counts = { ';': 0, ',': 0, '\t': 0 };
+  let end = text.length;
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && ch === '\n') { end = i; break; }
+    else if (!quoted && ch in counts) counts[ch] += 1;
+  }
+  const delimiter = Object.entries(counts).sort((a, b) => b[1] - a[1])[0][1] > 0
+    ? Object.entries(counts).sort((a, b) => b[1] - a[1])[0][0] : ',';
+  const crlf = end > 0 && text[end - 1] === '\r';
+  return { bom, delimiter, crlf };
+}
+
+/** The data rows of the input, as { fields (CSV array) | object (JSONL), raw (JSONL line) }. */
+async function* readRows(path, format, csv) {
+  if (format === 'csv') {
+    const parser = createReadStream(path).pipe(parseCsv({ bom: true, delimiter: csv.delimiter, relax_column_count: true, skip_empty_lines: true, relax_quotes: true }));
+    for await (const fields of parser) yield { fields };
+    return;
+  }
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    let object;
+    try {
+      object = JSON.parse(line);
+    } catch {
+      object = undefined;
+    }
+    yield { raw: line, object: object !== null && typeof object === 'object' && !Array.isArray(object) ? object : undefined };
+  }
+}
+
+function cellText(value) {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : String(value);
+}
+
+async function countRows(path, format, csv) {
+  let count = 0;
+  for await (const _ of readRows(path, format, csv)) count += 1; // eslint-disable-line no-unused-vars
+  return format === 'csv' ? Math.max(0, count - 1) : count;
+}
+
+function openAt(path, bytes, fresh) {
+  if (fresh || !existsSync(path)) {
+    const fd = openSync(path, 'w');
+    return fd;
+  }
+  const fd = openSync(path, 'r+');
+  ftruncateSync(fd, bytes);
+  return fd;
+}
+
+function makeProgress(quiet, total, stderr) {
+  const started = Date.now();
+  if (quiet) return { update() {}, stop() {} };
+  if (stderr.isTTY) {
+    const bar = new cliProgress.SingleBar({
+      stream: stderr,
+      format: 'refresh [{bar}] {value}/{total} rows | {failures} failed | {rate} rows/s | ETA {eta_formatted}',
+      hideCursor: true,
+    }, cliProgress.Presets.shades_classic);
+    bar.start(total, 0, { failures: 0, rate: '0' });
+    return {
+      update(done, failures) {
+        const seconds = (Date.now() - started) / 1000;
+        bar.update(done, { failures, rate: seconds > 0 ? (done / seconds).toFixed(1) : '0' });
+      },
+      stop() { bar.stop(); },
+    };
+  }
+  let last = 0;
+  let lastDone = -1;
+  const line = (done, failures) => {
+    const seconds = (Date.now() - started) / 1000;
+    stderr.write(`refresh: ${done}/${total} rows, ${failures} failed, ${seconds > 0 ? (done / seconds).toFixed(1) : '0'} rows/s\n`);
+    lastDone = done;
+  };
+  return {
+    update(done, failures) {
+      if (Date.now() - last >= PROGRESS_MS) {
+        last = Date.now();
+        line(done, failures);
+      }
+      this.done = done;
+      this.failures = failures;
+    },
+    stop() { if (this.done !== undefined && this.done !== lastDone) line(this.done, this.failures); },
+  };
+}
+
+async function runRefresh({ positionals, values, env, output, io }) {
+  for (const flag of ['in', 'out']) {
+    if (values[flag] === undefined) throw new CliError(`refresh needs --${flag} <file>. Usage: ${COMMANDS.refresh.usage}`);
+  }
+  const inPath = values.in;
+  const outPath = values.out;
+  if (resolvePath(inPath) === resolvePath(outPath)) throw new CliError('--out must be another file than --in: the input is never changed.');
+  let format = values.format;
+  if (format === undefined) {
+    if (/\.csv$/i.test(inPath)) format = 'csv';
+    else if (/\.(jsonl|ndjson)$/i.test(inPath)) format = 'jsonl';
+    else throw new CliError(`Cannot tell the format of ${inPath} from its extension: pass --format csv or --format jsonl.`);
+  }
+  if (format !== 'csv' && format !== 'jsonl') throw new CliError('--format must be csv or jsonl.');
+  const cprColumn = values['cpr-column'] ?? 'cpr';
+  const fieldMap = pairs(values.map, 'map');
+  const policies = pairs(values.policy, 'policy');
+  try {
+    mergePerson({}, null, { fieldMap, policies });
+  } catch (error) {
+    throw new CliError(`${error.code === 'invalid_field_map' ? '--map' : '--policy'}: ${error.message}`);
+  }
+  const concurrency = positiveInt(values, 'concurrency', { min: 1, max: 64 }) ?? 8;
+  let inStat;
+  try {
+    inStat = statSync(inPath);
+  } catch (error) {
+    throw new CliError(`Cannot read the input ${inPath}: ${error.code === 'ENOENT' ? 'no such file' : error.code ?? error.message}.`);
+  }
+  const csv = format === 'csv' ? sniffCsv(inPath) : undefined;
+
+  const partialOut = `${outPath}.partial`;
+  const journalPath = values.journal;
+  const partialJournal = journalPath === undefined ? undefined : `${journalPath}.partial`;
+  const checkpointPath = `${outPath}.checkpoint.json`;
+  const identity = {
+    input: resolvePath(inPath), size: inStat.size, mtimeMs: inStat.mtimeMs, format, cprColumn, fieldMap, policies,
+    journal: journalPath === undefined ? null : resolvePath(journalPath),
+  };
+  let checkpoint = null;
+  if (existsSync(checkpointPath)) {
+    if (!values.resume) {
+      throw new CliError(`${checkpointPath} holds the checkpoint of an interrupted run: add --resume to continue it, or delete it (and ${partialOut}) to start again.`);
+    }
+    try {
+      checkpoint = JSON.parse(readFileSync(checkpointPath, 'utf8'));
+    } catch {
+      throw new CliError(`The checkpoint ${checkpointPath} cannot be read: delete it (and ${partialOut}) to start again.`);
+    }
+    if (JSON.stringify(checkpoint.identity) !== JSON.stringify(identity)) {
+      throw new CliError(`The checkpoint ${checkpointPath} is of another run (the input changed, or other options): run the same command as before, or delete it (and ${partialOut}) to start again.`);
+    }
+    if (!existsSync(partialOut)) throw new CliError(`${partialOut} is missing: delete ${checkpointPath} to start again.`);
+  } else if (values.resume) {
+    throw new CliError(`There is nothing to resume: ${checkpointPath} does not exist. Run without --resume.`);
+  }
+
+  const setup = loadSetup(positionals[0], values, env, output);
+  const check = validateSetup(setup);
+  const setupError = check.issues.find((issue) => issue.severity === 'error');
+  if (setupError) throw new CliError(`The setup cannot be used: ${setupError.field ?? ''}: ${setupError.message} Run "datafordeler-cpr check" for the full report.`, EXIT_FAILED);
+  const client = makeClient(setup, values, { merge: { fieldMap, policies } });
+
+  const total = await countRows(inPath, format, csv);
+  const state = checkpoint?.state ?? { rowsDone: 0, outBytes: 0, journalBytes: 0, failuresBytes: 0, changed: 0, unchanged: 0, notFound: 0, failed: 0 };
+  const fresh = checkpoint === null;
+  const outFd = openAt(partialOut, state.outBytes, fresh);
+  const journalFd = partialJournal === undefined ? undefined : openAt(partialJournal, state.journalBytes, fresh);
+  // The failed rows' lines, listed on stderr at the end: kept in a file, not in memory.
+  const failuresPath = `${outPath}.failures.partial`;
+  const failuresFd = openAt(failuresPath, state.failuresBytes, fresh);
+  let outBuffer = [];
+  let journalBuffer = [];
+  let failuresBuffer = [];
+  let lastFlush = Date.now();
+  let sinceFlush = 0;
+
+  const flush = () => {
+    const outText = Buffer.from(outBuffer.join(''), 'utf8');
+    const journalText = Buffer.from(journalBuffer.join(''), 'utf8');
+    const failuresText = Buffer.from(failuresBuffer.join(''), 'utf8');
+    outBuffer = [];
+    journalBuffer = [];
+    failuresBuffer = [];
+    if (failuresText.length) writeSync(failuresFd, failuresText, 0, failuresText.length, state.failuresBytes);
+    fsyncSync(failuresFd);
+    state.failuresBytes += failuresText.length;
+    if (outText.length) writeSync(outFd, outText, 0, outText.length, state.outBytes);
+    fsyncSync(outFd);
+    state.outBytes += outText.length;
+    if (journalFd !== undefined) {
+      if (journalText.length) writeSync(journalFd, journalText, 0, journalText.length, state.journalBytes);
+      fsyncSync(journalFd);
+      state.journalBytes += journalText.length;
+    }
+    // The checkpoint after the data it counts: it never claims rows that were not written.
+    writeFileSync(`${checkpointPath}.tmp`, JSON.stringify({ identity, state }));
+    renameSync(`${checkpointPath}.tmp`, checkpointPath);
+    lastFlush = Date.now();
+    sinceFlush = 0;
+  };
+
+  let header;
+  let columns;
+  const eol = csv?.crlf ? 'windows' : 'unix';
+  const csvLine = (fields) => stringifyCsv([fields], { delimiter: csv.delimiter, record_delimiter: eol });
+  const pendingRows = new Map();
+  let cprIndex = -1;
+  const rows = readRows(inPath, format, csv);
+  if (format === 'csv') {
+    const first = await rows.next();
+    if (first.done) throw new CliError(`${inPath} is empty: it needs a header row.`);
+    header = first.value.fields;
+    cprIndex = header.indexOf(cprColumn);
+    if (cprIndex < 0) throw new CliError(`${inPath} has no column "${cprColumn}" (the columns are ${header.join(', ')}): pass --cpr-column.`);
+    columns = new Set(header);
+    if (fresh) outBuffer.push(`${csv.bom ? '\uFEFF' : ''}${csvLine(header)}`);
+  }
+
+  let skip = state.rowsDone;
+  let nextRow = 0;
+  async function* items() {
+    for await (const row of rows) {
+      if (skip > 0) {
+        skip -= 1;
+        continue;
+      }
+      const index = nextRow;
+      nextRow += 1;
+      pendingRows.set(index, row);
+      if (format === 'csv') {
+        const record = Object.fromEntries(header.map((name, i) => [name, row.fields[i] ?? '']));
+        yield { cpr: row.fields[cprIndex] ?? '', existing: record };
+      } else if (row.object) {
+        yield { cpr: cellText(row.object[cprColumn]), existing: row.object };
+      } else {
+        yield { cpr: '', existing: {} };
+      }
+    }
+  }
+
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const progress = makeProgress(values.quiet, total, io.stderr);
+  const rowsDoneAtStart = state.rowsDone;
+  let interrupted = false;
+  try {
+    for await (const result of lookupStream(client, items(), { concurrency, signal: controller.signal })) {
+      const row = pendingRows.get(result.index);
+      pendingRows.delete(result.index);
+      const rowNumber = rowsDoneAtStart + result.index + 1;
+      const cprText = format === 'csv' ? row.fields[cprIndex] ?? '' : cellText(row.object?.[cprColumn]);
+      const masked = validateCpr(cprText).masked;
+      const where = `row ${rowNumber}${masked ? ` (${masked})` : ''}`;
+      let written = false;
+      if (format === 'jsonl' && !row.object) {
+        state.failed += 1;
+        failuresBuffer.push(`row ${rowNumber}: not a JSON object; kept as it is\n`);
+      } else if (!result.ok) {
+        state.failed += 1;
+        const d = result.error.diagnosis;
+        failuresBuffer.push(cprText.trim() === ''
+          ? `${where}: no CPR number; kept as it is\n`
+          : `${where}: ${result.error.code}: ${result.error.message}${d?.solution ? ` Fix: ${d.solution}` : ''}\n`);
+      } else if (!result.value.person) {
+        state.notFound += 1;
+      } else {
+        const changes = (result.value.merge?.changes ?? []).filter((change) => (format === 'csv' ? columns.has(change.field) : Object.hasOwn(row.object, change.field)));
+        if (changes.length) {
+          const notifications = result.value.notifications.map((n) => n.code);
+          if (format === 'csv') {
+            const fields = [...row.fields];
+            for (const change of changes) {
+              const at = header.indexOf(change.field);
+              while (fields.length <= at) fields.push('');
+              fields[at] = cellText(change.after);
+            }
+            outBuffer.push(csvLine(fields));
+          } else {
+            const object = { ...row.object };
+            for (const change of changes) object[change.field] = change.after ?? null;
+            outBuffer.push(`${JSON.stringify(object)}\n`);
+          }
+          written = true;
+          for (const change of changes) {
+            journalBuffer.push(`${JSON.stringify(redact({ row: rowNumber, cpr: masked, field: change.field, before: change.before ?? null, after: change.after ?? null, notifications }))}\n`);
+          }
+          state.changed += 1;
+        } else {
+          state.unchanged += 1;
+        }
+      }
+      if (!written) outBuffer.push(format === 'csv' ? csvLine(row.fields) : `${row.raw}\n`);
+      state.rowsDone += 1;
+      sinceFlush += 1;
+      if (sinceFlush >= FLUSH_ROWS || Date.now() - lastFlush >= FLUSH_MS) flush();
+      progress.update(state.rowsDone, state.failed);
+    }
+  } catch (error) {
+    if (!controller.signal.aborted) {
+      progress.stop();
+      flush();
+      closeSync(outFd);
+      if (journalFd !== undefined) closeSync(journalFd);
+      closeSync(failuresFd);
+      throw operationFailed(error);
+    }
+    interrupted = true;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+  progress.stop();
+  flush();
+  closeSync(outFd);
+  if (journalFd !== undefined) closeSync(journalFd);
+  closeSync(failuresFd);
+  if (interrupted) {
+    output.err(`Interrupted after ${state.rowsDone} of ${total} rows; ${outPath} is not written yet. Run the same command with --resume to continue.`);
+    return EXIT_INTERRUPTED;
+  }
+  renameSync(partialOut, outPath);
+  if (partialJournal !== undefined) renameSync(partialJournal, journalPath);
+  unlinkSync(checkpointPath);
+  // The failed rows, in chunks (bounded memory), through the same redaction as every line.
+  const failures = openSync(failuresPath, 'r');
+  const chunk = Buffer.alloc(65536);
+  let carry = '';
+  for (let length; (length = readSync(failures, chunk, 0, chunk.length, null)) > 0;) {
+    const lines = (carry + chunk.subarray(0, length).toString('utf8')).split('\n');
+    carry = lines.pop();
+    for (const line of lines) output.err(line);
+  }
+  closeSync(failures);
+  unlinkSync(failuresPath);
+  output.err(`Refreshed ${state.rowsDone} rows into ${outPath}: ${state.changed} changed, ${state.unchanged} unchanged, ${state.notFound} not found, ${state.failed} failed (kept as they were).`);
+  return state.failed ? EXIT_FAILED : EXIT_OK;
+}
+
 // --- entry ------------------------------------------------------------------------------
 
 /** Runs the command line; returns the exit code. */
@@ -460,7 +870,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr,
     const max = command.minPositionals ? Infinity : 1;
     if (positionals.length < min) throw new CliError(`Missing argument. Usage: ${command.usage}`);
     if (positionals.length > max) throw new CliError(`Unexpected argument "${positionals[max]}". Usage: ${command.usage}`);
-    return await command.run({ positionals, values, env, output });
+    return await command.run({ positionals, values, env, output, io });
   } catch (error) {
     if (error instanceof CliError) {
       output.err(error.message);
