@@ -113,7 +113,7 @@ invalid number, a failed request).`,
   },
   refresh: {
     summary: 'refresh a customer file (CSV or JSON Lines) from the register',
-    usage: 'datafordeler-cpr refresh <setup.json> --in customers.csv --out refreshed.csv [options]',
+    usage: 'datafordeler-cpr refresh <setup.json> --in customers.csv --out refreshed.csv [options] [--json]',
     text: `The batch refresh an ERP runs: reads every row, looks its CPR number up, merges the person
 into the row (never losing a value: a protected name, an unknown number, a failed lookup keep
 the row's data) and writes the rows in the same order with the same columns. CSV (BOM, quoting,
@@ -122,7 +122,8 @@ Lines, by the input's extension or --format. The output is written to <out>.part
 at the end; <out>.checkpoint.json records the progress, so after Ctrl-C, a crash or a kill
 "--resume" continues without looking anyone up twice. Rows that failed are listed on stderr
 with their diagnosis. Exit 0 when every row had an outcome, 1 when some failed (the output is
-complete), 130 when interrupted (run again with --resume), 2 on usage errors.`,
+complete), 130 when interrupted (run again with --resume), 2 on usage errors. --json prints
+the summary (rows, changed, unchanged, notFound, failed) as JSON on stdout.`,
     examples: ['datafordeler-cpr refresh setup.json --in customers.csv --out refreshed.csv --journal changes.jsonl',
       'datafordeler-cpr refresh setup.json --in customers.csv --out refreshed.csv --cpr-column CPR --map name=Name,address=Address1,postCode=Zip,city=City --policy city=ifEmpty --concurrency 8',
       'datafordeler-cpr refresh setup.json --in customers.csv --out refreshed.csv --resume'],
@@ -821,6 +822,9 @@ async function runRefresh({ positionals, values, env, output, io }) {
   closeSync(failures);
   unlinkSync(failuresPath);
   output.err(`Refreshed ${state.rowsDone} rows into ${outPath}: ${state.changed} changed, ${state.unchanged} unchanged, ${state.notFound} not found, ${state.failed} failed (kept as they were).`);
+  if (values.json) {
+    output.json({ rows: state.rowsDone, changed: state.changed, unchanged: state.unchanged, notFound: state.notFound, failed: state.failed, out: outPath, ...(journalPath !== undefined ? { journal: journalPath } : {}) });
+  }
   return state.failed ? EXIT_FAILED : EXIT_OK;
 }
 

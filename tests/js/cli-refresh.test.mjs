@@ -6,7 +6,7 @@
 // row up again that the last checkpoint had recorded (the emulator's request log).
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -158,7 +158,7 @@ test('refresh of JSON Lines keeps key order and unchanged lines byte for byte', 
   ];
   writeFileSync(input, `${lines.join('\n')}\n`);
   const out = join(dir, 'refreshed.jsonl');
-  const result = await cli(['refresh', setupFile(), '--in', input, '--out', out, '--quiet']);
+  const result = await cli(['refresh', setupFile(), '--in', input, '--out', out, '--quiet', '--json']);
   assert.equal(result.code, 1, result.stderr);
   assert.doesNotMatch(result.stderr, /^refresh: /m, '--quiet: no progress');
   assert.match(result.stderr, /^row 3: not a JSON object; kept as it is$/m);
@@ -168,6 +168,7 @@ test('refresh of JSON Lines keeps key order and unchanged lines byte for byte', 
   assert.equal(JSON.parse(outLines[0]).name, 'Jens Peter Testesen');
   assert.deepEqual(outLines.slice(1), lines.slice(1), 'unknown, broken and protected lines are kept as they were');
   assert.match(result.stderr, /Refreshed 4 rows into .*: 1 changed, 1 unchanged, 1 not found, 1 failed/);
+  assert.deepEqual(JSON.parse(result.stdout), { rows: 4, changed: 1, unchanged: 1, notFound: 1, failed: 1, out });
 });
 
 test('refresh refuses bad usage with exit 2 and a clear message', async () => {
@@ -275,4 +276,31 @@ test('interrupted by SIGINT or SIGKILL, --resume gives the uninterrupted output 
     assert.equal(result.out, reference.out, `${signal}: the same output as an uninterrupted run`);
     assert.equal(result.journal, reference.journal, `${signal}: the same journal`);
   }
+});
+
+test('on a terminal the progress is a bar with advancing counts (run in a pseudo-terminal by script(1))', async (t) => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+  } catch {
+    t.skip('script(1) is not installed');
+    return;
+  }
+  const input = join(dir, 'tty.csv');
+  writeFileSync(input, plainCsv());
+  const out = join(dir, 'tty-out.csv');
+  emu.faults.add({ mode: 'delay', purpose: 'graphql', count: null, delayMs: 30 });
+  const command = [process.execPath, CLI, 'refresh', setupFile(), '--in', input, '--out', out, '--concurrency', '2']
+    .map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+  const screen = await new Promise((resolve) => {
+    execFile('script', ['-qec', command, '/dev/null'], { env: env(), timeout: 60000 }, (error, stdout) => resolve(`${stdout}`));
+  });
+  assert.doesNotMatch(screen, FULL_CPR);
+  assert.ok(!screen.includes(emu.credentials.privateSector.clientSecret));
+  const counts = [...screen.matchAll(/refresh \[[^\]]*\] (\d+)\/90 rows \| (\d+) failed \| [\d.]+ rows\/s \| ETA /g)].map((m) => Number(m[1]));
+  assert.ok(counts.length >= 3, `the bar was drawn several times: ${JSON.stringify(screen.slice(0, 400))}`);
+  assert.ok(counts.some((n, i) => i > 0 && n > counts[i - 1]), 'the count advances');
+  assert.equal(counts.at(-1), 90);
+  assert.doesNotMatch(screen, /^refresh: \d+\/90/m, 'no plain progress lines on a terminal');
+  assert.match(screen, /Refreshed 90 rows into /);
+  assert.equal(readCsv(out, ',').length, 91);
 });

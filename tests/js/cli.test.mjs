@@ -304,7 +304,7 @@ test('unknown commands, flags, missing arguments and bad values exit 2 with a cl
 test('--help for every command shows usage and examples (exit 0)', async () => {
   const main = await cli(['--help']);
   assert.equal(main.code, 0);
-  for (const command of ['check', 'endpoints', 'test', 'schema', 'lookup']) {
+  for (const command of ['check', 'endpoints', 'test', 'schema', 'lookup', 'refresh']) {
     assert.match(main.stdout, new RegExp(`^  ${command}\\s`, 'm'));
     const help = await cli([command, '--help']);
     assert.equal(help.code, 0);
