@@ -115,6 +115,7 @@ test('refresh of a Danish Excel CSV with faults: every row out in order, unchang
   const failed = new Set([...result.stderr.matchAll(/^row (\d+)[ :]/gm)].map((m) => Number(m[1]) - 1));
   const changes = readJournal(journal);
   assert.doesNotMatch(readFileSync(journal, 'utf8'), FULL_CPR, 'the journal masks CPR numbers');
+  assert.ok(!readFileSync(journal, 'utf8').includes(emu.credentials.privateSector.clientSecret), 'no secret in the journal');
   let changedRows = 0;
   for (let i = 0; i < data.length; i += 1) {
     const before = data[i];

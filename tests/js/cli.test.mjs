@@ -313,3 +313,14 @@ test('--help for every command shows usage and examples (exit 0)', async () => {
     assert.match(help.stdout, /CPR_CLIENT_SECRET/);
   }
 });
+
+test('the package bin runs through its installed link (node_modules/.bin, the shebang)', async () => {
+  const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'node_modules', '.bin', 'datafordeler-cpr');
+  const manifest = JSON.parse(readFileSync(join(dirname(CLI), 'package.json'), 'utf8'));
+  assert.deepEqual(manifest.bin, { 'datafordeler-cpr': './cli.js' });
+  const result = await new Promise((resolve) => {
+    execFile(bin, ['check', setupFile()], { env: { PATH: process.env.PATH, CPR_CLIENT_SECRET: 'x' } }, (error, stdout, stderr) => resolve({ code: error?.code ?? 0, stdout, stderr }));
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /The setup is valid/);
+});
