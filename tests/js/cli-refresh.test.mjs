@@ -246,6 +246,9 @@ async function interruptAndResume(signal, name) {
   const again = await cli(args);
   assert.equal(again.code, 2, 'a new run next to a checkpoint is refused');
   assert.match(again.stderr, /add --resume to continue it/);
+  const other = await cli([...args, '--resume', '--policy', 'name=never']);
+  assert.equal(other.code, 2, 'a resume with other options is refused');
+  assert.match(other.stderr, /is of another run/);
   const resumed = await cli([...args, '--resume']);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stderr, /Refreshed 90 rows into /);
