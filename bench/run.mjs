@@ -1,7 +1,7 @@
 // `npm run bench`: bundle sizes, start-up, per-operation cost and batch throughput, side by side
 // with the alternatives. Prints tables and writes the figures as JSON to bench/results/.
 //
-//   node bench/run.mjs [--quick] [--skip-browser] [--only sizes,startup,operations,batch,redaction]
+//   node bench/run.mjs [--quick] [--skip-browser] [--only sizes,startup,operations,batch,redaction,refresh]
 //                      [--package DIR] [--compare DIR] [--redact-kb 64,256,1024]
 //                                                             (BENCH_QUICK=1 is --quick)
 //
@@ -14,8 +14,8 @@
 // Timings are never asserted: they depend on the machine. Servers listen on 127.0.0.1 only and
 // stop by themselves.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -37,8 +37,8 @@ async function main() {
   const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
   const skipBrowser = process.argv.includes('--skip-browser') || process.env.BENCH_SKIP_BROWSER === '1';
   const settings = quick
-    ? { startupRuns: 2, browserRuns: 1, warmup: 200, iterations: 500, batch: 200, batchWarmup: 50, concurrencies: [1, 8, 32] }
-    : { startupRuns: 15, browserRuns: 7, warmup: 5_000, iterations: 20_000, batch: 10_000, batchWarmup: 1_000, concurrencies: [1, 8, 32] };
+    ? { startupRuns: 2, browserRuns: 1, warmup: 200, iterations: 500, batch: 200, batchWarmup: 50, concurrencies: [1, 8, 32], refreshRows: 500 }
+    : { startupRuns: 15, browserRuns: 7, warmup: 5_000, iterations: 20_000, batch: 10_000, batchWarmup: 1_000, concurrencies: [1, 8, 32], refreshRows: 20_000 };
 
   // The wasm module's memory: the glue keeps its instance private, so catch it as it is made.
   let wasmMemory;
@@ -77,6 +77,7 @@ async function main() {
     };
   }
   if (part('batch')) results.batch = await batch(root, lib, settings, () => wasmMemory.buffer.byteLength);
+  if (part('refresh')) results.refresh = await refresh(root, settings, packageDir ? resolve(packageDir) : join(root, 'pkg'));
   if (part('redaction')) results.redaction = redaction(lib, { quick, sizesKb: option('--redact-kb')?.split(',').map(Number) });
   const compareDir = option('--compare');
   if (compareDir) {
@@ -441,6 +442,55 @@ async function batch(root, lib, settings, wasmBytes) {
   }
 }
 
+// 4b. The command line's refresh -----------------------------------------------------------------
+
+/** `datafordeler-cpr refresh` of a CSV as a process against the emulator: rows per second. */
+async function refresh(root, settings, packageDir) {
+  const emu = await startEmulatorProcess(root);
+  const dir = mkdtempSync(join(tmpdir(), 'cpr-bench-refresh-'));
+  try {
+    const { clientId, clientSecret } = emu.info.credentials.privateSector;
+    const setup = join(dir, 'setup.json');
+    writeFileSync(setup, JSON.stringify({
+      enabled: true, environment: emu.info.environment, sectorType: 'private', authMethod: 'sharedSecret', clientId,
+      endpoints: { graphqlBaseUrl: emu.info.urls.origin, sharedSecretTokenUrl: emu.info.urls.tokenUrl },
+    }));
+    // Distinct seeded persons (valid dates in the 1900s, never ending 000-002), as Danish Excel writes them.
+    const number = (i) => `${String((i % 28) + 1).padStart(2, '0')}${String((Math.floor(i / 28) % 12) + 1).padStart(2, '0')}`
+      + `${String(Math.floor(i / 336) % 100).padStart(2, '0')}${1 + (Math.floor(i / 33_600) % 3)}${String(3 + (i % 990)).padStart(3, '0')}`;
+    const rows = Array.from({ length: settings.refreshRows }, (_, i) => `C-${i};${number(i)};Old Name ${i};Old Street ${i};1000;`);
+    const input = join(dir, 'customers.csv');
+    writeFileSync(input, `\uFEFFcustomerNo;cpr;name;address;postCode;city\r\n${rows.join('\r\n')}\r\n`);
+    const runs = [];
+    for (const concurrency of [8, 32]) {
+      const out = join(dir, `refreshed-${concurrency}.csv`);
+      const t0 = process.hrtime.bigint();
+      const summary = await new Promise((resolveRun, reject) => {
+        const child = spawn(process.execPath, [join(packageDir, 'cli.js'), 'refresh', setup, '--in', input, '--out', out,
+          '--journal', join(dir, `changes-${concurrency}.jsonl`), '--policy', 'city=ifEmpty', '--concurrency', String(concurrency), '--quiet', '--json'], {
+          env: { ...process.env, CPR_CLIENT_SECRET: clientSecret }, stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk) => { stdout += chunk; });
+        child.stderr.on('data', (chunk) => { stderr += chunk; });
+        child.on('exit', (code) => (code === 0 ? resolveRun(JSON.parse(stdout)) : reject(new Error(`refresh exited ${code}: ${stderr.slice(-500)}`))));
+      });
+      const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      runs.push({ concurrency, rows: summary.rows, changed: summary.changed, failed: summary.failed, wallMs: round(wallMs, 1), rowsPerSecond: Math.round(summary.rows / (wallMs / 1000)) });
+    }
+    return { runs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await emu.stop();
+  }
+}
+
+function reportRefresh(r) {
+  console.log(`\n4b. datafordeler-cpr refresh of a CSV against the emulator on 127.0.0.1 (a process, start-up included; ${r.runs[0]?.rows} rows)`);
+  console.log(table(['concurrency', 'rows/s', 'changed', 'failed', 'wall ms'], r.runs.map((x) => [x.concurrency, x.rowsPerSecond, x.changed, x.failed, x.wallMs])));
+}
+
 // 5. Redaction ---------------------------------------------------------------------------------
 
 /**
@@ -486,6 +536,7 @@ function report(r) {
   if (r.startup) reportStartup(r.startup);
   if (r.operations) reportOperations(r.operations, kb);
   if (r.batch) reportBatch(r.batch, kb);
+  if (r.refresh) reportRefresh(r.refresh);
   if (r.redaction) reportRedaction(r.redaction);
   if (r.compare) {
     console.log(`\n6. Before/after: ${r.compare.other} (before) and this build (after), alternating rounds in one process (µs, median of round means)`);

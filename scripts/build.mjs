@@ -268,7 +268,8 @@ buildWasm({
 // - every hand-written declaration file X.d.ts also as X.d.cts, the types of the `require`
 //   conditions (a .d.ts is ESM in this "type": "module" package); relative imports of another
 //   hand-written declaration point at its .cjs twin;
-// - browser.cjs from browser.js (the CommonJS twin of the browser helpers), relay.cjs from relay.js;
+// - browser.cjs from browser.js (the CommonJS twin of the browser helpers), relay.cjs from relay.js,
+//   stream.cjs from stream.js;
 // - README and licence texts from the repository root (npm ships them from pkg/).
 const pkg = join(root, 'pkg');
 const handWritten = readdirSync(pkg).filter((name) => name.endsWith('.d.ts'));
@@ -280,4 +281,6 @@ for (const name of handWritten) {
 writeFileSync(join(pkg, 'browser.cjs'), esmToCommonJs(join(pkg, 'browser.js'), readFileSync(join(pkg, 'browser.js'), 'utf8')));
 // The relay (a Node server module) for require() as well: the same code on the CommonJS entry.
 writeFileSync(join(pkg, 'relay.cjs'), esmToCommonJs(join(pkg, 'relay.js'), readFileSync(join(pkg, 'relay.js'), 'utf8'), { './index.node.js': './index.node.cjs' }));
+// lookupStream (no imports, any platform) for require() as well.
+writeFileSync(join(pkg, 'stream.cjs'), esmToCommonJs(join(pkg, 'stream.js'), readFileSync(join(pkg, 'stream.js'), 'utf8')));
 for (const name of ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE']) copyFileSync(join(root, name), join(pkg, name));

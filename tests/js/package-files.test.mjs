@@ -31,6 +31,7 @@ const EXPECTED = [
   'cert/web/snippets/*/src/wasm/error.js',
   'cert/web/snippets/*/src/wasm/plain.js',
   'certificate.d.cts',
+  'cli.js',
   'certificate.d.ts',
   'certificate.node.cjs',
   'certificate.node.js',
@@ -59,6 +60,10 @@ const EXPECTED = [
   'relay.d.cts',
   'relay.d.ts',
   'relay.js',
+  'stream.cjs',
+  'stream.d.cts',
+  'stream.d.ts',
+  'stream.js',
   'web/datafordeler_cpr.js',
   'web/datafordeler_cpr_bg.wasm',
   'web/package.json',
@@ -86,7 +91,7 @@ test('package.json: licence, links, and exports conditions instead of the legacy
   for (const field of ['repository', 'homepage', 'bugs']) assert.ok(manifest[field], `${field} is set`);
   assert.equal(manifest.browser, undefined, 'the browser condition of exports, not the browser field');
   assert.equal(manifest.module, undefined, 'the exports map, not the module field');
-  assert.deepEqual(Object.keys(manifest.exports), ['.', './init', './certificate', './node', './browser', './relay', './package.json']);
+  assert.deepEqual(Object.keys(manifest.exports), ['.', './init', './certificate', './node', './browser', './relay', './stream', './package.json']);
   // Every entry has types for import and for require, and every file it names ships.
   const targets = [];
   const walk = (value, conditions) => {
