@@ -3,28 +3,27 @@
 // A standalone function rather than a CprClient method: the class is generated from Rust by
 // wasm-bindgen (its declarations too), and the same class is loaded through six entries (Node
 // ESM and CommonJS, browsers, the three init entries); patching its prototype from each would be
-// a side effect on import in every one of them. This module imports nothing: it works on any
-// client that has `lookup(cpr, { existing, signal })`, in Node and browsers alike, and the main
-// bundle does not grow.
+// a side effect on import in every one of them. It works on any client that has
+// `lookup(cpr, { existing, signal })`, in Node and browsers alike, and the main bundle does not
+// grow.
 //
 // Bounded: at most `concurrency` lookups run at once, and at most `window` items are read from
 // the source and not yet handed to the consumer, so a slow item holds back reading, never
 // memory. Each lookup is the client's own `lookup`, so nothing accumulates in the wasm module.
+//
+// Its errors are the package's own CprError class: this file takes it from the browser build's
+// glue (loading that runs no wasm); the build makes stream.node.js and stream.cjs, which take it
+// from the Node entries, so `instanceof CprError` holds with whichever entry a caller imported.
+import { CprError } from './web/datafordeler_cpr.js';
 
 const CANCELLED_MESSAGE = 'Cancelled: The caller cancelled the operation.';
 
 function usageError(message) {
-  const error = new Error(`lookupStream: ${message}`);
-  error.name = 'CprError';
-  error.code = 'invalid_options';
-  return error;
+  return new CprError(`lookupStream: ${message}`, { code: 'invalid_options' });
 }
 
 function cancelledError() {
-  const error = new Error(CANCELLED_MESSAGE);
-  error.name = 'CprError';
-  error.code = 'cancelled';
-  return error;
+  return new CprError(CANCELLED_MESSAGE, { code: 'cancelled' });
 }
 
 function wholeNumber(value, name, min, max, fallback) {

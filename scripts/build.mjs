@@ -269,7 +269,7 @@ buildWasm({
 //   conditions (a .d.ts is ESM in this "type": "module" package); relative imports of another
 //   hand-written declaration point at its .cjs twin;
 // - browser.cjs from browser.js (the CommonJS twin of the browser helpers), relay.cjs from relay.js,
-//   stream.cjs from stream.js;
+//   stream.node.js and stream.cjs from stream.js (CprError from the Node entries);
 // - README and licence texts from the repository root (npm ships them from pkg/).
 const pkg = join(root, 'pkg');
 const handWritten = readdirSync(pkg).filter((name) => name.endsWith('.d.ts'));
@@ -282,5 +282,8 @@ writeFileSync(join(pkg, 'browser.cjs'), esmToCommonJs(join(pkg, 'browser.js'), r
 // The relay (a Node server module) for require() as well: the same code on the CommonJS entry.
 writeFileSync(join(pkg, 'relay.cjs'), esmToCommonJs(join(pkg, 'relay.js'), readFileSync(join(pkg, 'relay.js'), 'utf8'), { './index.node.js': './index.node.cjs' }));
 // lookupStream (no imports, any platform) for require() as well.
-writeFileSync(join(pkg, 'stream.cjs'), esmToCommonJs(join(pkg, 'stream.js'), readFileSync(join(pkg, 'stream.js'), 'utf8')));
+// lookupStream for Node: the same code, taking CprError from the Node entries (ESM and CommonJS).
+const streamSource = readFileSync(join(pkg, 'stream.js'), 'utf8');
+writeFileSync(join(pkg, 'stream.node.js'), streamSource.replace("from './web/datafordeler_cpr.js';", "from './index.node.js';"));
+writeFileSync(join(pkg, 'stream.cjs'), esmToCommonJs(join(pkg, 'stream.js'), streamSource, { './web/datafordeler_cpr.js': './index.node.cjs' }));
 for (const name of ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE']) copyFileSync(join(root, name), join(pkg, name));

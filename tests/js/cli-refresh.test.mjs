@@ -132,7 +132,7 @@ test('refresh of a Danish Excel CSV with faults: every row out in order, unchang
       assert.deepEqual(afterRow, before, `row ${i + 1} (${kinds[i]}) is unchanged`);
     }
     if (kinds[i] === 'blank') assert.ok(failed.has(i), `row ${i + 1}: a blank CPR cell is listed`);
-    if (kinds[i] === 'invalid') assert.match(result.stderr, new RegExp(`^row ${i + 1}: invalid_cpr: `, 'm'));
+    if (kinds[i] === 'invalid') assert.match(result.stderr, new RegExp(`^row ${i + 1}: invalid_cpr_number: `, 'm'));
     if (kinds[i] === 'protected') {
       assert.equal(afterRow[1], before[1], 'a protected name is kept');
       assert.equal(afterRow[2], before[2], 'a protected address is kept');

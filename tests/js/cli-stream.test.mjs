@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { CprClient } from 'datafordeler-cpr';
+import { CprClient, CprError } from 'datafordeler-cpr';
 import { lookupStream } from 'datafordeler-cpr/stream';
 import { startEmulator } from '../emulator/server.mjs';
 
@@ -99,7 +99,7 @@ test('failures are items and the stream goes on: invalid numbers, not found, a s
   for await (const result of lookupStream(client(), items, { concurrency: 1 })) results.push(result);
   assert.deepEqual(results.map((r) => [r.index, r.ok]), [[0, false], [1, false], [2, true], [3, true]]);
   assert.equal(results[0].error.code, 'server_error');
-  assert.equal(results[1].error.code, 'invalid_cpr');
+  assert.equal(results[1].error.code, 'invalid_cpr_number');
   assert.equal(results[2].value.person, undefined);
   assert.equal(results[2].value.notifications[0].code, 'person_not_found');
   assert.equal(results[3].value.merge.record.name, 'Kept', 'a protected name is kept in the merge');
@@ -180,12 +180,14 @@ test('unusable arguments throw invalid_options at once', () => {
     () => lookupStream(c, [], { signal: 'stop' }),
     () => lookupStream(c, [], { concurency: 2 }),
   ];
-  for (const call of cases) assert.throws(call, (error) => error.name === 'CprError' && error.code === 'invalid_options');
+  for (const call of cases) assert.throws(call, (error) => error instanceof CprError && error.code === 'invalid_options');
 });
 
 test('the CommonJS entry is the same function', async () => {
   const cjs = require('datafordeler-cpr/stream');
   assert.equal(typeof cjs.lookupStream, 'function');
+  // Its errors are the CommonJS entry's CprError.
+  assert.throws(() => cjs.lookupStream(client(), 42), require('datafordeler-cpr').CprError);
   const results = [];
   for await (const result of cjs.lookupStream(client(), ['0707610123', '1203750168'])) results.push(result.value.person.cpr);
   assert.deepEqual(results, ['0707610123', '1203750168']);

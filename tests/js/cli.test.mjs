@@ -222,7 +222,7 @@ test('lookup: a table of ordinary, protected, deceased, not found and invalid nu
   assert.match(lines[2], /^020488-xxxx\s+bopael_i_danmark\s+\(protected\)\s+\(protected\)\s+protected: navne_og_adressebeskyttelse; name_withheld, address_withheld$/);
   assert.match(lines[3], /^140632-xxxx\s+doed\s+Erik Testesen\s.*person_deceased/);
   assert.match(lines[4], /^120375-xxxx\s+not found\s+person_not_found$/);
-  assert.match(lines[5], /^\(invalid\)\s+error\s+invalid_cpr: /);
+  assert.match(lines[5], /^\(invalid\)\s+error\s+invalid_cpr_number: /);
   assert.equal(lines.length, 6);
 });
 

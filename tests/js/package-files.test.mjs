@@ -64,6 +64,7 @@ const EXPECTED = [
   'stream.d.cts',
   'stream.d.ts',
   'stream.js',
+  'stream.node.js',
   'web/datafordeler_cpr.js',
   'web/datafordeler_cpr_bg.wasm',
   'web/package.json',
