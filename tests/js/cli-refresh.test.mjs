@@ -7,26 +7,15 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { startEmulator } from '../emulator/server.mjs';
-
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'pkg', 'cli.js');
-const FULL_CPR = /(?<!\d)\d{6}[- ]?\d{4}(?!\d)/;
+import { CLI, FULL_CPR, closeEmulatorAndFolder, openEmulatorAndFolder } from '../support/cli.mjs';
 
 let emu;
 let dir;
-before(async () => {
-  emu = await startEmulator({ port: 0, httpsPort: 0 });
-  dir = mkdtempSync(join(tmpdir(), 'cpr-refresh-'));
-});
-after(async () => {
-  await emu?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+before(async () => { ({ emu, dir } = await openEmulatorAndFolder('cpr-refresh-')); });
+after(() => closeEmulatorAndFolder({ emu, dir }));
 beforeEach(() => { emu.reset(); emu.clearLog(); });
 
 function setupFile() {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { CprClient, CprError } from 'datafordeler-cpr';
 import { lookupStream } from 'datafordeler-cpr/stream';
 import { startEmulator } from '../emulator/server.mjs';
+import { emulatorSetup } from '../support/setups.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -20,16 +21,7 @@ beforeEach(() => { emu.reset(); emu.clearLog(); });
 const FAST = { retryBaseDelayMs: 5, retryMaxDelayMs: 20, timeoutMs: 5000, maxAttempts: 1 };
 
 function client() {
-  const { clientId, clientSecret } = emu.credentials.privateSector;
-  return new CprClient({
-    enabled: true,
-    environment: emu.environment,
-    sectorType: 'private',
-    authMethod: 'sharedSecret',
-    clientId,
-    clientSecret,
-    endpoints: { graphqlBaseUrl: emu.urls.graphqlBaseUrl, sharedSecretTokenUrl: emu.urls.tokenUrl },
-  }, FAST);
+  return new CprClient(emulatorSetup(emu), FAST);
 }
 
 /** Seeded persons of the emulator: valid dates, not ending 000-002 (never found), each a distinct number. */

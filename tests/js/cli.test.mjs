@@ -4,26 +4,16 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveEndpoints } from 'datafordeler-cpr';
-import { startEmulator } from '../emulator/server.mjs';
-
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'pkg', 'cli.js');
-const FULL_CPR = /(?<!\d)\d{6}[- ]?\d{4}(?!\d)/;
+import { CLI, FULL_CPR, closeEmulatorAndFolder, openEmulatorAndFolder } from '../support/cli.mjs';
 
 let emu;
 let dir;
-before(async () => {
-  emu = await startEmulator({ port: 0, httpsPort: 0 });
-  dir = mkdtempSync(join(tmpdir(), 'cpr-cli-'));
-});
-after(async () => {
-  await emu?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+before(async () => { ({ emu, dir } = await openEmulatorAndFolder('cpr-cli-')); });
+after(() => closeEmulatorAndFolder({ emu, dir }));
 beforeEach(() => { emu.reset(); emu.clearLog(); });
 
 let files = 0;

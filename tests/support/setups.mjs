@@ -11,3 +11,15 @@ export const goodSetup = () => ({
   clientSecret: 'S3cret-Value-42',
   debugMode: false,
 });
+
+/** A shared-secret setup for the emulator's private-sector client, its URLs as overrides. */
+export const emulatorSetup = (emu, overrides = {}) => ({
+  enabled: true,
+  environment: emu.environment,
+  sectorType: 'private',
+  authMethod: 'sharedSecret',
+  clientId: emu.credentials.privateSector.clientId,
+  clientSecret: emu.credentials.privateSector.clientSecret,
+  endpoints: { graphqlBaseUrl: emu.urls.graphqlBaseUrl, sharedSecretTokenUrl: emu.urls.tokenUrl },
+  ...overrides,
+});
