@@ -18,7 +18,9 @@ const ROUTES = {
 const OPTION_KEYS = ['setup', 'fetch', 'authorize', 'allowedOrigins', 'allowedHeaders', 'limits', 'audit', 'auditKey',
   'maxBodyBytes', 'basePath', 'clientOptions', 'now'];
 const LIMIT_KEYS = ['lookupsPerMinute', 'maxBatch', 'concurrency'];
-const CLIENT_OPTION_KEYS = ['timeoutMs', 'maxAttempts', 'retryBaseDelayMs', 'retryMaxDelayMs', 'maxResponseBytes', 'tokenRefreshMarginSeconds'];
+// Client options the relay decides itself (its transport, debug output, merging in the browser);
+// every other key is the client's to check, against its own declared options.
+const RELAY_OWNED_CLIENT_OPTIONS = ['fetch', 'onDebug', 'debugKeepCprNumbers', 'merge'];
 const DEFAULT_HEADERS = ['authorization', 'content-type'];
 const WINDOW_MS = 60_000;
 const MAX_KEY_TEXT = 64;
@@ -113,7 +115,8 @@ function buildRelay(options) {
   const basePath = readBasePath(options.basePath);
   const clientOptions = options.clientOptions ?? {};
   if (!isPlainObject(clientOptions)) throw cprError('invalid_options', 'clientOptions must be an object.', 'clientOptions');
-  refuseUnknownKeys(clientOptions, CLIENT_OPTION_KEYS, 'clientOptions');
+  const owned = Object.keys(clientOptions).find((key) => RELAY_OWNED_CLIENT_OPTIONS.includes(key));
+  if (owned) throw cprError('invalid_options', `clientOptions.${owned} is set by the relay itself.`, `clientOptions.${owned}`);
   let auditKey = options.auditKey;
   if (auditKey === undefined) auditKey = randomBytes(32);
   else if (!(typeof auditKey === 'string' && auditKey.length >= 16) && !(auditKey instanceof Uint8Array && auditKey.length >= 16)) {
@@ -121,19 +124,12 @@ function buildRelay(options) {
   }
   const now = options.now ?? Date.now;
 
-  // --- the client, with a transport the relay watches (token outcomes for health, tokens for redaction)
+  // --- the client, with a transport the relay watches for the health route's token outcome.
+  // Secrets and tokens need no watching: everything the client hands back has passed its one
+  // exit, which removes every secret and token it holds.
   const inner = options.fetch ?? defaultFetch;
-  const seenTokens = [];
   let lastToken = 'none';
   const watchedFetch = async (request) => {
-    if (request.purpose !== 'token') {
-      const auth = Object.entries(request.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
-      const token = typeof auth === 'string' ? auth.replace(/^bearer\s+/i, '') : '';
-      if (token && token.length <= 4096 && !seenTokens.includes(token)) {
-        seenTokens.push(token);
-        if (seenTokens.length > 8) seenTokens.shift();
-      }
-    }
     try {
       const response = await inner(request);
       if (request.purpose === 'token') lastToken = response && response.status >= 200 && response.status < 300 ? 'succeeded' : 'failed';
@@ -150,12 +146,11 @@ function buildRelay(options) {
   const report = validateSetup(setup);
   const blocking = report.issues.find((issue) => issue.severity === 'error');
   if (blocking) throw cprError(blocking.code, blocking.message, blocking.field);
-  let setupObject = setup;
-  if (typeof setup === 'string') { try { setupObject = JSON.parse(setup); } catch { setupObject = {}; } }
-  const fixedSecrets = [setupObject?.clientSecret, setupObject?.certificatePassword].filter((s) => typeof s === 'string' && s.length > 0 && s.length <= 4096);
 
-  const secrets = () => [...fixedSecrets, ...seenTokens].slice(0, 16);
-  const safe = (value, maskCpr = true) => redact(value, { maskCpr, secrets: secrets() });
+  // What the relay writes itself (problem details, audit principals) and what the client hands
+  // back go through the pattern redaction once more here for the CPR numbers: a caller sees only
+  // the numbers it asked for.
+  const safe = (value, maskCpr = true) => redact(value, { maskCpr });
   const hmac = (text) => createHmac('sha256', auditKey).update(text).digest('hex');
 
   // --- per-principal sliding window: the lookups (or other upstream operations) of the last minute
@@ -219,16 +214,12 @@ function buildRelay(options) {
     }
     return headers;
   }
-  function scrubText(text) {
-    for (const secret of secrets()) if (secret.length >= 8 && text.includes(secret)) text = text.split(secret).join('[REDACTED]');
-    return text;
-  }
   function json(status, body, origin, extra) {
-    return new Response(scrubText(JSON.stringify(body)), { status, headers: headersFor(origin, { 'content-type': 'application/json; charset=utf-8', ...extra }) });
+    return new Response(JSON.stringify(body), { status, headers: headersFor(origin, { 'content-type': 'application/json; charset=utf-8', ...extra }) });
   }
   function problem(status, code, detail, origin, more = {}, extra = {}) {
     const body = safe({ type: `urn:datafordeler-cpr:relay:${code}`, title: TITLES[status] ?? 'Error', status, code, detail, ...more });
-    return new Response(scrubText(JSON.stringify(body)), { status, headers: headersFor(origin, { 'content-type': 'application/problem+json; charset=utf-8', ...extra }) });
+    return new Response(JSON.stringify(body), { status, headers: headersFor(origin, { 'content-type': 'application/problem+json; charset=utf-8', ...extra }) });
   }
   /** A problem from a library error: its code, message and diagnosis (redacted). */
   function operationProblem(error, origin, ctx) {
@@ -336,7 +327,7 @@ function buildRelay(options) {
         try {
           const sdl = await client.fetchSchema({ signal: link.signal });
           ctx.upstreamStatus = 200;
-          return new Response(scrubText(String(safe(sdl))), { status: 200, headers: headersFor(origin, { 'content-type': 'text/plain; charset=utf-8' }) });
+          return new Response(String(safe(sdl)), { status: 200, headers: headersFor(origin, { 'content-type': 'text/plain; charset=utf-8' }) });
         } catch (error) {
           ctx.outcome = typeof error?.code === 'string' ? error.code : 'relay_error';
           return operationProblem(error, origin, ctx);
