@@ -155,13 +155,8 @@ fn check_option_keys(options: &JsValue, declared: &[&str]) -> Result<(), CprErro
     let keys = read::own_keys(options).map_err(|_| unreadable("options"))?;
     match keys.iter().find(|key| !declared.contains(&key.as_str())) {
         None => Ok(()),
-        Some(key) => {
-            let expected = declared.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
-            Err(CprError::invalid_input(
-                ErrorCode::InvalidOptions,
-                format!("options: unknown field `{}`, expected one of {expected}.", crate::json_input::shown_key(key)),
-            ))
-        }
+        // The same error, in the same words, as an options object read by its declared type.
+        Some(key) => Err(CLIENT_OPTIONS.unknown_field("", key, declared)),
     }
 }
 
