@@ -160,6 +160,9 @@ fn check_option_keys(options: &JsValue, declared: &[&str]) -> Result<(), CprErro
     }
 }
 
+/// The options of an operation that takes nothing but a cancellation signal.
+const SIGNAL_ONLY: &[&str] = &["signal"];
+
 /// The host's functions among a client's options; the rest are [`ClientOptions`].
 const HOST_FUNCTIONS: [&str; 2] = ["fetch", "onDebug"];
 
@@ -249,15 +252,16 @@ impl CprClient {
         self.on_debug.clone()
     }
 
-    /// Run an operation whose success is a serializable value; `attach_debug` may put the
-    /// operation's debug capture into that value (a lookup carries it as `debug`).
-    fn run<T, F>(&self, options: &JsValue, operation: &'static str, attach_debug: fn(&mut T, Option<DebugCapture>), work: F) -> Promise
+    /// Run an operation whose success is a serializable value, given its host (or the error of
+    /// its options); `attach_debug` may put the operation's debug capture into that value (a
+    /// lookup carries it as `debug`).
+    fn run<T, F>(&self, host: Result<JsHost, JsValue>, operation: &'static str, attach_debug: fn(&mut T, Option<DebugCapture>), work: F) -> Promise
     where
         T: Serialize + 'static,
         F: for<'a> FnOnce(Rc<Client>, &'a JsHost, &'a crate::client::debug::Recorder) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, ClientError>> + 'a>>
             + 'static,
     {
-        let host = match self.host(options, &["signal"]) {
+        let host = match host {
             Ok(host) => host,
             Err(error) => return Promise::reject(&error),
         };
@@ -327,7 +331,7 @@ impl CprClient {
     #[wasm_bindgen(js_name = testConnection, unchecked_return_type = "Promise<ConnectionReport>")]
     pub fn test_connection(&self, #[wasm_bindgen(unchecked_optional_param_type = "OperationOptions")] options: Option<JsValue>) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        self.run(&options, "testConnection", |_, _| {}, |core, host, recorder| {
+        self.run(self.host(&options, SIGNAL_ONLY), "testConnection", |_, _| {}, |core, host, recorder| {
             Box::pin(async move { Ok(core.test_connection(host, recorder).await) })
         })
     }
@@ -342,18 +346,16 @@ impl CprClient {
         #[wasm_bindgen(unchecked_optional_param_type = "LookupOptions")] options: Option<JsValue>,
     ) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        let prepared = check_option_keys(&options, &["existing", "signal"])
-            .and_then(|()| argument_field(&options, "options", "existing"))
-            .and_then(|existing| batch_item(&cpr, &existing, &LOOKUP_EXISTING));
-        let item = match prepared {
+        // The options' own errors (an unknown key, an unreadable object) come first.
+        let host = match self.host(&options, &["existing", "signal"]) {
+            Ok(host) => host,
+            Err(error) => return Promise::reject(&error),
+        };
+        let item = match argument_field(&options, "options", "existing").and_then(|existing| batch_item(&cpr, &existing, &LOOKUP_EXISTING)) {
             Ok(item) => item,
             Err(error) => return Promise::reject(&error.into()),
         };
-        let operation_options = match read::copy_without(&options, &["existing"]) {
-            Ok(options) => options,
-            Err(_) => return Promise::reject(&unreadable("options").into()),
-        };
-        self.run(&operation_options, "lookup", |value: &mut LookupOutcome, debug| value.debug = debug, move |core, host, recorder| {
+        self.run(Ok(host), "lookup", |value: &mut LookupOutcome, debug| value.debug = debug, move |core, host, recorder| {
             Box::pin(async move { core.lookup(host, recorder, &item.cpr, item.existing.as_ref()).await })
         })
     }
@@ -408,14 +410,14 @@ impl CprClient {
     #[wasm_bindgen(js_name = fetchSchema, unchecked_return_type = "Promise<string>")]
     pub fn fetch_schema(&self, #[wasm_bindgen(unchecked_optional_param_type = "OperationOptions")] options: Option<JsValue>) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        self.run(&options, "fetchSchema", |_, _| {}, |core, host, recorder| Box::pin(async move { core.fetch_schema(host, recorder).await }))
+        self.run(self.host(&options, SIGNAL_ONLY), "fetchSchema", |_, _| {}, |core, host, recorder| Box::pin(async move { core.fetch_schema(host, recorder).await }))
     }
 
     /// The drift report of the live schema against what the library selects (fetches it first if needed).
     #[wasm_bindgen(js_name = checkSchema, unchecked_return_type = "Promise<DriftReport>")]
     pub fn check_schema(&self, #[wasm_bindgen(unchecked_optional_param_type = "OperationOptions")] options: Option<JsValue>) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        self.run(&options, "checkSchema", |_, _| {}, |core, host, recorder| {
+        self.run(self.host(&options, SIGNAL_ONLY), "checkSchema", |_, _| {}, |core, host, recorder| {
             Box::pin(async move {
                 if core.live_dialect().is_none() {
                     core.fetch_schema(host, recorder).await?;
