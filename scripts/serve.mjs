@@ -19,14 +19,18 @@ const TYPES = {
 
 /**
  * Serve `root` on 127.0.0.1. `routes` maps exact paths to handlers `(req, res) => void` for the
- * few dynamic answers a page needs (e.g. its configuration).
+ * few dynamic answers a page needs (e.g. its configuration); `mounts` maps a path prefix to a
+ * handler for everything below it (e.g. a relay's `nodeHandler`), given the request unchanged;
+ * `headers` are added to every file answered (e.g. a session cookie).
  * @returns {Promise<{ url: string, port: number, close: () => Promise<void> }>}
  */
-export async function startStaticServer({ root, port = 0, routes = {}, index = '/www/index.html' }) {
+export async function startStaticServer({ root, port = 0, routes = {}, mounts = {}, headers = () => ({}), index = '/www/index.html' }) {
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-      if (routes[path]) return routes[path](req, res);
+      if (Object.hasOwn(routes, path)) return routes[path](req, res);
+      const mount = Object.keys(mounts).find((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+      if (mount) return mounts[mount](req, res);
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405).end();
         return;
@@ -44,6 +48,7 @@ export async function startStaticServer({ root, port = 0, routes = {}, index = '
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
         'cache-control': 'no-store',
         'x-content-type-options': 'nosniff',
+        ...headers(wanted),
       });
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (error) {

@@ -39,4 +39,7 @@ test('a free port serves the page there', async () => {
   const result = await run(['--port', String(port), '--smoke']);
   assert.equal(result.code, 0, result.stdout + result.stderr);
   assert.match(result.stdout, new RegExp(`smoke: page answers at http://127\\.0\\.0\\.1:${port}/`));
+  // The relay is mounted on the page's origin and answers the page's session cookie.
+  assert.match(result.stdout, new RegExp(`smoke: relay answers at http://127\\.0\\.0\\.1:${port}/cpr-relay`));
+  assert.match(result.stdout, /relay audit: \{"time":"[^"]+","operation":"health","outcome":"ok","status":200,/);
 });
