@@ -7,6 +7,7 @@ import { createSetupForm } from './setup-form.js';
 import { attachCertificateCheck } from './certificate-check.js';
 import { attachActions } from './actions.js';
 import { attachCustomerCard } from './customer.js';
+import { attachBatch } from './batch.js';
 import { createDebugPanel } from './debug.js';
 
 const config = await fetch('/config.json').then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
@@ -44,6 +45,7 @@ attachActions({
   withClient,
 });
 attachCustomerCard({ form: document.getElementById('customer-form'), result: document.getElementById('lookup-result'), withClient });
+attachBatch({ form: document.getElementById('batch-form'), result: document.getElementById('batch-result'), withClient });
 
 setupForm.update();
 document.body.dataset.ready = 'true';

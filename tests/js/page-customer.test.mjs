@@ -102,3 +102,24 @@ test('the CPR number is validated next to its field, and a bad one is not looked
   assert.deepEqual(await page.locator('#customer-cpr-messages li').allTextContents(), []);
   await screenshot(page, 'page-cpr-validation');
 });
+
+test('batch refresh: progress to the end, one row per number in input order, failures diagnosed, numbers masked', async () => {
+  const numbers = ['0707610123', '0204882126', '1203750000', '3213990000', ...Array.from({ length: 36 }, (_, i) => `${String((i % 28) + 1).padStart(2, '0')}0480${String(2000 + i)}`)];
+  await page.fill('#batch-numbers', numbers.join('\n'));
+  await page.click('#batch-form button[type="submit"]');
+  await page.waitForSelector('#batch-results');
+  assert.equal(await page.$eval('#batch-progress', (p) => [p.value, p.max].join('/')), `${numbers.length}/${numbers.length}`);
+  assert.match(await page.textContent('#batch-status'), new RegExp(`^${numbers.length} of ${numbers.length} done, 1 failed$`));
+  const rows = await page.$$eval('#batch-results tbody tr', (trs) => trs.map((tr) => ({ ...tr.dataset, cpr: tr.children[1].textContent, text: tr.children[2].textContent })));
+  assert.deepEqual(rows.map((r) => Number(r.index)), numbers.map((_, i) => i));
+  assert.equal(rows[0].code, 'ok');
+  assert.match(rows[0].text, /^Jens Peter Testesen/);
+  assert.equal(rows[0].cpr, '070761-xxxx');
+  assert.equal(rows[1].code, 'ok'); // protected: an outcome, not a failure
+  assert.match(rows[2].text, /not|no person/i);
+  assert.equal(rows[3].code, 'invalid_cpr_number');
+  assert.equal(rows[3].cpr, '321399-xxxx'); // masked as typed, even when not a valid number
+  const text = await page.textContent('#batch-result');
+  for (const n of numbers) assert.ok(!text.includes(n) && !text.includes(`${n.slice(0, 6)}-${n.slice(6)}`), 'a full CPR number on the batch table');
+  await screenshot(page, 'page-batch');
+});
