@@ -16,7 +16,11 @@ async function startLocalEmulator(maxLifetimeSeconds) {
   return startEmulator({ port: 0, httpsPort: 0, maxLifetimeSeconds });
 }
 
-/** The page's "Local emulator" environment: a real environment name plus endpoint overrides. */
+/**
+ * The page's "Local emulator" environment: a real environment name plus endpoint overrides.
+ * Without the secret: the page asks for it (/config/local-secret.json) only when switched to
+ * direct access, so the default demo, through the relay, never has a secret in the browser.
+ */
 function localEnvironment(emulator) {
   if (!emulator) return null;
   const client = emulator.credentials.privateSector;
@@ -24,7 +28,6 @@ function localEnvironment(emulator) {
     label: 'Local emulator',
     environment: emulator.environment ?? 'test04',
     clientId: client.clientId,
-    clientSecret: client.clientSecret,
     endpoints: {
       graphqlBaseUrl: emulator.urls.graphqlBaseUrl,
       sharedSecretTokenUrl: emulator.urls.tokenUrl,
@@ -54,6 +57,7 @@ async function startLocalRelay({ emulator, origin, session, audit }) {
   if (!emulator || !existsSync(relayModule)) return null;
   const { createRelay } = await import(pathToFileURL(relayModule).href);
   const local = localEnvironment(emulator);
+  const { clientSecret } = emulator.credentials.privateSector;
   return createRelay({
     setup: {
       enabled: true,
@@ -61,7 +65,7 @@ async function startLocalRelay({ emulator, origin, session, audit }) {
       sectorType: 'private',
       authMethod: 'sharedSecret',
       clientId: local.clientId,
-      clientSecret: local.clientSecret,
+      clientSecret,
       endpoints: { graphqlBaseUrl: local.endpoints.graphqlBaseUrl, sharedSecretTokenUrl: local.endpoints.sharedSecretTokenUrl },
     },
     basePath: RELAY_PATH,
@@ -85,6 +89,11 @@ export async function startApp({ port = 0, maxLifetimeSeconds = 3600, audit = ()
     '/config.json': (req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(config));
+    },
+    // The emulator's test credential (not a real secret), for the page's direct-access mode.
+    '/config/local-secret.json': (req, res) => {
+      res.writeHead(emulator ? 200 : 404, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(emulator ? { clientSecret: emulator.credentials.privateSector.clientSecret } : {}));
     },
   };
   // Filled once the relay knows the page's origin (the port is the system's choice).

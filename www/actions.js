@@ -48,7 +48,7 @@ export function attachActions({ buttons, result, withClient }) {
       const { sdl, drift, endpoints } = await withClient(async (client) => ({
         sdl: await client.fetchSchema(),
         drift: await client.checkSchema(),
-        endpoints: client.endpoints,
+        endpoints: await client.fetchEndpoints(),
       }));
       const filename = `cpr-schema-${endpoints.sectorType}-${endpoints.apiVersion}.graphql`;
       const link = downloadLink(`Download ${filename} again`, filename, sdl, 'text/plain');

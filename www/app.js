@@ -10,9 +10,27 @@ import { attachCustomerCard } from './customer.js';
 import { attachBatch } from './batch.js';
 import { createDebugPanel } from './debug.js';
 
+const debug = createDebugPanel(document.getElementById('debug-section'), document.getElementById('debug-links'));
 const config = await fetch('/config.json').then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
 const form = document.getElementById('setup-form');
-const setupForm = createSetupForm(form, { localEnvironment: config.localEnvironment ?? null });
+/** Run one operation with a client for the setup as it is now (the library refuses bad setups). */
+async function withClient(work) {
+  const client = new CprClient(setupForm.currentSetup(), { onDebug: (capture) => debug.add(capture) });
+  try {
+    return await work(client);
+  } finally {
+    client.free();
+  }
+}
+
+const setupForm = createSetupForm(form, {
+  localEnvironment: config.localEnvironment ?? null,
+  relay: config.relay ?? null,
+  // The local emulator's test secret, fetched only when direct access is chosen: through the
+  // relay, no secret is ever in this page.
+  localSecret: () => fetch('/config/local-secret.json').then((r) => (r.ok ? r.json() : {})).then((j) => j.clientSecret ?? '').catch(() => ''),
+  relayEndpoints: (setup) => withClient((client) => client.fetchEndpoints()),
+});
 
 // The certificate check sits with the certificate fields (hidden with them for Shared Secret).
 const passwordCheck = h('ul', { class: 'messages check', id: 'field-certificatePassword-check', 'aria-live': 'polite' });
@@ -26,18 +44,7 @@ form.querySelector('[data-field="certificate"]')?.append(
   certificatePanel);
 attachCertificateCheck({ form, setupForm, panel: certificatePanel, passwordMessages: passwordCheck });
 
-const debug = createDebugPanel(document.getElementById('debug-section'), document.getElementById('debug-links'));
 setupForm.onChange((setup) => debug.setEnabled(setup.debugMode === true));
-
-/** Run one operation with a client for the setup as it is now (the library refuses bad setups). */
-async function withClient(work) {
-  const client = new CprClient(setupForm.currentSetup(), { onDebug: (capture) => debug.add(capture) });
-  try {
-    return await work(client);
-  } finally {
-    client.free();
-  }
-}
 
 attachActions({
   buttons: { testConnection: document.getElementById('test-connection'), fetchSchema: document.getElementById('fetch-schema') },
@@ -47,5 +54,5 @@ attachActions({
 attachCustomerCard({ form: document.getElementById('customer-form'), result: document.getElementById('lookup-result'), withClient });
 attachBatch({ form: document.getElementById('batch-form'), result: document.getElementById('batch-result'), withClient });
 
-setupForm.update();
+await setupForm.setMode(setupForm.mode());
 document.body.dataset.ready = 'true';

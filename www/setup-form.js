@@ -12,13 +12,25 @@ const CHOICE_LABELS = {
 // Which authentication method a field belongs to (the library's setup table says the same in
 // validation: a shared secret is only read for sharedSecret, etc.).
 const ONLY_FOR = { clientSecret: 'sharedSecret', certificatePassword: 'certificate', certificate: 'certificate' };
+// Fields of direct access only: through a relay, the relay's own setup holds them (the library
+// refuses a secret next to a relay and ignores the rest with a warning).
+const DIRECT_ONLY = ['environment', 'sectorType', 'authMethod', 'clientId', 'clientSecret', 'certificatePassword', 'certificate', 'apiVersion'];
+const SECRET_FIELDS = ['clientSecret', 'certificatePassword'];
+export const RELAY = 'relay';
+export const DIRECT = 'direct';
 
 export const fields = setupFields();
 export const fieldLabel = (key) => fields.find((f) => f.key === key)?.label ?? key;
 
-/** Build the form into `form`; returns { currentSetup, onChange, certificateSlot }. */
-export function createSetupForm(form, { localEnvironment }) {
-  const state = { certificate: null, certificateName: null };
+/**
+ * Build the form into `form`; returns { currentSetup, mode, onChange, certificateState }.
+ * `relay` ({ label, url }) is a relay to offer and start with; `localSecret()` gives the local
+ * emulator's client secret, asked for only when the page is switched to direct access (so in
+ * relay mode no secret is ever in the page); `relayEndpoints(setup)` asks a relay for its
+ * endpoints.
+ */
+export function createSetupForm(form, { localEnvironment, relay = null, localSecret = async () => '', relayEndpoints = async () => null }) {
+  const state = { certificate: null, certificateName: null, mode: relay ? RELAY : DIRECT };
   const listeners = [];
   const environmentChoices = [
     ...(localEnvironment ? [{ key: LOCAL, label: localEnvironment.label }] : []),
@@ -55,6 +67,11 @@ export function createSetupForm(form, { localEnvironment }) {
         break;
       case 'endpoints':
         return null; // Overrides come with the chosen environment ("Local emulator"), not typed.
+      case 'relay':
+        // The relay's URL; its other settings (headers, credentials mode) are the library's defaults here.
+        input = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', inputmode: 'url', placeholder: 'https://erp.example.com/cpr-relay' });
+        input.value = relay?.url ?? '';
+        break;
       default:
         input = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' });
         if (field.key === 'apiVersion') input.placeholder = 'v2';
@@ -70,21 +87,48 @@ export function createSetupForm(form, { localEnvironment }) {
     return wrapper;
   }
 
+  // How the page reaches the register: the first choice, since it decides which fields exist.
+  const modeChoice = (value, label, note) => h('label', { class: 'mode-choice' },
+    h('input', { type: 'radio', name: 'mode', value, id: `mode-${value}` }), ' ', h('strong', {}, label), h('span', { class: 'note' }, note));
+  form.append(h('fieldset', { class: 'modes', id: 'connection-mode' },
+    h('legend', {}, 'How this page reaches the CPR register'),
+    modeChoice(RELAY, 'Through a relay', relay
+      ? `${relay.label}: the relay holds the credentials and calls Datafordeleren; this page holds no secret.`
+      : 'A datafordeler-cpr relay on your server holds the credentials; this page holds no secret.'),
+    modeChoice(DIRECT, 'Directly', 'This page calls Datafordeleren with the credentials below (setting up and testing an IT system).')));
+  form.elements.mode.value = state.mode;
   for (const field of fields) {
     const el = fieldElement(field);
     if (el) form.append(el);
   }
-  if (localEnvironment) {
-    form.elements.clientId.value = localEnvironment.clientId ?? '';
-    form.elements.clientSecret.value = localEnvironment.clientSecret ?? '';
+  if (localEnvironment) form.elements.clientId.value = localEnvironment.clientId ?? '';
+
+  /** Switch modes: leaving direct access clears every secret from the page. */
+  async function setMode(mode) {
+    state.mode = mode;
+    if (mode === RELAY) {
+      for (const key of SECRET_FIELDS) form.elements[key].value = '';
+      form.elements.certificate.value = '';
+      state.certificate = null;
+      state.certificateName = null;
+    } else if (form.elements.environment.value === LOCAL && !form.elements.clientSecret.value) {
+      form.elements.clientSecret.value = await localSecret();
+    }
+    update();
+  }
+  for (const radio of form.querySelectorAll('input[name="mode"]')) {
+    radio.addEventListener('change', (event) => { event.stopPropagation(); setMode(radio.value); });
   }
 
   /** The setup object as the library expects it. */
   function currentSetup() {
+    if (state.mode === RELAY) {
+      return { enabled: form.elements.enabled.checked, debugMode: form.elements.debugMode.checked, relay: { url: form.elements.relay.value } };
+    }
     const setup = {};
     for (const field of fields) {
       const input = form.elements[field.key];
-      if (!input || field.kind === 'bytes') continue;
+      if (!input || field.kind === 'bytes' || field.kind === 'relay') continue;
       setup[field.key] = input.type === 'checkbox' ? input.checked : input.value;
     }
     if (state.certificate) setup.certificate = state.certificate;
@@ -119,6 +163,29 @@ export function createSetupForm(form, { localEnvironment }) {
     );
   }
 
+  let relayAsked = 0;
+  /** Relay mode: the relay's URL, then the endpoints it reports (asked when the URL settles). */
+  async function renderRelayEndpoints(setup, list, ask) {
+    const row = (name, value, provenance) => [h('dt', {}, name), h('dd', { dataset: { endpoint: name.toLowerCase() } },
+      h('span', { class: 'url' }, value), provenance && h('span', { class: `badge ${provenance}` }, provenance))];
+    list.replaceChildren(...row('Relay', setup.relay.url || '—', null));
+    if (!ask) return;
+    const asked = ++relayAsked;
+    let resolved;
+    try {
+      resolved = await relayEndpoints(setup);
+    } catch (error) {
+      if (asked === relayAsked) list.append(h('dt', {}, 'Relay\'s endpoints'), h('dd', { class: 'plain', id: 'relay-endpoints-error' }, error.message));
+      return;
+    }
+    if (asked !== relayAsked || !resolved) return;
+    list.append(
+      ...row(`Relay's ${resolved.environmentLabel} GraphQL`, resolved.graphqlUrl, resolved.provenance.graphqlUrl),
+      ...row('Relay\'s token', resolved.tokenUrl, resolved.provenance.tokenUrl),
+      ...row('Service to request', resolved.service, null),
+      ...row('Entity', resolved.entity, null));
+  }
+
   function renderEndpoints(setup, list) {
     list.replaceChildren();
     let resolved;
@@ -145,22 +212,29 @@ export function createSetupForm(form, { localEnvironment }) {
 
   const summary = document.getElementById('setup-summary');
   const endpointList = document.getElementById('endpoints');
-  function update() {
+  /** `settled`: a change event (not a keystroke), when asking the relay is worth a request. */
+  function update({ settled = true } = {}) {
     const setup = currentSetup();
-    for (const [key, method] of Object.entries(ONLY_FOR)) {
-      const wrapper = form.querySelector(`[data-field="${key}"]`);
-      if (wrapper) wrapper.hidden = setup.authMethod !== method;
+    const relayMode = state.mode === RELAY;
+    for (const field of fields) {
+      const wrapper = form.querySelector(`[data-field="${field.key}"]`);
+      if (!wrapper) continue;
+      if (field.key === 'relay') wrapper.hidden = !relayMode;
+      else if (DIRECT_ONLY.includes(field.key)) wrapper.hidden = relayMode || (ONLY_FOR[field.key] !== undefined && setup.authMethod !== ONLY_FOR[field.key]);
     }
     renderIssues(validateSetup(setup), summary);
-    renderEndpoints(setup, endpointList);
+    if (relayMode) renderRelayEndpoints(setup, endpointList, settled);
+    else renderEndpoints(setup, endpointList);
     for (const listener of listeners) listener(setup, state);
   }
 
-  form.addEventListener('input', update);
-  form.addEventListener('change', update);
+  form.addEventListener('input', () => update({ settled: false }));
+  form.addEventListener('change', () => update());
   form.addEventListener('submit', (event) => event.preventDefault());
   return {
     currentSetup,
+    mode: () => state.mode,
+    setMode,
     update,
     onChange: (listener) => listeners.push(listener),
     certificateState: state,
