@@ -4,7 +4,7 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { startApp } from '../../scripts/app.mjs';
-import { launchChromium, screenshot } from '../support/browser.mjs';
+import { launchChromium, screenshot, useDirectAccess } from '../support/browser.mjs';
 
 let app;
 let browser;
@@ -28,6 +28,7 @@ beforeEach(async () => {
   page.on('pageerror', (e) => pageErrors.push(e));
   await page.goto(app.pageUrl);
   await page.waitForSelector('body[data-ready="true"]');
+  await useDirectAccess(page);
   app.emulator.reset();
 });
 

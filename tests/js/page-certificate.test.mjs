@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { startApp } from '../../scripts/app.mjs';
-import { launchChromium, screenshot } from '../support/browser.mjs';
+import { launchChromium, screenshot, useDirectAccess } from '../support/browser.mjs';
 
 let app;
 let browser;
@@ -21,6 +21,7 @@ before(async () => {
   page.on('pageerror', (e) => pageErrors.push(e));
   await page.goto(app.pageUrl);
   await page.waitForSelector('body[data-ready="true"]');
+  await useDirectAccess(page);
 });
 
 after(async () => {

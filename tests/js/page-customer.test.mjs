@@ -3,7 +3,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp } from '../../scripts/app.mjs';
-import { launchChromium, screenshot } from '../support/browser.mjs';
+import { launchChromium, screenshot, useDirectAccess } from '../support/browser.mjs';
 
 let app;
 let browser;
@@ -24,6 +24,7 @@ beforeEach(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(app.pageUrl);
   await page.waitForSelector('body[data-ready="true"]');
+  await useDirectAccess(page);
 });
 
 async function fillCard(values) {

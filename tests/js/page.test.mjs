@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp } from '../../scripts/app.mjs';
-import { launchChromium, screenshot } from '../support/browser.mjs';
+import { launchChromium, screenshot, useDirectAccess } from '../support/browser.mjs';
 
 let app;
 let browser;
@@ -15,6 +15,7 @@ before(async () => {
   page = await browser.newPage();
   await page.goto(app.pageUrl);
   await page.waitForSelector('body[data-ready="true"]');
+  await useDirectAccess(page);
 });
 
 after(async () => {

@@ -46,3 +46,13 @@ export async function openPackagePage(root) {
   await page.evaluate(async () => { window.cpr = await import('/pkg/index.web.js'); });
   return { server, browser, page, close: async () => { await browser.close(); await server.close(); } };
 }
+
+/**
+ * The setup page (served by startApp) switched to direct access: the form's credential fields,
+ * with the local emulator's test secret filled in (the page starts through the relay, with none).
+ */
+export async function useDirectAccess(page) {
+  await page.check('#mode-direct');
+  await page.waitForFunction(() => document.querySelector('#field-environment')?.value !== 'local'
+    || document.querySelector('#field-clientSecret')?.value !== '');
+}
