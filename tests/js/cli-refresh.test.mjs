@@ -330,10 +330,10 @@ test('killed at random points by SIGINT and SIGKILL, then --resume until done: t
       const seq = lastSeq();
       const again = await cli(args);
       assert.equal(again.code, 2, why('a new run next to a checkpoint is refused'));
-      assert.match(again.stderr, /add --resume to continue it/);
+      assert.match(again.stderr, /add --resume to continue it/, why('the refusal says to add --resume'));
       const other = await cli([...args, '--resume', '--policy', 'name=never']);
       assert.equal(other.code, 2, why('a resume with other options is refused'));
-      assert.match(other.stderr, /is of another run/);
+      assert.match(other.stderr, /is of another run/, why('the refusal says why'));
       assert.equal(lookupsAfter(seq).length, 0, why('a refused run looks nobody up'));
     }
   }
@@ -344,7 +344,7 @@ test('killed at random points by SIGINT and SIGKILL, then --resume until done: t
     runStarts.push(lastSeq());
     const resumed = await cli([...args, ...(existsSync(`${out}.checkpoint.json`) ? ['--resume'] : [])]);
     assert.equal(resumed.code, 0, why(resumed.stderr));
-    assert.match(resumed.stderr, new RegExp(`Refreshed ${KILL_ROWS} rows into `));
+    assert.match(resumed.stderr, new RegExp(`Refreshed ${KILL_ROWS} rows into `), why('the resumed run completes'));
   }
   assert.equal(readFileSync(out, 'utf8'), reference.out, why('the same output as an uninterrupted run, byte for byte'));
   assert.equal(readFileSync(journal, 'utf8'), reference.journal, why('the same journal as an uninterrupted run'));
