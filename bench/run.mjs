@@ -1,20 +1,21 @@
 // `npm run bench`: bundle sizes, start-up, per-operation cost and batch throughput, side by side
 // with the alternatives. Prints tables and writes the figures as JSON to bench/results/.
 //
-//   node bench/run.mjs [--quick] [--skip-browser] [--only sizes,startup,operations,batch,redaction,refresh]
-//                      [--package DIR] [--compare DIR] [--redact-kb 64,256,1024]
+//   node bench/run.mjs [--quick] [--skip-browser] [--only sizes,startup,operations,batch,redaction,refresh,refresh-memory]
+//                      [--package DIR] [--compare DIR] [--redact-kb 64,256,1024] [--refresh-memory-rows N]
 //                                                             (BENCH_QUICK=1 is --quick)
 //
 // --quick runs every part briefly (CI checks only that the benchmark runs). --package measures
 // another build of the package (e.g. an older one) in the per-operation, batch and redaction
 // parts. --redact-kb sets the sizes of the redaction inputs (default 1024 KB; smaller ones
-// show how an older, quadratic build's time grows).
+// show how an older, quadratic build's time grows). --refresh-memory-rows sets the rows of the
+// refresh-memory part (default 100,000; 1,000 with --quick).
 // --compare DIR adds a before/after: that build and this one timed side by side in alternating
 // rounds in one process (bench/compare.mjs), the figures to trust on a noisy machine.
 // Timings are never asserted: they depend on the machine. Servers listen on 127.0.0.1 only and
 // stop by themselves.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -37,8 +38,8 @@ async function main() {
   const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
   const skipBrowser = process.argv.includes('--skip-browser') || process.env.BENCH_SKIP_BROWSER === '1';
   const settings = quick
-    ? { startupRuns: 2, browserRuns: 1, warmup: 200, iterations: 500, batch: 200, batchWarmup: 50, concurrencies: [1, 8, 32], refreshRows: 500 }
-    : { startupRuns: 15, browserRuns: 7, warmup: 5_000, iterations: 20_000, batch: 10_000, batchWarmup: 1_000, concurrencies: [1, 8, 32], refreshRows: 20_000 };
+    ? { startupRuns: 2, browserRuns: 1, warmup: 200, iterations: 500, batch: 200, batchWarmup: 50, concurrencies: [1, 8, 32], refreshRows: 500, refreshMemoryRows: 1_000 }
+    : { startupRuns: 15, browserRuns: 7, warmup: 5_000, iterations: 20_000, batch: 10_000, batchWarmup: 1_000, concurrencies: [1, 8, 32], refreshRows: 20_000, refreshMemoryRows: 100_000 };
 
   // The wasm module's memory: the glue keeps its instance private, so catch it as it is made.
   let wasmMemory;
@@ -78,6 +79,7 @@ async function main() {
   }
   if (part('batch')) results.batch = await batch(root, lib, settings, () => wasmMemory.buffer.byteLength);
   if (part('refresh')) results.refresh = await refresh(root, settings, packageDir ? resolve(packageDir) : join(root, 'pkg'));
+  if (part('refresh-memory')) results.refreshMemory = await refreshMemory(root, { ...settings, quick }, packageDir ? resolve(packageDir) : join(root, 'pkg'));
   if (part('redaction')) results.redaction = redaction(lib, { quick, sizesKb: option('--redact-kb')?.split(',').map(Number) });
   const compareDir = option('--compare');
   if (compareDir) {
@@ -339,8 +341,8 @@ function safe(fn) {
 // 4. Batch throughput --------------------------------------------------------------------------
 
 /** The emulator in its own process, so its CPU is not the client's. */
-async function startEmulatorProcess(root) {
-  const child = spawn(process.execPath, [join(root, 'tests', 'emulator', 'cli.mjs'), '--port', '0', '--https-port', '0', '--max-lifetime', '1200'], {
+async function startEmulatorProcess(root, { maxLifetimeSeconds = 1200 } = {}) {
+  const child = spawn(process.execPath, [join(root, 'tests', 'emulator', 'cli.mjs'), '--port', '0', '--https-port', '0', '--max-lifetime', String(maxLifetimeSeconds)], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -444,39 +446,60 @@ async function batch(root, lib, settings, wasmBytes) {
 
 // 4b. The command line's refresh -----------------------------------------------------------------
 
+/** A setup file for the emulator and a CSV of `rows` distinct seeded persons as Danish Excel writes it. */
+function refreshFiles(dir, emu, rows) {
+  const { clientId } = emu.info.credentials.privateSector;
+  const setup = join(dir, 'setup.json');
+  writeFileSync(setup, JSON.stringify({
+    enabled: true, environment: emu.info.environment, sectorType: 'private', authMethod: 'sharedSecret', clientId,
+    endpoints: { graphqlBaseUrl: emu.info.urls.origin, sharedSecretTokenUrl: emu.info.urls.tokenUrl },
+  }));
+  // Distinct seeded persons (valid dates in the 1900s, never ending 000-002; distinct for up to
+  // 100,800 rows), as Danish Excel writes them (BOM, ";", CRLF).
+  const number = (i) => `${String((i % 28) + 1).padStart(2, '0')}${String((Math.floor(i / 28) % 12) + 1).padStart(2, '0')}`
+    + `${String(Math.floor(i / 336) % 100).padStart(2, '0')}${1 + (Math.floor(i / 33_600) % 3)}${String(3 + (i % 990)).padStart(3, '0')}`;
+  const input = join(dir, 'customers.csv');
+  writeFileSync(input, `\uFEFFcustomerNo;cpr;name;address;postCode;city\r\n`);
+  for (let from = 0; from < rows; from += 10_000) {
+    const block = Array.from({ length: Math.min(10_000, rows - from) }, (_, k) => `C-${from + k};${number(from + k)};Old Name ${from + k};Old Street ${from + k};1000;\r\n`);
+    appendFileSync(input, block.join(''));
+  }
+  return { setup, input };
+}
+
+/** One `refresh` process over `input`; resolves with its --json summary and wall time. */
+function refreshProcess({ packageDir, emu, dir, setup, input, concurrency, nodeArgs = [], env = {} }) {
+  const out = join(dir, `refreshed-${concurrency}.csv`);
+  const t0 = process.hrtime.bigint();
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [...nodeArgs, join(packageDir, 'cli.js'), 'refresh', setup, '--in', input, '--out', out,
+      '--journal', join(dir, `changes-${concurrency}.jsonl`), '--policy', 'city=ifEmpty', '--concurrency', String(concurrency), '--quiet', '--json'], {
+      env: { ...process.env, CPR_CLIENT_SECRET: emu.info.credentials.privateSector.clientSecret, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    child.on('exit', (code) => {
+      if (code !== 0) {
+        reject(new Error(`refresh exited ${code}: ${stderr.slice(-500)}`));
+        return;
+      }
+      const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      resolveRun({ summary: JSON.parse(stdout), wallMs, out });
+    });
+  });
+}
+
 /** `datafordeler-cpr refresh` of a CSV as a process against the emulator: rows per second. */
 async function refresh(root, settings, packageDir) {
   const emu = await startEmulatorProcess(root);
   const dir = mkdtempSync(join(tmpdir(), 'cpr-bench-refresh-'));
   try {
-    const { clientId, clientSecret } = emu.info.credentials.privateSector;
-    const setup = join(dir, 'setup.json');
-    writeFileSync(setup, JSON.stringify({
-      enabled: true, environment: emu.info.environment, sectorType: 'private', authMethod: 'sharedSecret', clientId,
-      endpoints: { graphqlBaseUrl: emu.info.urls.origin, sharedSecretTokenUrl: emu.info.urls.tokenUrl },
-    }));
-    // Distinct seeded persons (valid dates in the 1900s, never ending 000-002), as Danish Excel writes them.
-    const number = (i) => `${String((i % 28) + 1).padStart(2, '0')}${String((Math.floor(i / 28) % 12) + 1).padStart(2, '0')}`
-      + `${String(Math.floor(i / 336) % 100).padStart(2, '0')}${1 + (Math.floor(i / 33_600) % 3)}${String(3 + (i % 990)).padStart(3, '0')}`;
-    const rows = Array.from({ length: settings.refreshRows }, (_, i) => `C-${i};${number(i)};Old Name ${i};Old Street ${i};1000;`);
-    const input = join(dir, 'customers.csv');
-    writeFileSync(input, `\uFEFFcustomerNo;cpr;name;address;postCode;city\r\n${rows.join('\r\n')}\r\n`);
+    const { setup, input } = refreshFiles(dir, emu, settings.refreshRows);
     const runs = [];
     for (const concurrency of [8, 32]) {
-      const out = join(dir, `refreshed-${concurrency}.csv`);
-      const t0 = process.hrtime.bigint();
-      const summary = await new Promise((resolveRun, reject) => {
-        const child = spawn(process.execPath, [join(packageDir, 'cli.js'), 'refresh', setup, '--in', input, '--out', out,
-          '--journal', join(dir, `changes-${concurrency}.jsonl`), '--policy', 'city=ifEmpty', '--concurrency', String(concurrency), '--quiet', '--json'], {
-          env: { ...process.env, CPR_CLIENT_SECRET: clientSecret }, stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk) => { stdout += chunk; });
-        child.stderr.on('data', (chunk) => { stderr += chunk; });
-        child.on('exit', (code) => (code === 0 ? resolveRun(JSON.parse(stdout)) : reject(new Error(`refresh exited ${code}: ${stderr.slice(-500)}`))));
-      });
-      const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      const { summary, wallMs } = await refreshProcess({ packageDir, emu, dir, setup, input, concurrency });
       runs.push({ concurrency, rows: summary.rows, changed: summary.changed, failed: summary.failed, wallMs: round(wallMs, 1), rowsPerSecond: Math.round(summary.rows / (wallMs / 1000)) });
     }
     return { runs };
@@ -489,6 +512,68 @@ async function refresh(root, settings, packageDir) {
 function reportRefresh(r) {
   console.log(`\n4b. datafordeler-cpr refresh of a CSV against the emulator on 127.0.0.1 (a process, start-up included; ${r.runs[0]?.rows} rows)`);
   console.log(table(['concurrency', 'rows/s', 'changed', 'failed', 'wall ms'], r.runs.map((x) => [x.concurrency, x.rowsPerSecond, x.changed, x.failed, x.wallMs])));
+}
+
+// 4c. The refresh's memory over a long file ------------------------------------------------------
+
+/**
+ * One `refresh` of `settings.refreshMemoryRows` rows (100,000 in a full run) with
+ * bench/memory-probe.mjs loaded into the CLI process: wasm memory and JS heap (after a full
+ * collection) sampled at intervals with the rows the checkpoint had recorded, so a series shows
+ * whether memory grows with the input. Warm-up: the first tenth of the rows (at most 10,000).
+ */
+async function refreshMemory(root, settings, packageDir) {
+  const rows = Number(option('--refresh-memory-rows') ?? settings.refreshMemoryRows);
+  const emu = await startEmulatorProcess(root, { maxLifetimeSeconds: 7200 });
+  const dir = mkdtempSync(join(tmpdir(), 'cpr-bench-refresh-memory-'));
+  try {
+    const { setup, input } = refreshFiles(dir, emu, rows);
+    const samplesFile = join(dir, 'samples.jsonl');
+    const concurrency = 8;
+    const { summary, wallMs } = await refreshProcess({
+      packageDir, emu, dir, setup, input, concurrency,
+      nodeArgs: ['--expose-gc', '--import', pathToFileURL(join(root, 'bench', 'memory-probe.mjs')).href],
+      env: {
+        CPR_BENCH_MEMORY_SAMPLES: samplesFile,
+        CPR_BENCH_CHECKPOINT: join(dir, `refreshed-${concurrency}.csv.checkpoint.json`),
+        CPR_BENCH_SAMPLE_MS: String(settings.quick ? 250 : 2000),
+      },
+    });
+    const series = readFileSync(samplesFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+      .map((s) => ({ ...s, rows: s.rows === 'end' ? summary.rows : s.rows }))
+      .filter((s) => s.rows !== null);
+    const warmupRows = Math.min(10_000, Math.ceil(rows / 10));
+    const afterWarmup = series.filter((s) => s.rows >= warmupRows);
+    const warm = afterWarmup[0] ?? series[0];
+    const end = series[series.length - 1];
+    const max = (key) => Math.max(...afterWarmup.map((s) => s[key]));
+    return {
+      rows: summary.rows,
+      concurrency,
+      failed: summary.failed,
+      wallMs: round(wallMs, 1),
+      rowsPerSecond: Math.round(summary.rows / (wallMs / 1000)),
+      warmupRows,
+      atWarmup: { rows: warm.rows, wasmBytes: warm.wasmBytes, heapUsedBytes: warm.heapUsedBytes, rssBytes: warm.rssBytes },
+      atEnd: { rows: end.rows, wasmBytes: end.wasmBytes, heapUsedBytes: end.heapUsedBytes, rssBytes: end.rssBytes },
+      maxAfterWarmup: { wasmBytes: max('wasmBytes'), heapUsedBytes: max('heapUsedBytes'), rssBytes: max('rssBytes') },
+      series,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await emu.stop();
+  }
+}
+
+function reportRefreshMemory(r, kb) {
+  console.log(`\n4c. refresh's memory: ${r.rows} rows at concurrency ${r.concurrency} against the emulator, ${r.rowsPerSecond} rows/s (${round(r.wallMs / 1000, 1)} s, ${r.failed} failed);`
+    + ' wasm memory and JS heap after a full collection, sampled in the CLI process (bench/memory-probe.mjs)');
+  // About ten points of the series: the first sample at or after each tenth of the rows, and the end.
+  const marks = Array.from({ length: 10 }, (_, i) => Math.ceil((r.rows * i) / 10));
+  const picked = [...new Set([...marks.map((m) => r.series.find((s) => s.rows >= m)).filter(Boolean), r.series[r.series.length - 1]])];
+  console.log(table(['rows', 'seconds', 'wasm KB', 'heap KB', 'rss MB'], picked.map((s) => [s.rows, round(s.seconds, 1), kb(s.wasmBytes), kb(s.heapUsedBytes), round(s.rssBytes / 2 ** 20, 1)])));
+  console.log(`after warm-up (${r.atWarmup.rows} rows) -> end (${r.atEnd.rows} rows): wasm ${kb(r.atWarmup.wasmBytes)} -> ${kb(r.atEnd.wasmBytes)} KB (max ${kb(r.maxAfterWarmup.wasmBytes)}), `
+    + `JS heap ${kb(r.atWarmup.heapUsedBytes)} -> ${kb(r.atEnd.heapUsedBytes)} KB (max ${kb(r.maxAfterWarmup.heapUsedBytes)}); ${r.series.length} samples`);
 }
 
 // 5. Redaction ---------------------------------------------------------------------------------
@@ -537,6 +622,7 @@ function report(r) {
   if (r.operations) reportOperations(r.operations, kb);
   if (r.batch) reportBatch(r.batch, kb);
   if (r.refresh) reportRefresh(r.refresh);
+  if (r.refreshMemory) reportRefreshMemory(r.refreshMemory, kb);
   if (r.redaction) reportRedaction(r.redaction);
   if (r.compare) {
     console.log(`\n6. Before/after: ${r.compare.other} (before) and this build (after), alternating rounds in one process (µs, median of round means)`);

@@ -189,13 +189,18 @@ function makeOutput(io) {
   return {
     addSecret(value) { if (typeof value === 'string' && value.length > 0 && value.length <= 4096) secrets.push(value); },
     out(text) { io.stdout.write(`${clean(text)}\n`); },
-    // The library's own composed text (validateSetup's messages never repeat a value): only the
-    // setup's secrets are removed, so a message such as "Enter the CPR Client Secret: …" reads as written.
     help(text) { io.stdout.write(`${text}\n`); }, // static text of this file
+    // The library's own composed text (validateSetup's messages quote no value). redact's rules
+    // for secret-named fields would blank a word of "Enter the CPR Client Secret: the shared
+    // secret …", so such a line is printed as written when redact finds nothing else in it; when
+    // it finds one of the setup's secrets (in any form it knows) or a CPR number, or the line
+    // holds a secret as it is (also where the rules blank it anyway), it is printed as redact
+    // returns it.
     outLibrary(text) {
-      let result = String(text);
-      for (const secret of secrets) result = result.split(secret).join('[REDACTED]');
-      io.stdout.write(`${result}\n`);
+      const line = String(text);
+      const redacted = clean(line);
+      const asWritten = redacted === redact(line, { maskCpr: false }) && !secrets.some((secret) => line.includes(secret));
+      io.stdout.write(`${asWritten ? line : redacted}\n`);
     },
     err(text) { io.stderr.write(`${clean(text)}\n`); },
     jsonLine(value) { io.stdout.write(`${JSON.stringify(redact(value, { secrets: secrets.slice(0, 16) }))}\n`); },
@@ -584,7 +589,8 @@ function makeProgress(quiet, total, stderr) {
   };
 }
 
-async function runRefresh({ positionals, values, env, output, io }) {
+/** The refresh's options from its flags, checked before anything is read or written. */
+function refreshOptions(values) {
   for (const flag of ['in', 'out']) {
     if (values[flag] === undefined) throw new CliError(`refresh needs --${flag} <file>. Usage: ${COMMANDS.refresh.usage}`);
   }
@@ -598,7 +604,6 @@ async function runRefresh({ positionals, values, env, output, io }) {
     else throw new CliError(`Cannot tell the format of ${inPath} from its extension: pass --format csv or --format jsonl.`);
   }
   if (format !== 'csv' && format !== 'jsonl') throw new CliError('--format must be csv or jsonl.');
-  const cprColumn = values['cpr-column'] ?? 'cpr';
   const fieldMap = pairs(values.map, 'map');
   const policies = pairs(values.policy, 'policy');
   try {
@@ -606,226 +611,336 @@ async function runRefresh({ positionals, values, env, output, io }) {
   } catch (error) {
     throw new CliError(`${error.code === 'invalid_field_map' ? '--map' : '--policy'}: ${error.message}`);
   }
-  const concurrency = positiveInt(values, 'concurrency', { min: 1, max: 64 }) ?? 8;
+  return {
+    inPath,
+    outPath,
+    journalPath: values.journal,
+    format,
+    cprColumn: values['cpr-column'] ?? 'cpr',
+    fieldMap,
+    policies,
+    concurrency: positiveInt(values, 'concurrency', { min: 1, max: 64 }) ?? 8,
+  };
+}
+
+/** The files a run writes as it goes: the output, journal and failure list (each `.partial`) and the checkpoint. */
+function refreshPaths({ outPath, journalPath }) {
+  return {
+    out: `${outPath}.partial`,
+    journal: journalPath === undefined ? undefined : `${journalPath}.partial`,
+    // The failed rows' lines, listed on stderr at the end: kept in a file, not in memory.
+    failures: `${outPath}.failures.partial`,
+    checkpoint: `${outPath}.checkpoint.json`,
+  };
+}
+
+/** What a checkpoint belongs to: the same input (path, size, time) and the same options. */
+function runIdentity(options) {
   let inStat;
   try {
-    inStat = statSync(inPath);
+    inStat = statSync(options.inPath);
   } catch (error) {
-    throw new CliError(`Cannot read the input ${inPath}: ${error.code === 'ENOENT' ? 'no such file' : error.code ?? error.message}.`);
+    throw new CliError(`Cannot read the input ${options.inPath}: ${error.code === 'ENOENT' ? 'no such file' : error.code ?? error.message}.`);
   }
-  const csv = format === 'csv' ? sniffCsv(inPath) : undefined;
-
-  const partialOut = `${outPath}.partial`;
-  const journalPath = values.journal;
-  const partialJournal = journalPath === undefined ? undefined : `${journalPath}.partial`;
-  const checkpointPath = `${outPath}.checkpoint.json`;
-  const identity = {
-    input: resolvePath(inPath), size: inStat.size, mtimeMs: inStat.mtimeMs, format, cprColumn, fieldMap, policies,
-    journal: journalPath === undefined ? null : resolvePath(journalPath),
+  return {
+    input: resolvePath(options.inPath), size: inStat.size, mtimeMs: inStat.mtimeMs, format: options.format, cprColumn: options.cprColumn,
+    fieldMap: options.fieldMap, policies: options.policies, journal: options.journalPath === undefined ? null : resolvePath(options.journalPath),
   };
-  let checkpoint = null;
-  if (existsSync(checkpointPath)) {
-    if (!values.resume) {
-      throw new CliError(`${checkpointPath} holds the checkpoint of an interrupted run: add --resume to continue it, or delete it (and ${partialOut}) to start again.`);
-    }
-    try {
-      checkpoint = JSON.parse(readFileSync(checkpointPath, 'utf8'));
-    } catch {
-      throw new CliError(`The checkpoint ${checkpointPath} cannot be read: delete it (and ${partialOut}) to start again.`);
-    }
-    if (JSON.stringify(checkpoint.identity) !== JSON.stringify(identity)) {
-      throw new CliError(`The checkpoint ${checkpointPath} is of another run (the input changed, or other options): run the same command as before, or delete it (and ${partialOut}) to start again.`);
-    }
-    if (!existsSync(partialOut)) throw new CliError(`${partialOut} is missing: delete ${checkpointPath} to start again.`);
-  } else if (values.resume) {
-    throw new CliError(`There is nothing to resume: ${checkpointPath} does not exist. Run without --resume.`);
+}
+
+/** The checkpoint of the interrupted run to continue, or null for a new run; refuses what cannot be continued. */
+function readCheckpoint(paths, outPath, identity, resume) {
+  if (!existsSync(paths.checkpoint)) {
+    if (resume) throw new CliError(`There is nothing to resume: ${paths.checkpoint} does not exist. Run without --resume.`);
+    return null;
   }
+  if (!resume) {
+    throw new CliError(`${paths.checkpoint} holds the checkpoint of an interrupted run: add --resume to continue it, or delete it (and ${paths.out}) to start again.`);
+  }
+  let checkpoint;
+  try {
+    checkpoint = JSON.parse(readFileSync(paths.checkpoint, 'utf8'));
+  } catch {
+    throw new CliError(`The checkpoint ${paths.checkpoint} cannot be read: delete it (and ${paths.out}) to start again.`);
+  }
+  if (JSON.stringify(checkpoint.identity) !== JSON.stringify(identity)) {
+    throw new CliError(`The checkpoint ${paths.checkpoint} is of another run (the input changed, or other options): run the same command as before, or delete it (and ${paths.out}) to start again.`);
+  }
+  // A finished run may have renamed its output already (it was stopped while completing).
+  if (!existsSync(paths.out) && !(checkpoint.state.finished && existsSync(outPath))) {
+    throw new CliError(`${paths.out} is missing: delete ${paths.checkpoint} to start again.`);
+  }
+  return checkpoint;
+}
 
-  const setup = loadSetup(positionals[0], values, env, output);
-  const check = validateSetup(setup);
-  const setupError = check.issues.find((issue) => issue.severity === 'error');
-  if (setupError) throw new CliError(`The setup cannot be used: ${setupError.field ?? ''}: ${setupError.message} Run "datafordeler-cpr check" for the full report.`, EXIT_FAILED);
-  const client = makeClient(setup, values, { merge: { fieldMap, policies } });
+function writeCheckpoint(path, checkpoint) {
+  writeFileSync(`${path}.tmp`, JSON.stringify(checkpoint));
+  renameSync(`${path}.tmp`, path);
+}
 
-  const total = await countRows(inPath, format, csv);
-  const state = checkpoint?.state ?? { rowsDone: 0, outBytes: 0, journalBytes: 0, failuresBytes: 0, changed: 0, unchanged: 0, notFound: 0, failed: 0 };
-  const fresh = checkpoint === null;
-  const outFd = openAt(partialOut, state.outBytes, fresh);
-  const journalFd = partialJournal === undefined ? undefined : openAt(partialJournal, state.journalBytes, fresh);
-  // The failed rows' lines, listed on stderr at the end: kept in a file, not in memory.
-  const failuresPath = `${outPath}.failures.partial`;
-  const failuresFd = openAt(failuresPath, state.failuresBytes, fresh);
-  let outBuffer = [];
-  let journalBuffer = [];
-  let failuresBuffer = [];
+/**
+ * The run's output, journal and failure list, opened at the checkpoint's byte offsets (cut
+ * back to them when resuming) and written in blocks: each block is flushed to disk before the
+ * checkpoint that counts it is replaced, so a checkpoint never claims rows that were not written.
+ */
+function openRunFiles(paths, identity, state, fresh) {
+  const files = [['failures', 'failuresBytes'], ['out', 'outBytes'], ['journal', 'journalBytes']]
+    .filter(([key]) => paths[key] !== undefined)
+    .map(([key, offset]) => ({ key, offset, fd: openAt(paths[key], state[offset], fresh), pending: [] }));
+  const byKey = Object.fromEntries(files.map((file) => [file.key, file]));
   let lastFlush = Date.now();
   let sinceFlush = 0;
-
-  const flush = () => {
-    const outText = Buffer.from(outBuffer.join(''), 'utf8');
-    const journalText = Buffer.from(journalBuffer.join(''), 'utf8');
-    const failuresText = Buffer.from(failuresBuffer.join(''), 'utf8');
-    outBuffer = [];
-    journalBuffer = [];
-    failuresBuffer = [];
-    if (failuresText.length) writeSync(failuresFd, failuresText, 0, failuresText.length, state.failuresBytes);
-    fsyncSync(failuresFd);
-    state.failuresBytes += failuresText.length;
-    if (outText.length) writeSync(outFd, outText, 0, outText.length, state.outBytes);
-    fsyncSync(outFd);
-    state.outBytes += outText.length;
-    if (journalFd !== undefined) {
-      if (journalText.length) writeSync(journalFd, journalText, 0, journalText.length, state.journalBytes);
-      fsyncSync(journalFd);
-      state.journalBytes += journalText.length;
-    }
-    // The checkpoint after the data it counts: it never claims rows that were not written.
-    writeFileSync(`${checkpointPath}.tmp`, JSON.stringify({ identity, state }));
-    renameSync(`${checkpointPath}.tmp`, checkpointPath);
-    lastFlush = Date.now();
-    sinceFlush = 0;
+  return {
+    /** Queues `text` for the file `key` (out, journal, failures); nothing when there is no such file. */
+    write(key, text) { byKey[key]?.pending.push(text); },
+    flush() {
+      for (const file of files) {
+        const bytes = Buffer.from(file.pending.join(''), 'utf8');
+        file.pending = [];
+        if (bytes.length) writeSync(file.fd, bytes, 0, bytes.length, state[file.offset]);
+        fsyncSync(file.fd);
+        state[file.offset] += bytes.length;
+      }
+      writeCheckpoint(paths.checkpoint, { identity, state });
+      lastFlush = Date.now();
+      sinceFlush = 0;
+    },
+    /** Counts a row whose lines are queued; flushes every FLUSH_ROWS rows or FLUSH_MS. */
+    rowDone() {
+      state.rowsDone += 1;
+      sinceFlush += 1;
+      if (sinceFlush >= FLUSH_ROWS || Date.now() - lastFlush >= FLUSH_MS) this.flush();
+    },
+    close() { for (const file of files) closeSync(file.fd); },
   };
+}
 
-  let header;
-  let columns;
-  const eol = csv?.crlf ? 'windows' : 'unix';
-  const csvLine = (fields) => stringifyCsv([fields], { delimiter: csv.delimiter, record_delimiter: eol });
-  const pendingRows = new Map();
-  let cprIndex = -1;
-  const rows = readRows(inPath, format, csv);
-  if (format === 'csv') {
-    const first = await rows.next();
-    if (first.done) throw new CliError(`${inPath} is empty: it needs a header row.`);
-    header = first.value.fields;
-    cprIndex = header.indexOf(cprColumn);
-    if (cprIndex < 0) throw new CliError(`${inPath} has no column "${cprColumn}" (the columns are ${header.join(', ')}): pass --cpr-column.`);
-    columns = new Set(header);
-    if (fresh) outBuffer.push(`${csv.bom ? '\uFEFF' : ''}${csvLine(header)}`);
-  }
+/** The CSV header: its names, and where the CPR column is (null for JSON Lines). */
+async function readHeader(rows, options) {
+  if (options.format !== 'csv') return null;
+  const first = await rows.next();
+  if (first.done) throw new CliError(`${options.inPath} is empty: it needs a header row.`);
+  const names = first.value.fields;
+  const cprIndex = names.indexOf(options.cprColumn);
+  if (cprIndex < 0) throw new CliError(`${options.inPath} has no column "${options.cprColumn}" (the columns are ${names.join(', ')}): pass --cpr-column.`);
+  return { names, columns: new Set(names), cprIndex };
+}
 
-  let skip = state.rowsDone;
-  let nextRow = 0;
-  async function* items() {
-    for await (const row of rows) {
-      if (skip > 0) {
-        skip -= 1;
-        continue;
-      }
-      const index = nextRow;
-      nextRow += 1;
-      pendingRows.set(index, row);
-      if (format === 'csv') {
-        const record = Object.fromEntries(header.map((name, i) => [name, row.fields[i] ?? '']));
-        yield { cpr: row.fields[cprIndex] ?? '', existing: record };
-      } else if (row.object) {
-        yield { cpr: cellText(row.object[cprColumn]), existing: row.object };
-      } else {
-        yield { cpr: '', existing: {} };
-      }
+/** A row's CPR cell as text. */
+function cprCell(row, options, header) {
+  return header ? row.fields[header.cprIndex] ?? '' : cellText(row.object?.[options.cprColumn]);
+}
+
+/**
+ * The rows after the first `skip` (the ones a checkpoint recorded) as lookupStream's items,
+ * each row kept in `pending` under its index until its result is written.
+ */
+async function* lookupItems(rows, skip, pending, options, header) {
+  let index = 0;
+  let skipping = skip;
+  for await (const row of rows) {
+    if (skipping > 0) {
+      skipping -= 1;
+      continue;
+    }
+    pending.set(index, row);
+    index += 1;
+    if (header) {
+      yield { cpr: cprCell(row, options, header), existing: Object.fromEntries(header.names.map((name, i) => [name, row.fields[i] ?? ''])) };
+    } else if (row.object) {
+      yield { cpr: cprCell(row, options, header), existing: row.object };
+    } else {
+      yield { cpr: '', existing: {} };
     }
   }
+}
 
+/** How rows are written in the input's format: the header line, a row as read, a row with changed cells. */
+function rowFormat(csv, header) {
+  if (header) {
+    // A cell with a line break is quoted whatever the record delimiter (csv-stringify quotes only
+    // the delimiter it writes, so a lone "\n" in a CRLF file would otherwise split the row).
+    const line = (fields) => stringifyCsv([fields], { delimiter: csv.delimiter, record_delimiter: csv.crlf ? 'windows' : 'unix', quoted_match: /[\r\n]/ });
+    return {
+      header: () => `${csv.bom ? '\uFEFF' : ''}${line(header.names)}`,
+      has: (row, field) => header.columns.has(field),
+      unchanged: (row) => line(row.fields),
+      changed(row, changes) {
+        const fields = [...row.fields];
+        for (const change of changes) {
+          const at = header.names.indexOf(change.field);
+          while (fields.length <= at) fields.push('');
+          fields[at] = cellText(change.after);
+        }
+        return line(fields);
+      },
+    };
+  }
+  return {
+    has: (row, field) => Object.hasOwn(row.object, field),
+    unchanged: (row) => `${row.raw}\n`,
+    changed(row, changes) {
+      const object = { ...row.object };
+      for (const change of changes) object[change.field] = change.after ?? null;
+      return `${JSON.stringify(object)}\n`;
+    },
+  };
+}
+
+/**
+ * One row's result: its outcome (the summary's count it adds to), the line to write, the
+ * journal lines of its changed cells (CPR masked) and, for a failed row, its failure line.
+ */
+function refreshedRow(result, row, rowNumber, { options, header, format }) {
+  const cprText = cprCell(row, options, header);
+  const masked = validateCpr(cprText).masked;
+  const where = `row ${rowNumber}${masked ? ` (${masked})` : ''}`;
+  if (!header && !row.object) return { outcome: 'failed', line: format.unchanged(row), failure: `row ${rowNumber}: not a JSON object; kept as it is\n` };
+  if (!result.ok) {
+    const d = result.error.diagnosis;
+    return {
+      outcome: 'failed',
+      line: format.unchanged(row),
+      failure: cprText.trim() === ''
+        ? `${where}: no CPR number; kept as it is\n`
+        : `${where}: ${result.error.code}: ${result.error.message}${d?.solution ? ` Fix: ${d.solution}` : ''}\n`,
+    };
+  }
+  if (!result.value.person) return { outcome: 'notFound', line: format.unchanged(row) };
+  // Only the input's own columns (JSON keys) are written.
+  const changes = (result.value.merge?.changes ?? []).filter((change) => format.has(row, change.field));
+  if (!changes.length) return { outcome: 'unchanged', line: format.unchanged(row) };
+  const notifications = result.value.notifications.map((n) => n.code);
+  return {
+    outcome: 'changed',
+    line: format.changed(row, changes),
+    journal: changes.map((change) => `${JSON.stringify(redact({ row: rowNumber, cpr: masked, field: change.field, before: change.before ?? null, after: change.after ?? null, notifications }))}\n`),
+  };
+}
+
+/** SIGINT and SIGTERM abort the run's lookups (the run then saves its progress and exits 130). */
+function interruptOnSignal() {
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const progress = makeProgress(values.quiet, total, io.stderr);
+  return {
+    signal: controller.signal,
+    release() {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    },
+  };
+}
+
+/**
+ * Looks the rows up through lookupStream (bounded: `concurrency` at once, a small window read
+ * ahead) and writes each result in input order. Returns true when a signal interrupted it.
+ */
+async function refreshRows({ client, items, pending, context, files, state, progress, signal }) {
   const rowsDoneAtStart = state.rowsDone;
-  let interrupted = false;
   try {
-    for await (const result of lookupStream(client, items(), { concurrency, signal: controller.signal })) {
-      const row = pendingRows.get(result.index);
-      pendingRows.delete(result.index);
-      const rowNumber = rowsDoneAtStart + result.index + 1;
-      const cprText = format === 'csv' ? row.fields[cprIndex] ?? '' : cellText(row.object?.[cprColumn]);
-      const masked = validateCpr(cprText).masked;
-      const where = `row ${rowNumber}${masked ? ` (${masked})` : ''}`;
-      let written = false;
-      if (format === 'jsonl' && !row.object) {
-        state.failed += 1;
-        failuresBuffer.push(`row ${rowNumber}: not a JSON object; kept as it is\n`);
-      } else if (!result.ok) {
-        state.failed += 1;
-        const d = result.error.diagnosis;
-        failuresBuffer.push(cprText.trim() === ''
-          ? `${where}: no CPR number; kept as it is\n`
-          : `${where}: ${result.error.code}: ${result.error.message}${d?.solution ? ` Fix: ${d.solution}` : ''}\n`);
-      } else if (!result.value.person) {
-        state.notFound += 1;
-      } else {
-        const changes = (result.value.merge?.changes ?? []).filter((change) => (format === 'csv' ? columns.has(change.field) : Object.hasOwn(row.object, change.field)));
-        if (changes.length) {
-          const notifications = result.value.notifications.map((n) => n.code);
-          if (format === 'csv') {
-            const fields = [...row.fields];
-            for (const change of changes) {
-              const at = header.indexOf(change.field);
-              while (fields.length <= at) fields.push('');
-              fields[at] = cellText(change.after);
-            }
-            outBuffer.push(csvLine(fields));
-          } else {
-            const object = { ...row.object };
-            for (const change of changes) object[change.field] = change.after ?? null;
-            outBuffer.push(`${JSON.stringify(object)}\n`);
-          }
-          written = true;
-          for (const change of changes) {
-            journalBuffer.push(`${JSON.stringify(redact({ row: rowNumber, cpr: masked, field: change.field, before: change.before ?? null, after: change.after ?? null, notifications }))}\n`);
-          }
-          state.changed += 1;
-        } else {
-          state.unchanged += 1;
-        }
-      }
-      if (!written) outBuffer.push(format === 'csv' ? csvLine(row.fields) : `${row.raw}\n`);
-      state.rowsDone += 1;
-      sinceFlush += 1;
-      if (sinceFlush >= FLUSH_ROWS || Date.now() - lastFlush >= FLUSH_MS) flush();
+    for await (const result of lookupStream(client, items, { concurrency: context.options.concurrency, signal })) {
+      const row = pending.get(result.index);
+      pending.delete(result.index);
+      const refreshed = refreshedRow(result, row, rowsDoneAtStart + result.index + 1, context);
+      state[refreshed.outcome] += 1;
+      files.write('out', refreshed.line);
+      for (const line of refreshed.journal ?? []) files.write('journal', line);
+      if (refreshed.failure) files.write('failures', refreshed.failure);
+      files.rowDone();
       progress.update(state.rowsDone, state.failed);
     }
+    return false;
   } catch (error) {
-    if (!controller.signal.aborted) {
-      progress.stop();
-      flush();
-      closeSync(outFd);
-      if (journalFd !== undefined) closeSync(journalFd);
-      closeSync(failuresFd);
-      throw operationFailed(error);
-    }
-    interrupted = true;
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    if (signal.aborted) return true;
+    throw operationFailed(error);
   }
-  progress.stop();
-  flush();
-  closeSync(outFd);
-  if (journalFd !== undefined) closeSync(journalFd);
-  closeSync(failuresFd);
-  if (interrupted) {
-    output.err(`Interrupted after ${state.rowsDone} of ${total} rows; ${outPath} is not written yet. Run the same command with --resume to continue.`);
-    return EXIT_INTERRUPTED;
-  }
-  renameSync(partialOut, outPath);
-  if (partialJournal !== undefined) renameSync(partialJournal, journalPath);
-  unlinkSync(checkpointPath);
-  // The failed rows, in chunks (bounded memory), through the same redaction as every line.
-  const failures = openSync(failuresPath, 'r');
+}
+
+/** Prints a file's lines through `print`, a chunk at a time (bounded memory). */
+function printLines(path, print) {
+  const fd = openSync(path, 'r');
   const chunk = Buffer.alloc(65536);
   let carry = '';
-  for (let length; (length = readSync(failures, chunk, 0, chunk.length, null)) > 0;) {
+  for (let length; (length = readSync(fd, chunk, 0, chunk.length, null)) > 0;) {
     const lines = (carry + chunk.subarray(0, length).toString('utf8')).split('\n');
     carry = lines.pop();
-    for (const line of lines) output.err(line);
+    for (const line of lines) print(line);
   }
-  closeSync(failures);
-  unlinkSync(failuresPath);
-  output.err(`Refreshed ${state.rowsDone} rows into ${outPath}: ${state.changed} changed, ${state.unchanged} unchanged, ${state.notFound} not found, ${state.failed} failed (kept as they were).`);
-  if (values.json) {
-    output.json({ rows: state.rowsDone, changed: state.changed, unchanged: state.unchanged, notFound: state.notFound, failed: state.failed, out: outPath, ...(journalPath !== undefined ? { journal: journalPath } : {}) });
+  closeSync(fd);
+}
+
+/**
+ * The end of a run whose rows are all written: the checkpoint says so first, then the partial
+ * files take their names and the checkpoint goes. Stopped anywhere in here, the run is finished
+ * by --resume (which comes straight here). Then the failed rows and the summary.
+ */
+function completeRefresh(options, paths, identity, state, output) {
+  if (!state.finished) writeCheckpoint(paths.checkpoint, { identity, state: { ...state, finished: true } });
+  if (existsSync(paths.out)) renameSync(paths.out, options.outPath);
+  if (paths.journal !== undefined && existsSync(paths.journal)) renameSync(paths.journal, options.journalPath);
+  unlinkSync(paths.checkpoint);
+  // The failed rows, through the same redaction as every line.
+  if (existsSync(paths.failures)) {
+    printLines(paths.failures, (line) => output.err(line));
+    unlinkSync(paths.failures);
   }
-  return state.failed ? EXIT_FAILED : EXIT_OK;
+  output.err(`Refreshed ${state.rowsDone} rows into ${options.outPath}: ${state.changed} changed, ${state.unchanged} unchanged, ${state.notFound} not found, ${state.failed} failed (kept as they were).`);
+  return { rows: state.rowsDone, changed: state.changed, unchanged: state.unchanged, notFound: state.notFound, failed: state.failed, out: options.outPath, ...(options.journalPath !== undefined ? { journal: options.journalPath } : {}) };
+}
+
+/** The client for the run, from a setup without errors. */
+function refreshClient(positionals, values, env, output, options) {
+  const setup = loadSetup(positionals[0], values, env, output);
+  const setupError = validateSetup(setup).issues.find((issue) => issue.severity === 'error');
+  if (setupError) throw new CliError(`The setup cannot be used: ${setupError.field ?? ''}: ${setupError.message} Run "datafordeler-cpr check" for the full report.`, EXIT_FAILED);
+  return makeClient(setup, values, { merge: { fieldMap: options.fieldMap, policies: options.policies } });
+}
+
+async function runRefresh({ positionals, values, env, output, io }) {
+  const options = refreshOptions(values);
+  const identity = runIdentity(options);
+  const csv = options.format === 'csv' ? sniffCsv(options.inPath) : undefined;
+  const paths = refreshPaths(options);
+  const checkpoint = readCheckpoint(paths, options.outPath, identity, Boolean(values.resume));
+  const summarise = (summary) => {
+    if (values.json) output.json(summary);
+    return summary.failed ? EXIT_FAILED : EXIT_OK;
+  };
+  if (checkpoint?.state.finished) return summarise(completeRefresh(options, paths, identity, checkpoint.state, output));
+
+  const client = refreshClient(positionals, values, env, output, options);
+  const total = await countRows(options.inPath, options.format, csv);
+  const rows = readRows(options.inPath, options.format, csv);
+  const header = await readHeader(rows, options);
+  const format = rowFormat(csv, header);
+  const state = checkpoint?.state ?? { rowsDone: 0, outBytes: 0, journalBytes: 0, failuresBytes: 0, changed: 0, unchanged: 0, notFound: 0, failed: 0 };
+  const files = openRunFiles(paths, identity, state, checkpoint === null);
+  if (checkpoint === null && header) files.write('out', format.header());
+
+  const pending = new Map();
+  const items = lookupItems(rows, state.rowsDone, pending, options, header);
+  const interruption = interruptOnSignal();
+  const progress = makeProgress(values.quiet, total, io.stderr);
+  try {
+    let interrupted;
+    try {
+      interrupted = await refreshRows({ client, items, pending, context: { options, header, format }, files, state, progress, signal: interruption.signal });
+    } finally {
+      progress.stop();
+      files.flush();
+      files.close();
+    }
+    if (interrupted) {
+      output.err(`Interrupted after ${state.rowsDone} of ${total} rows; ${options.outPath} is not written yet. Run the same command with --resume to continue.`);
+      return EXIT_INTERRUPTED;
+    }
+    // A signal from here on is too late to stop anything: the run completes.
+    return summarise(completeRefresh(options, paths, identity, state, output));
+  } finally {
+    interruption.release();
+  }
 }
 
 // --- entry ------------------------------------------------------------------------------

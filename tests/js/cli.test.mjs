@@ -1,6 +1,7 @@
 // The command line (pkg/cli.js) as a process against the emulator over real HTTP(S): every
 // command's happy path and failure exit codes, --json output, secrets refused as arguments and
-// never printed, no full CPR number on stdout or stderr.
+// never printed, no full CPR number on stdout or stderr; the CLI's own dependencies stay out of
+// every library entry (bundled with esbuild).
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -313,4 +314,26 @@ test('the package bin runs through its installed link (node_modules/.bin, the sh
   });
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /The setup is valid/);
+});
+
+test('the CLI\'s dependencies stay out of the library: no entry of the package loads csv-parse, csv-stringify or cli-progress', async () => {
+  const { build } = await import('esbuild');
+  const pkg = dirname(CLI);
+  const entries = new Set();
+  const walk = (value) => {
+    if (typeof value === 'string' && /\.c?js$/.test(value)) entries.add(value);
+    else if (value && typeof value === 'object') Object.values(value).forEach(walk);
+  };
+  walk(JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')).exports);
+  const cliDependency = /node_modules\/(csv-parse|csv-stringify|cli-progress)\//;
+  const bundled = async (entry, platform) => Object.keys((await build({
+    entryPoints: [join(pkg, entry)], bundle: true, write: false, metafile: true, platform, format: 'esm',
+    logLevel: 'silent', loader: { '.wasm': 'file' }, outdir: join(dir, 'esbuild'),
+  })).metafile.inputs);
+  assert.ok((await bundled('cli.js', 'node')).some((input) => cliDependency.test(input)), 'the check sees them in the CLI');
+  assert.ok(entries.size >= 10, [...entries].join(', '));
+  for (const entry of entries) {
+    const inputs = await bundled(entry, /node|\.cjs$|relay/.test(entry) ? 'node' : 'browser');
+    assert.deepEqual(inputs.filter((input) => cliDependency.test(input)), [], `${entry} loads none of the CLI's dependencies`);
+  }
 });
