@@ -57,7 +57,7 @@ export function createSetupForm(form, { localEnvironment }) {
         return null; // Overrides come with the chosen environment ("Local emulator"), not typed.
       default:
         input = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' });
-        if (field.key === 'apiVersion') input.placeholder = 'v2';
+        if (field.key === 'apiVersion') input.placeholder = 'auto';
     }
     input.id = id;
     input.name = field.key;

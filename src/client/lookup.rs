@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::debug::{DebugCapture, Recorder};
-use super::service::is_unknown_field;
+use super::service::{is_unknown_field, SchemaSource};
 use super::{capture, Client, ClientError, Host};
 use crate::code::ErrorCode;
 use crate::cpr::CprNumber;
@@ -122,7 +122,10 @@ impl Client {
         let result = response;
 
         let mut notifications: Vec<Issue> = service.notices.clone();
-        notifications.extend(query.warnings);
+        // A field the service's own schema lacks is not news for each lookup: the service does
+        // not offer it (the drift report lists the differences). Other adaptations are said.
+        let live = service.schema == SchemaSource::Live;
+        notifications.extend(query.warnings.into_iter().filter(|w| !(live && w.code == ErrorCode::FieldMissing)));
         let mut persons = result.persons;
         let subject_kind = if persons.len() == 1 {
             None

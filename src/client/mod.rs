@@ -216,6 +216,11 @@ impl Client {
         Ok(Recorder::new(self.setup.debug_mode, self.redaction(), host.now_ms()))
     }
 
+    /// The API version that answered, once the service has been reached.
+    pub fn answered_api_version(&self) -> Option<String> {
+        self.services.peek().and_then(|s| s.api_version.clone())
+    }
+
     /// Whether queries follow the service's schema (the `schema` option is `live`).
     pub fn follows_live_schema(&self) -> bool {
         matches!(self.schema_choice, SchemaChoice::Live)
