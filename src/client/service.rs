@@ -149,29 +149,20 @@ impl Client {
         };
         let mut chosen = start;
         let mut fetched = None;
-        if negotiate {
-            for (index, candidate) in candidates.iter().enumerate() {
-                chosen = index;
-                let outcome = if live {
-                    self.download_schema(host, recorder, &candidate.schema_url).await
-                } else {
-                    let body = self.probe_body(given.as_deref())?;
-                    self.graphql(host, recorder, &candidate.graphql_url, body).await.map(|_| String::new())
+        // One request per candidate tried: the schema download, or (without the live schema)
+        // the probe query, which only a negotiation needs.
+        if live || negotiate {
+            while let Some(candidate) = candidates.get(chosen) {
+                let outcome = match live {
+                    true => self.download_schema(host, recorder, &candidate.schema_url).await,
+                    false => self.probe(host, recorder, &candidate.graphql_url, given.as_deref()).await,
                 };
-                match outcome {
-                    Err(error) if is_missing(&error) && index < last => continue,
-                    Err(error) if !live && is_missing(&error) => return Err(error),
-                    // Any other answer says the version exists; the query's own problems are the
-                    // lookup's to report. No answer, or a credential problem, stops here.
-                    Err(error) if !live => match &error {
-                        ClientError::Failed(d) if d.status.is_some() && schema_failure(&error, false) != SchemaFailure::Stop => break,
-                        _ => return Err(error),
-                    },
-                    outcome => {
-                        fetched = Some(outcome);
-                        break;
-                    }
+                if negotiate && chosen < last && matches!(&outcome, Err(e) if is_missing(e)) {
+                    chosen += 1;
+                    continue;
                 }
+                fetched = Some(outcome);
+                break;
             }
         }
         let candidate = candidates.get(chosen).ok_or_else(|| ClientError::from_code(DiagnosisCode::EndpointNotFound))?;
@@ -193,11 +184,11 @@ impl Client {
         if service.dialect.is_some() {
             service.schema = SchemaSource::Given;
         }
-        if live {
-            let outcome = match fetched {
-                Some(outcome) => outcome,
-                None => self.download_schema(host, recorder, &candidate.schema_url).await,
-            };
+        if let (false, Some(outcome)) = (live, &fetched) {
+            // The probe's answer only had to show that the version exists.
+            outcome.clone()?;
+        }
+        if let Some(outcome) = fetched.filter(|_| live) {
             let parsed = outcome.and_then(|sdl| Ok((Dialect::from_sdl(&sdl, self.endpoints.sector_type)?, sdl)));
             match parsed {
                 Ok((dialect, sdl)) => {
@@ -228,6 +219,18 @@ impl Client {
             self.answered.set(chosen);
         }
         Ok(service)
+    }
+
+    /// The probe query: any answer but a plain 404 says the version exists (the query's own
+    /// problems are the lookup's to report); no answer at all is an error.
+    async fn probe<H: Host>(&self, host: &H, recorder: &Recorder, url: &str, given: Option<&Dialect>) -> Result<String, ClientError> {
+        let body = self.probe_body(given)?;
+        match self.graphql(host, recorder, url, body).await {
+            Err(ClientError::Failed(d)) if d.code != DiagnosisCode::EndpointNotFound && d.status.is_some() && !matches!(d.status, Some(401 | 403)) => {
+                Ok(String::new())
+            }
+            outcome => outcome.map(|_| String::new()),
+        }
     }
 
     fn fallback_notice(&self, chosen: usize) -> Issue {

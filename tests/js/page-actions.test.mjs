@@ -89,7 +89,7 @@ test('Fetch CPR Schema downloads the .graphql file and shows the drift report', 
   assert.equal(await page.textContent('#drift-outcome'), 'Lookups work with this schema.');
   assert.match(await page.textContent('#drift-report'), /CPRCustom_PrivateSectorPerson/);
   assert.match(await page.textContent('#drift-report'), /personnummer/);
-  assert.equal(await page.getAttribute('#schema-download', 'download'), 'cpr-schema-private-v2.graphql');
+  assert.equal(await page.getAttribute('#schema-download', 'download'), 'cpr-schema-private-v3.graphql');
   await screenshot(page, 'page-fetch-schema');
 });
 
