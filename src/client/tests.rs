@@ -703,6 +703,20 @@ mod negotiation {
     }
 
     #[test]
+    fn a_fixed_url_is_not_negotiated_and_a_missing_schema_there_means_the_bundled_model() {
+        let c = client(json!({"endpoints": {"graphqlUrl": "http://127.0.0.1:1/relay/cpr", "sharedSecretTokenUrl": "http://127.0.0.1:1/token"}}));
+        assert!(!c.endpoints.negotiate);
+        let host = FakeHost::default();
+        host.script(Purpose::Schema, vec![status(404, &[], "Not Found")]);
+        let outcome = lookup(&c, &host).unwrap();
+        assert_eq!(urls(&host, Purpose::Schema), ["http://127.0.0.1:1/relay/cpr/schema"]);
+        assert_eq!(urls(&host, Purpose::Graphql), ["http://127.0.0.1:1/relay/cpr"]);
+        assert!(outcome.notifications.iter().any(|n| n.code == ErrorCode::SchemaBundled));
+        assert!(outcome.notifications.iter().all(|n| n.code != ErrorCode::ApiVersionFallback));
+        assert_eq!(c.answered_api_version(), None, "a fixed URL under auto names no version");
+    }
+
+    #[test]
     fn the_schema_option_is_checked_when_the_client_is_made() {
         let given = crate::schema::default_sdl(crate::environment::SectorType::Private).to_string();
         let c = Client::new(&setup(json!({})), ClientOptions { schema: Some(given), ..ClientOptions::default() }).unwrap();
