@@ -357,6 +357,11 @@ function runEndpoints({ positionals, values, output }) {
   for (const key of ['graphqlUrl', 'schemaUrl', 'tokenUrl', 'portalUrl']) {
     output.out(`${key.padEnd(10)} ${resolved[key]}  [${resolved.provenance?.[key] ?? 'unknown'}]`);
   }
+  // With apiVersion auto the URLs above are the first candidate; a client tries them in order.
+  if (resolved.negotiate) {
+    output.out('Versions tried in order on first use (the next only after a 404):');
+    for (const c of resolved.candidates) output.out(`  ${c.apiVersion.padEnd(4)} ${c.graphqlUrl}  [${c.provenance}]`);
+  }
   return EXIT_OK;
 }
 

@@ -195,6 +195,8 @@ code_table! {
         AddressAbroad => "address_abroad",
         AddressMissing => "address_missing",
         AddressWithheld => "address_withheld",
+        /// A lookup's notice: the newest API version is not offered and an older one answered.
+        ApiVersionFallback => "api_version_fallback",
         BatchNotSupported => "batch_not_supported",
         BatchTooLarge => "batch_too_large",
         CertificateEmpty => "certificate_empty",
@@ -283,6 +285,8 @@ code_table! {
         ResponseTooDeep => "response_too_deep",
         RootFieldMissing => "root_field_missing",
         RootFieldRenamed => "root_field_renamed",
+        /// A notice: the service's schema could not be fetched; queries follow the bundled model.
+        SchemaBundled => "schema_bundled",
         SchemaEmpty => "schema_empty",
         SchemaNotSdl => "schema_not_sdl",
         SchemaSyntax => "schema_syntax",

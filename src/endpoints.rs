@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::code::ErrorCode;
-use crate::environment::{AuthMethod, Environment, Provenance, SectorType, DOCUMENTED_API_VERSIONS, TOKEN_PATH};
+use crate::environment::{api_version_provenance, AuthMethod, Environment, Provenance, SectorType, API_VERSIONS, AUTO_API_VERSION, TOKEN_PATH};
 use crate::error::CprError;
 use crate::setup::{read_setup, Setup};
 
@@ -17,6 +17,23 @@ pub struct EndpointProvenance {
     pub schema_url: Provenance,
     pub token_url: Provenance,
     pub portal_url: Provenance,
+}
+
+/// One GraphQL endpoint the client may call: with `apiVersion: "auto"` one per known version,
+/// newest first; otherwise the one the setup names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointCandidate {
+    /// The version in the URL; absent when a `graphqlUrl` override fixes the URL under `auto`
+    /// (the version is then whatever that URL serves).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub api_version: Option<String>,
+    pub graphql_url: String,
+    pub schema_url: String,
+    /// Of the GraphQL URL: the host's and the version's, the less certain of the two.
+    pub provenance: Provenance,
 }
 
 /// The URLs and names a setup resolves to.
@@ -38,7 +55,14 @@ pub struct ResolvedEndpoints {
     pub service: String,
     /// The GraphQL root field / entity.
     pub entity: String,
+    /// The setup's API version: `auto` or the version it names.
     pub api_version: String,
+    /// True when the client negotiates the version on first use (`auto` without a `graphqlUrl`
+    /// or `schemaUrl` override): `graphqlUrl` and `schemaUrl` are then only the first of the
+    /// `candidates`, tried in order; a 404 moves on to the next.
+    pub negotiate: bool,
+    /// The endpoints the client may call, in the order it tries them.
+    pub candidates: Vec<EndpointCandidate>,
     pub provenance: EndpointProvenance,
 }
 
@@ -50,7 +74,10 @@ pub struct ResolvedEndpoints {
 /// use datafordeler_cpr::endpoints::resolve_endpoints;
 /// use serde_json::json;
 /// let e = resolve_endpoints(&json!({"environment": "production", "sectorType": "private", "authMethod": "certificate"})).unwrap();
-/// assert_eq!(e.graphql_url, "https://graphql.datafordeler.dk/CPR/custom/PrivateSector/v2");
+/// // The default API version is `auto`: v3 (inferred) is tried first, then v2 and v1.
+/// assert!(e.negotiate);
+/// assert_eq!(e.graphql_url, "https://graphql.datafordeler.dk/CPR/custom/PrivateSector/v3");
+/// assert_eq!(e.candidates[1].graphql_url, "https://graphql.datafordeler.dk/CPR/custom/PrivateSector/v2");
 /// assert_eq!(e.token_url, "https://auth-oces.datafordeler.dk/realms/distribution/protocol/openid-connect/token");
 /// ```
 pub fn resolve_endpoints(input: &Value) -> Result<ResolvedEndpoints, CprError> {
@@ -83,23 +110,43 @@ pub fn resolve(setup: &Setup) -> Result<ResolvedEndpoints, CprError> {
     let entry = environment.entry();
     let overrides = &setup.endpoints;
 
-    let version_provenance = if DOCUMENTED_API_VERSIONS.contains(&version.as_str()) {
-        Provenance::Verified
-    } else {
-        Provenance::Inferred
+    let auto = version == AUTO_API_VERSION;
+    // A fixed URL is not negotiated: the administrator said where the service is.
+    let negotiate = auto && overrides.graphql_url.is_none() && overrides.schema_url.is_none();
+    let versions: Vec<&str> = match (auto, negotiate) {
+        (false, _) => vec![version.as_str()],
+        (true, true) => API_VERSIONS.iter().map(|v| v.version).collect(),
+        // `auto` with a fixed URL: the GraphQL URL of a `graphqlBaseUrl` needs a version; the
+        // newest documented one (a fixed schema URL says nothing about which version it is).
+        (true, false) => vec![API_VERSIONS.iter().find(|v| v.provenance == Provenance::Verified).map_or("v2", |v| v.version)],
     };
-    let graphql_path = format!("/CPR/custom/{}/{}", sector.path_segment(), version);
-    let (graphql_url, graphql_provenance) = match (&overrides.graphql_url, &overrides.graphql_base_url) {
-        (Some(url), _) => (url.clone(), Provenance::Override),
-        (None, Some(base)) => (format!("{base}{graphql_path}"), Provenance::Override),
-        (None, None) => (
-            format!("https://{}{graphql_path}", entry.graphql_host.value),
-            entry.graphql_host.provenance.max(version_provenance),
-        ),
-    };
+    let candidates: Vec<EndpointCandidate> = versions
+        .into_iter()
+        .map(|v| {
+            let graphql_path = format!("/CPR/custom/{}/{v}", sector.path_segment());
+            let (graphql_url, provenance, api_version) = match (&overrides.graphql_url, &overrides.graphql_base_url) {
+                (Some(url), _) => (url.clone(), Provenance::Override, (!auto).then(|| v.to_string())),
+                (None, Some(base)) => (format!("{base}{graphql_path}"), Provenance::Override, Some(v.to_string())),
+                (None, None) => (
+                    format!("https://{}{graphql_path}", entry.graphql_host.value),
+                    entry.graphql_host.provenance.max(api_version_provenance(v)),
+                    Some(v.to_string()),
+                ),
+            };
+            let schema_url = overrides.schema_url.clone().unwrap_or_else(|| format!("{graphql_url}/schema"));
+            EndpointCandidate { api_version, graphql_url, schema_url, provenance }
+        })
+        .collect();
+    let first = candidates.first().cloned().unwrap_or(EndpointCandidate {
+        api_version: None,
+        graphql_url: String::new(),
+        schema_url: String::new(),
+        provenance: Provenance::Inferred,
+    });
+    let (graphql_url, graphql_provenance) = (first.graphql_url, first.provenance);
     let (schema_url, schema_provenance) = match &overrides.schema_url {
-        Some(url) => (url.clone(), Provenance::Override),
-        None => (format!("{graphql_url}/schema"), graphql_provenance),
+        Some(_) => (first.schema_url, Provenance::Override),
+        None => (first.schema_url, graphql_provenance),
     };
     let (token_override, token_host) = match auth {
         AuthMethod::SharedSecret => (&overrides.shared_secret_token_url, entry.shared_secret_token_host),
@@ -125,6 +172,8 @@ pub fn resolve(setup: &Setup) -> Result<ResolvedEndpoints, CprError> {
         service: sector.service().to_string(),
         entity: sector.entity().to_string(),
         api_version: version,
+        negotiate,
+        candidates,
         provenance: EndpointProvenance {
             graphql_url: graphql_provenance,
             schema_url: schema_provenance,
@@ -141,7 +190,46 @@ mod tests {
     use serde_json::json;
 
     fn setup(env: &str, sector: &str, auth: &str) -> Value {
-        json!({"environment": env, "sectorType": sector, "authMethod": auth})
+        json!({"environment": env, "sectorType": sector, "authMethod": auth, "apiVersion": "v2"})
+    }
+
+    #[test]
+    fn auto_lists_every_known_version_newest_first_with_its_provenance() {
+        let mut s = setup("production", "private", "sharedSecret");
+        s["apiVersion"] = json!("auto");
+        let auto = resolve_endpoints(&s).unwrap();
+        let mut defaulted = s.clone();
+        defaulted.as_object_mut().unwrap().remove("apiVersion");
+        assert_eq!(resolve_endpoints(&defaulted).unwrap(), auto, "auto is the default");
+        assert!(auto.negotiate);
+        assert_eq!(auto.api_version, "auto");
+        let seen: Vec<(Option<&str>, &str, Provenance)> =
+            auto.candidates.iter().map(|c| (c.api_version.as_deref(), c.graphql_url.as_str(), c.provenance)).collect();
+        assert_eq!(
+            seen,
+            [
+                (Some("v3"), "https://graphql.datafordeler.dk/CPR/custom/PrivateSector/v3", Provenance::Inferred),
+                (Some("v2"), "https://graphql.datafordeler.dk/CPR/custom/PrivateSector/v2", Provenance::Verified),
+                (Some("v1"), "https://graphql.datafordeler.dk/CPR/custom/PrivateSector/v1", Provenance::Verified),
+            ]
+        );
+        assert_eq!(auto.graphql_url, auto.candidates[0].graphql_url);
+        assert_eq!(auto.candidates[1].schema_url, "https://graphql.datafordeler.dk/CPR/custom/PrivateSector/v2/schema");
+        // A base URL keeps negotiating; a fixed GraphQL or schema URL does not.
+        s["endpoints"] = json!({"graphqlBaseUrl": "http://127.0.0.1:8787"});
+        let based = resolve_endpoints(&s).unwrap();
+        assert!(based.negotiate && based.candidates.len() == 3);
+        assert_eq!(based.candidates[2].graphql_url, "http://127.0.0.1:8787/CPR/custom/PrivateSector/v1");
+        s["endpoints"] = json!({"graphqlUrl": "https://relay.example.dk/cpr"});
+        let fixed = resolve_endpoints(&s).unwrap();
+        assert!(!fixed.negotiate);
+        assert_eq!(fixed.candidates.len(), 1);
+        assert_eq!((fixed.candidates[0].api_version.as_deref(), fixed.graphql_url.as_str()), (None, "https://relay.example.dk/cpr"));
+        s["endpoints"] = json!({"graphqlBaseUrl": "http://127.0.0.1:8787", "schemaUrl": "http://127.0.0.1:8787/sdl"});
+        let fixed = resolve_endpoints(&s).unwrap();
+        assert!(!fixed.negotiate);
+        assert_eq!(fixed.graphql_url, "http://127.0.0.1:8787/CPR/custom/PrivateSector/v2");
+        assert_eq!(fixed.provenance.schema_url, Provenance::Override);
     }
 
     #[test]
@@ -184,6 +272,7 @@ mod tests {
         let e = resolve_endpoints(&s).unwrap();
         assert!(e.graphql_url.ends_with("/PrivateSector/v3"));
         assert_eq!(e.provenance.graphql_url, Provenance::Inferred);
+        assert!(!e.negotiate && e.candidates.len() == 1, "an explicit version is used as given");
         s["apiVersion"] = json!("latest");
         let err = resolve_endpoints(&s).unwrap_err();
         assert_eq!(err.code(), "invalid_api_version");

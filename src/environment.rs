@@ -142,13 +142,39 @@ pub const ENVIRONMENTS: &[EnvironmentEntry] = &[
 /// The Keycloak realm path of both token endpoints.
 pub const TOKEN_PATH: &str = "/realms/distribution/protocol/openid-connect/token";
 
-/// The API version used when the setup names none: the newest one whose URL Datafordeleren
-/// documents. v3 was announced for 21 May 2026 but its URL is not documented; set
-/// `apiVersion: "v3"` once it is confirmed in your environment.
-pub const DEFAULT_API_VERSION: &str = "v2";
+/// One known API version of the CPR custom GraphQL services, with where we know it from.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiVersionEntry {
+    pub version: &'static str,
+    /// How sure we are that `/CPR/custom/<Sector>/<version>` is served.
+    pub provenance: Provenance,
+    pub source: &'static str,
+}
 
-/// API versions whose URLs are documented by Datafordeleren.
-pub const DOCUMENTED_API_VERSIONS: &[&str] = &["v1", "v2"];
+/// The known API versions, newest first: the order in which `auto` tries them. v3 is current
+/// (Datafordeleren's CPR page, release 46, 21 May 2026) but its URL is printed nowhere we can
+/// read; older versions keep answering for a while after a new one, and are then retired.
+pub const API_VERSIONS: &[ApiVersionEntry] = &[
+    ApiVersionEntry {
+        version: "v3",
+        provenance: Inferred,
+        source: "announced on Datafordeleren's CPR page (release 46, 21 May 2026); the URL follows other registers' v3 paths",
+    },
+    ApiVersionEntry { version: "v2", provenance: Verified, source: "Datafordeleren's CPR GraphQL page" },
+    ApiVersionEntry { version: "v1", provenance: Verified, source: "Datafordeleren's CPR GraphQL page" },
+];
+
+/// The setup's `apiVersion` value that negotiates: try [`API_VERSIONS`] newest first and use
+/// the first the service offers (a version it does not offer answers HTTP 404).
+pub const AUTO_API_VERSION: &str = "auto";
+
+/// The API version used when the setup names none.
+pub const DEFAULT_API_VERSION: &str = AUTO_API_VERSION;
+
+/// The provenance of a version's URL: the table's, or `inferred` for a version not in it.
+pub fn api_version_provenance(version: &str) -> Provenance {
+    API_VERSIONS.iter().find(|v| v.version == version).map_or(Inferred, |v| v.provenance)
+}
 
 impl Environment {
     pub fn entry(self) -> &'static EnvironmentEntry {
@@ -224,6 +250,17 @@ mod tests {
             assert_eq!(serde_json::to_value(env).unwrap(), env.key());
         }
         assert_eq!(ENVIRONMENTS.iter().filter(|e| e.cpr_test_data == CprTestData::Main).count(), 1, "one place to test lookups in");
+    }
+
+    #[test]
+    fn versions_are_newest_first_and_only_v3_is_inferred() {
+        let versions: Vec<&str> = API_VERSIONS.iter().map(|v| v.version).collect();
+        assert_eq!(versions, ["v3", "v2", "v1"]);
+        assert_eq!(api_version_provenance("v3"), Provenance::Inferred);
+        assert_eq!(api_version_provenance("v2"), Provenance::Verified);
+        assert_eq!(api_version_provenance("v1"), Provenance::Verified);
+        assert_eq!(api_version_provenance("v9"), Provenance::Inferred);
+        assert_eq!(DEFAULT_API_VERSION, "auto");
     }
 
     #[test]

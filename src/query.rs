@@ -300,7 +300,7 @@ pub struct SchemaRequest {
 /// ```
 /// use datafordeler_cpr::endpoints::resolve_endpoints;
 /// use datafordeler_cpr::query::build_schema_request;
-/// let e = resolve_endpoints(&serde_json::json!({"environment": "production", "sectorType": "private", "authMethod": "sharedSecret"})).unwrap();
+/// let e = resolve_endpoints(&serde_json::json!({"environment": "production", "sectorType": "private", "authMethod": "sharedSecret", "apiVersion": "v2"})).unwrap();
 /// let r = build_schema_request(&e);
 /// assert_eq!(r.method, "GET");
 /// assert_eq!(r.url, "https://graphql.datafordeler.dk/CPR/custom/PrivateSector/v2/schema");

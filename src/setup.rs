@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use std::fmt;
 
 use crate::code::ErrorCode;
-use crate::environment::{AuthMethod, CprTestData, Environment, SectorType, DEFAULT_API_VERSION, ENVIRONMENTS};
+use crate::environment::{AuthMethod, CprTestData, Environment, SectorType, AUTO_API_VERSION, DEFAULT_API_VERSION, ENVIRONMENTS};
 use crate::issue::{Issue, Severity};
 use crate::json_input::{describe_type, looks_like_a_field_name};
 use crate::url::HttpUrl;
@@ -196,7 +196,7 @@ pub struct SetupInput {
     pub certificate: Option<Value>,
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub debug_mode: Option<bool>,
-    /// `v1`, `v2`, `v3`, …; default [`DEFAULT_API_VERSION`].
+    /// `auto` (the default: negotiate, see [`crate::environment::API_VERSIONS`]) or `v1`, `v2`, `v3`, ….
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub api_version: Option<String>,
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
@@ -590,6 +590,7 @@ impl Reader {
         let version = match Self::present(map, "apiVersion") {
             None => Some(DEFAULT_API_VERSION.to_string()),
             Some(Value::String(s)) if s.trim().is_empty() => Some(DEFAULT_API_VERSION.to_string()),
+            Some(Value::String(s)) if s.trim() == AUTO_API_VERSION => Some(AUTO_API_VERSION.to_string()),
             Some(Value::String(s)) => {
                 let v = s.trim();
                 let digits = v.strip_prefix('v').unwrap_or("");
@@ -599,13 +600,13 @@ impl Reader {
                     self.error(
                         "apiVersion",
                         ErrorCode::InvalidApiVersion,
-                        "API Version must look like v1, v2 or v3 (the last part of the GraphQL URL).".to_string(),
+                        "API Version must be auto (try v3, then older versions) or look like v1, v2 or v3 (the last part of the GraphQL URL).".to_string(),
                     );
                     None
                 }
             }
             Some(other) => {
-                self.wrong_type("apiVersion", "text such as \"v2\"", other);
+                self.wrong_type("apiVersion", "text such as \"auto\" or \"v2\"", other);
                 None
             }
         };

@@ -70,7 +70,8 @@ fn schema_request() {
         "endpoints": {"graphqlBaseUrl": "http://127.0.0.1:8787"}
     }))
     .unwrap();
-    assert_eq!(r.url, "http://127.0.0.1:8787/CPR/custom/PublicSector/v2/schema");
+    // apiVersion auto (the default): the first candidate, v3.
+    assert_eq!(r.url, "http://127.0.0.1:8787/CPR/custom/PublicSector/v3/schema");
     assert_eq!(r.sector_type, SectorType::Public);
     assert!(r.headers["accept"].as_str().unwrap().starts_with("application/graphql"));
 }

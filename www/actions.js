@@ -45,12 +45,13 @@ export function attachActions({ buttons, result, withClient }) {
     busy(true);
     show(result, h('p', { class: 'muted' }, 'Fetching the CPR schema…'));
     try {
-      const { sdl, drift, endpoints } = await withClient(async (client) => ({
+      const { sdl, drift, endpoints, apiVersion } = await withClient(async (client) => ({
         sdl: await client.fetchSchema(),
         drift: await client.checkSchema(),
         endpoints: await client.fetchEndpoints(),
+        apiVersion: client.apiVersion, // the version that answered (auto negotiates)
       }));
-      const filename = `cpr-schema-${endpoints.sectorType}-${endpoints.apiVersion}.graphql`;
+      const filename = `cpr-schema-${endpoints.sectorType}-${apiVersion ?? endpoints.apiVersion}.graphql`;
       const link = downloadLink(`Download ${filename} again`, filename, sdl, 'text/plain');
       link.id = 'schema-download';
       show(result,

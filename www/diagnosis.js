@@ -34,7 +34,9 @@ export function renderDiagnosis(d) {
 export function renderConnectionReport(report) {
   return [
     h('p', { class: `outcome ${report.ok ? 'passed' : 'failed'}`, id: 'connection-outcome' },
-      report.ok ? 'Connection test passed: every step passed.' : 'Connection test failed: see the failed step below.'),
+      report.ok ? 'Connection test passed: every step passed' : 'Connection test failed: see the failed step below',
+      report.apiVersion ? ` (answered by ${report.apiVersion}).` : '.'),
+    report.notifications?.length ? issueList(report.notifications) : null,
     h('ol', { class: 'steps', id: 'connection-steps' }, report.steps.map((step) =>
       h('li', { class: `step ${step.status}`, dataset: { step: step.step, status: step.status } },
         h('span', { class: `badge ${step.status}` }, step.status),

@@ -74,7 +74,7 @@ export function createSetupForm(form, { localEnvironment, relay = null, localSec
         break;
       default:
         input = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' });
-        if (field.key === 'apiVersion') input.placeholder = 'v2';
+        if (field.key === 'apiVersion') input.placeholder = 'auto';
     }
     input.id = id;
     input.name = field.key;

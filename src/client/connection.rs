@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::debug::Recorder;
+use super::service::{SchemaSource, Service};
 use super::{Client, ClientError, Host};
 use crate::cpr::CprNumber;
 use crate::diagnosis::{diagnose, Diagnosis, DiagnosisCode, Failure, Stage};
@@ -51,9 +52,23 @@ pub struct Step {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
 pub struct ConnectionReport {
     pub ok: bool,
     pub steps: Vec<Step>,
+    /// The API version that answered (with `apiVersion: "auto"`, the one negotiated); absent
+    /// when no version answered, or a fixed `graphqlUrl` does not say.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub api_version: Option<String>,
+    /// Where the schema the queries follow comes from, once the service answered.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub schema: Option<SchemaSource>,
+    /// What lookups will also say: a version fallback, a schema that could not be fetched.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub notifications: Vec<Issue>,
 }
 
 /// A number for the probe when the schema filters by `eq` (one number) rather than `in`
@@ -70,6 +85,13 @@ impl Steps {
         let message = format!("{} {}", diagnosis.title, diagnosis.solution);
         self.0.push(Step { step, status: StepStatus::Failed, message, diagnosis: Some(diagnosis), issues: vec![] });
     }
+    fn finish_with(self, service: &Service) -> ConnectionReport {
+        let mut report = self.finish();
+        report.api_version = service.api_version.clone();
+        report.schema = Some(service.schema);
+        report.notifications = service.notices.clone();
+        report
+    }
     fn finish(mut self) -> ConnectionReport {
         use StepName::*;
         for step in [SetupValid, EndpointsResolved, TokenObtained, GraphqlReachable, EntityAuthorised] {
@@ -78,7 +100,7 @@ impl Steps {
             }
         }
         let ok = self.0.iter().all(|s| s.status == StepStatus::Passed);
-        ConnectionReport { ok, steps: self.0 }
+        ConnectionReport { ok, steps: self.0, api_version: None, schema: None, notifications: vec![] }
     }
 }
 
@@ -115,28 +137,44 @@ impl Client {
             return steps.finish();
         }
         let e = &self.endpoints;
-        steps.pass(
-            StepName::EndpointsResolved,
-            format!("{} ({}): token from {}, GraphQL at {}.", e.environment_label, e.service, e.token_url, e.graphql_url),
-        );
+        let versions: Vec<&str> = e.candidates.iter().filter_map(|c| c.api_version.as_deref()).collect();
+        let graphql = match e.negotiate {
+            true => format!("GraphQL at {} (the first of versions {} to try)", e.graphql_url, versions.join(", ")),
+            false => format!("GraphQL at {}", e.graphql_url),
+        };
+        steps.pass(StepName::EndpointsResolved, format!("{} ({}): token from {}, {graphql}.", e.environment_label, e.service, e.token_url));
         if let Err(error) = self.token(host, recorder).await {
             steps.fail(StepName::TokenObtained, failed_diagnosis(self, error));
             return steps.finish();
         }
         steps.pass(StepName::TokenObtained, "Datafordeleren issued an access token for the Client ID.".into());
 
-        let body = match self.probe_body() {
-            Ok(body) => body,
+        let service = match self.service(host, recorder).await {
+            Ok(service) => service,
             Err(error) => {
                 steps.fail(StepName::GraphqlReachable, failed_diagnosis(self, error));
                 return steps.finish();
             }
         };
-        let response = match self.graphql(host, recorder, body).await {
+        let answered = match &service.api_version {
+            Some(version) => format!(", answered by {version}"),
+            None => String::new(),
+        };
+        if let Some(step) = steps.0.iter_mut().find(|s| s.step == StepName::EndpointsResolved) {
+            step.message = format!("{} ({}): token from {}, GraphQL at {}{answered}.", e.environment_label, e.service, e.token_url, service.graphql_url);
+        }
+        let body = match self.probe_body(service.dialect.as_deref()) {
+            Ok(body) => body,
+            Err(error) => {
+                steps.fail(StepName::GraphqlReachable, failed_diagnosis(self, error));
+                return steps.finish_with(&service);
+            }
+        };
+        let response = match self.graphql(host, recorder, &service.graphql_url, body).await {
             Ok(response) => response,
             Err(error) => {
                 steps.fail(StepName::GraphqlReachable, failed_diagnosis(self, error));
-                return steps.finish();
+                return steps.finish_with(&service);
             }
         };
         steps.pass(StepName::GraphqlReachable, format!("The GraphQL service answered (HTTP {}).", response.status));
@@ -156,14 +194,14 @@ impl Client {
         } else {
             steps.fail(StepName::EntityAuthorised, failed_diagnosis(self, ClientError::Failed(Box::new(entitlement))));
         }
-        steps.finish()
+        steps.finish_with(&service)
     }
 
     /// A query of the entity that looks nobody up: enough to show access without a (paid) lookup.
-    fn probe_body(&self) -> Result<String, ClientError> {
+    /// Also the version probe when no schema is fetched.
+    pub(crate) fn probe_body(&self, dialect: Option<&crate::schema::Dialect>) -> Result<String, ClientError> {
         let probe = CprNumber::parse(PROBE_NUMBER).map_err(|_| ClientError::from_code(DiagnosisCode::UnexpectedStatus))?;
-        let dialect = self.live_dialect();
-        let options = QueryOptions { dialect: dialect.as_deref(), ..QueryOptions::default() };
+        let options = QueryOptions { dialect, ..QueryOptions::default() };
         let mut query = build_lookup_query(self.endpoints.sector_type, &[probe], &options)?;
         query.operation_name = "CprConnectionTest".to_string();
         query.query = query.query.replacen("CprPersonLookup", "CprConnectionTest", 1);

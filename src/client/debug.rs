@@ -85,6 +85,10 @@ pub struct DebugCapture {
     pub exchanges: Vec<Exchange>,
     /// Whether CPR numbers in this capture are masked.
     pub cpr_masked: bool,
+    /// The API version that answered (with `apiVersion: "auto"`, the one negotiated), once known.
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
 }
 
 /// Bodies larger than this are not copied into a capture: a refused oversized answer would
@@ -97,11 +101,19 @@ pub struct Recorder {
     redaction: RedactOptions,
     started_at_ms: f64,
     exchanges: RefCell<Vec<Exchange>>,
+    api_version: RefCell<Option<String>>,
 }
 
 impl Recorder {
     pub fn new(enabled: bool, redaction: RedactOptions, started_at_ms: f64) -> Self {
-        Recorder { enabled, redaction, started_at_ms, exchanges: RefCell::new(Vec::new()) }
+        Recorder { enabled, redaction, started_at_ms, exchanges: RefCell::new(Vec::new()), api_version: RefCell::new(None) }
+    }
+
+    /// Note the version that answered, for the capture.
+    pub fn set_api_version(&self, version: Option<&str>) {
+        if self.enabled {
+            *self.api_version.borrow_mut() = version.map(str::to_string);
+        }
     }
 
     pub fn record(
@@ -157,6 +169,7 @@ impl Recorder {
             diagnosis: diagnosis.cloned(),
             exchanges,
             cpr_masked: self.redaction.mask_cpr,
+            api_version: self.api_version.borrow().clone(),
         })
     }
 

@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::debug::{DebugCapture, Recorder};
+use super::service::{is_unknown_field, SchemaSource};
 use super::{capture, Client, ClientError, Host};
 use crate::code::ErrorCode;
 use crate::cpr::CprNumber;
@@ -95,13 +96,36 @@ impl Client {
             let reason = report.issues.iter().find(|i| i.is_error()).map(|i| i.message.clone()).unwrap_or_default();
             ClientError::Invalid(CprError::invalid_input(ErrorCode::Diagnosis(DiagnosisCode::InvalidCprNumber), format!("The CPR number is not valid: {reason}")))
         })?;
-        let dialect = self.live_dialect();
-        let query = build_lookup_query(self.endpoints.sector_type, std::slice::from_ref(&number), &QueryOptions { dialect: dialect.as_deref(), ..QueryOptions::default() })?;
-        let response = self.graphql(host, recorder, query.body()).await?;
-        let result = parse_lookup_response(LookupBody::Text(&response.body), self.endpoints.sector_type, Some(std::slice::from_ref(&number)))
-            .map_err(diagnosed)?;
+        let mut service = self.service(host, recorder).await?;
+        let mut refreshed = false;
+        let (query, response) = loop {
+            let query = build_lookup_query(self.endpoints.sector_type, std::slice::from_ref(&number), &QueryOptions { dialect: service.dialect.as_deref(), ..QueryOptions::default() })?;
+            let answer = match self.graphql(host, recorder, &service.graphql_url, query.body()).await {
+                Ok(response) => parse_lookup_response(LookupBody::Text(&response.body), self.endpoints.sector_type, Some(std::slice::from_ref(&number)))
+                    .map_err(diagnosed)
+                    .and_then(|result| match result.errors.iter().find(|e| is_unknown_field(&ClientError::Failed(Box::new(e.diagnosis.clone())))) {
+                        Some(error) if result.persons.is_empty() => Err(ClientError::Failed(Box::new(error.diagnosis.clone()))),
+                        _ => Ok(result),
+                    }),
+                Err(error) => Err(error),
+            };
+            match answer {
+                // The service's schema changed since it was fetched (or only the bundled model
+                // was at hand): fetch it again, once, and ask again.
+                Err(error) if !refreshed && self.follows_live_schema() && is_unknown_field(&error) => {
+                    refreshed = true;
+                    service = self.resettle(host, recorder, &service).await?;
+                }
+                answer => break (query, answer?),
+            }
+        };
+        let result = response;
 
-        let mut notifications: Vec<Issue> = query.warnings;
+        let mut notifications: Vec<Issue> = service.notices.clone();
+        // A field the service's own schema lacks is not news for each lookup: the service does
+        // not offer it (the drift report lists the differences). Other adaptations are said.
+        let live = service.schema == SchemaSource::Live;
+        notifications.extend(query.warnings.into_iter().filter(|w| !(live && w.code == ErrorCode::FieldMissing)));
         let mut persons = result.persons;
         let subject_kind = if persons.len() == 1 {
             None

@@ -6,12 +6,13 @@ pub mod debug;
 pub mod lookup;
 mod output;
 pub mod retry;
+pub mod service;
 pub mod token;
 pub mod transport;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use thiserror::Error;
 
@@ -25,7 +26,8 @@ use crate::issue::Issue;
 use crate::setup::{read_setup, Secret, Setup};
 use debug::{DebugCapture, Recorder};
 use retry::RetryPolicy;
-use token::{refresh_at, Next, Token, TokenCache, TokenResponse};
+use service::{SchemaChoice, Service};
+use token::{refresh_at, Flight, Next, Token, TokenCache, TokenResponse};
 pub use transport::{Host, HttpRequest, HttpResponse, Purpose, TransportError};
 
 /// Why an operation failed.
@@ -92,6 +94,12 @@ pub struct ClientOptions {
     /// How lookups merge into existing records: field names and per-field policies.
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub merge: Option<crate::merge::MergeOptions>,
+    /// The schema queries are built from: `live` (the default: the service's own, fetched once
+    /// before the first query), `bundled` (the library's model, no schema request) or the SDL
+    /// text of a schema.
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "'live' | 'bundled' | (string & {})"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
 }
 
 impl Default for ClientOptions {
@@ -106,6 +114,7 @@ impl Default for ClientOptions {
             token_refresh_margin_seconds: 60.0,
             debug_keep_cpr_numbers: false,
             merge: None,
+            schema: None,
         }
     }
 }
@@ -119,9 +128,14 @@ pub struct Client {
     pub options: ClientOptions,
     retry: RetryPolicy,
     tokens: TokenCache<ClientError>,
-    /// The dialect of a schema fetched from the service, parsed once when fetched; queries
-    /// follow it once present. `Rc`: the module runs on one thread.
-    live_dialect: RefCell<Option<Rc<Dialect>>>,
+    /// The `schema` option.
+    schema_choice: SchemaChoice,
+    /// The settled service (version and schema), shared by every operation. `Rc`: the module
+    /// runs on one thread.
+    services: Flight<Rc<Service>, ClientError>,
+    /// Index of the endpoint candidate that answered last, so a schema refresh does not
+    /// negotiate again.
+    answered: Cell<usize>,
     /// Every token the client was given (the newest few dozen), so that no output shows one.
     held_tokens: RefCell<Vec<Secret>>,
     /// The merge field map and policies, checked once.
@@ -148,7 +162,29 @@ impl Client {
             ..RetryPolicy::default()
         };
         let merge = crate::merge::ResolvedOptions::new(&options.merge.clone().unwrap_or_default())?;
-        Ok(Client { setup, setup_issues: issues, endpoints, options, retry, tokens: TokenCache::default(), live_dialect: RefCell::new(None), held_tokens: RefCell::new(Vec::new()), merge })
+        let schema_choice = match options.schema.as_deref() {
+            None | Some("live") => SchemaChoice::Live,
+            Some("bundled") => SchemaChoice::Bundled,
+            Some(sdl) => SchemaChoice::Given(Rc::new(Dialect::from_sdl(sdl, endpoints.sector_type).map_err(|e| {
+                CprError::invalid_input(
+                    ErrorCode::InvalidOptions,
+                    format!("The schema option must be live, bundled or the SDL text of a CPR schema; this text cannot be used: {e}"),
+                )
+            })?)),
+        };
+        Ok(Client {
+            setup,
+            setup_issues: issues,
+            endpoints,
+            options,
+            retry,
+            tokens: TokenCache::default(),
+            schema_choice,
+            services: Flight::default(),
+            answered: Cell::new(0),
+            held_tokens: RefCell::new(Vec::new()),
+            merge,
+        })
     }
 
     /// The explanation why operations are refused, if they are.
@@ -180,17 +216,28 @@ impl Client {
         Ok(Recorder::new(self.setup.debug_mode, self.redaction(), host.now_ms()))
     }
 
-    /// The dialect of the fetched schema, if one was fetched.
+    /// The API version that answered, once the service has been reached.
+    pub fn answered_api_version(&self) -> Option<String> {
+        self.services.peek().and_then(|s| s.api_version.clone())
+    }
+
+    /// Whether queries follow the service's schema (the `schema` option is `live`).
+    pub fn follows_live_schema(&self) -> bool {
+        matches!(self.schema_choice, SchemaChoice::Live)
+    }
+
+    /// The dialect of the schema fetched from the service, if one was fetched.
     pub fn live_dialect(&self) -> Option<Rc<Dialect>> {
-        self.live_dialect.borrow().clone()
+        self.services.peek().filter(|s| s.schema == service::SchemaSource::Live).and_then(|s| s.dialect.clone())
     }
 
     /// A bearer token: cached, or fetched once for everyone waiting.
     pub async fn token<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<Secret, ClientError> {
         let mut seen = None;
         loop {
-            match self.tokens.next(host.now_ms(), seen) {
-                Next::Use(token) => return Ok(token),
+            let now = host.now_ms();
+            match self.tokens.next(|t| now < t.refresh_at_ms, seen) {
+                Next::Use(token) => return Ok(token.value),
                 Next::Fail(error) => return Err(error),
                 Next::Wait(generation) => {
                     self.tokens.changed(generation).await;
@@ -285,7 +332,7 @@ impl Client {
             };
             if diagnosis.code == DiagnosisCode::InvalidToken && !refreshed {
                 if let Some(token) = &token {
-                    self.tokens.invalidate(token);
+                    self.tokens.invalidate(|t| &t.value == token);
                 }
                 refreshed = true;
                 attempt -= 1;
@@ -301,9 +348,9 @@ impl Client {
         }
     }
 
-    /// A GraphQL request with a bearer token.
-    pub async fn graphql<H: Host>(&self, host: &H, recorder: &Recorder, body: String) -> Result<HttpResponse, ClientError> {
-        let url = self.endpoints.graphql_url.clone();
+    /// A GraphQL request with a bearer token, to `url` (the settled service's).
+    pub async fn graphql<H: Host>(&self, host: &H, recorder: &Recorder, url: &str, body: String) -> Result<HttpResponse, ClientError> {
+        let url = url.to_string();
         self.send(host, recorder, Purpose::Graphql, true, &|token| HttpRequest {
             url: url.clone(),
             method: "POST",
@@ -314,25 +361,35 @@ impl Client {
         .await
     }
 
-    /// "Fetch CPR Schema": download the SDL and adopt its dialect, parsed once here; later
-    /// queries follow it ([`Client::live_dialect`]). Gives the text.
+    /// "Fetch CPR Schema": download the service's SDL (negotiating the version first if the
+    /// client has not yet) and adopt it: later queries follow it ([`Client::live_dialect`]),
+    /// whatever the `schema` option says. Gives the text.
     pub async fn fetch_schema<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<String, ClientError> {
+        let live = self.follows_live_schema();
+        let (mut service, fresh) = self.settled(host, recorder, live).await?;
+        // Fetch now unless this call just tried: a schema held or failed earlier is fetched anew.
+        if !(fresh && live) {
+            service = self.resettle(host, recorder, &service).await?;
+        }
+        if let Some(error) = &service.schema_failure {
+            return Err(error.clone());
+        }
+        Ok(service.sdl.clone().unwrap_or_default())
+    }
+
+    /// Download a schema's text; a body that is not a schema is refused when parsed.
+    async fn download_schema<H: Host>(&self, host: &H, recorder: &Recorder, url: &str) -> Result<String, ClientError> {
         let request = crate::query::build_schema_request(&self.endpoints);
         let response = self
             .send(host, recorder, Purpose::Schema, true, &|token| {
                 let mut headers: Vec<(String, String)> =
                     request.headers.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect();
                 headers.extend(authorized(token, "", "").into_iter().filter(|(k, _)| k == "authorization"));
-                HttpRequest { url: request.url.clone(), method: "GET", headers, body: None, purpose: Purpose::Schema }
+                HttpRequest { url: url.to_string(), method: "GET", headers, body: None, purpose: Purpose::Schema }
             })
             .await?;
-        let sdl = response.body;
-        // A schema that does not parse is reported, not adopted.
-        let dialect = Dialect::from_sdl(&sdl, self.endpoints.sector_type)?;
-        *self.live_dialect.borrow_mut() = Some(Rc::new(dialect));
-        Ok(sdl)
+        Ok(response.body)
     }
-
 }
 
 /// The catalogue's diagnosis for `code`, with an error's message as what this failure said.

@@ -114,7 +114,7 @@ fn client(extra: Value) -> Client {
 
 fn graphql(client: &Client, host: &FakeHost) -> Result<HttpResponse, ClientError> {
     let recorder = client.begin(host).unwrap();
-    block_on(client.graphql(host, &recorder, "{}".into()))
+    block_on(client.graphql(host, &recorder, &client.endpoints.graphql_url, "{}".into()))
 }
 
 #[test]
@@ -127,7 +127,7 @@ fn the_token_request_is_a_client_credentials_form() {
     assert_eq!(token.body.as_deref(), Some("grant_type=client_credentials&client_id=erp-client&client_secret=Canary-Secret-0042"));
     let call = &sent[1];
     assert!(call.headers.contains(&("authorization".into(), "Bearer token-1".into())));
-    assert_eq!(call.url, "http://127.0.0.1:1/CPR/custom/PrivateSector/v2");
+    assert_eq!(call.url, "http://127.0.0.1:1/CPR/custom/PrivateSector/v3", "auto: the newest version first");
 }
 
 #[test]
@@ -163,7 +163,7 @@ fn tokens_are_cached_until_shortly_before_expiry() {
 fn one_token_request_for_a_hundred_concurrent_lookups() {
     let (c, host) = (client(json!({})), FakeHost::default());
     let recorder = c.begin(&host).unwrap();
-    let results = block_on(join_all((0..100).map(|_| c.graphql(&host, &recorder, "{}".into()))));
+    let results = block_on(join_all((0..100).map(|_| c.graphql(&host, &recorder, &c.endpoints.graphql_url, "{}".into()))));
     assert!(results.iter().all(Result::is_ok));
     assert_eq!(host.count(Purpose::Token), 1);
     assert_eq!(host.count(Purpose::Graphql), 100);
@@ -174,7 +174,7 @@ fn concurrent_waiters_share_a_failed_token_request() {
     let (c, host) = (client(json!({})), FakeHost::default());
     host.script(Purpose::Token, vec![status(401, &[], r#"{"error":"invalid_client"}"#)]);
     let recorder = c.begin(&host).unwrap();
-    let results = block_on(join_all((0..20).map(|_| c.graphql(&host, &recorder, "{}".into()))));
+    let results = block_on(join_all((0..20).map(|_| c.graphql(&host, &recorder, &c.endpoints.graphql_url, "{}".into()))));
     assert!(results.iter().all(|r| r.as_ref().err().map(ClientError::code) == Some(ErrorCode::Diagnosis(DiagnosisCode::TokenInvalidClient))));
     assert_eq!(host.count(Purpose::Token), 1, "no retry of a 401 and no stampede");
     // A later operation tries again.
@@ -259,7 +259,7 @@ fn debug_captures_are_redacted() {
     host.script(Purpose::Graphql, vec![status(500, &[], &format!("oops {SECRET} for 0101701239"))]);
     let recorder = c.begin(&host).unwrap();
     let body = json!({"query": "q", "variables": {"cprNumbers": ["0101701239"]}}).to_string();
-    block_on(c.graphql(&host, &recorder, body)).unwrap();
+    block_on(c.graphql(&host, &recorder, &c.endpoints.graphql_url, body)).unwrap();
     let capture = capture(&recorder, &host, "lookup", None).unwrap();
     let text = serde_json::to_string(&capture).unwrap();
     for leaked in [SECRET, "token-1", "0101701239"] {
@@ -287,7 +287,7 @@ fn a_fetched_schema_is_adopted_only_when_it_parses() {
     // Parsed once: every query after the fetch uses the very same dialect.
     assert!(std::rc::Rc::ptr_eq(&live, &c.live_dialect().unwrap()));
     let schema_request = host.sent.borrow().iter().find(|r| r.purpose == Purpose::Schema).cloned().unwrap();
-    assert_eq!((schema_request.method, schema_request.url.as_str()), ("GET", "http://127.0.0.1:1/CPR/custom/PrivateSector/v2/schema"));
+    assert_eq!((schema_request.method, schema_request.url.as_str()), ("GET", "http://127.0.0.1:1/CPR/custom/PrivateSector/v3/schema"));
     assert!(schema_request.headers.iter().any(|(k, v)| k == "authorization" && v == "Bearer token-1"));
 
     let (c, host) = (client(json!({})), FakeHost::default());
@@ -460,7 +460,7 @@ fn huge_bodies_are_not_copied_into_debug_captures() {
     let huge = format!("{{\"data\":\"{}\"}}", "x".repeat(crate::client::debug::MAX_CAPTURED_BODY_BYTES + 1));
     host.script(Purpose::Graphql, vec![ok(&huge)]);
     let recorder = c.begin(&host).unwrap();
-    block_on(c.graphql(&host, &recorder, "{}".into())).unwrap();
+    block_on(c.graphql(&host, &recorder, &c.endpoints.graphql_url, "{}".into())).unwrap();
     let capture = capture(&recorder, &host, "lookup", None).unwrap();
     let body = capture.response.unwrap().body;
     assert!(body.as_str().unwrap().contains("bytes not kept"), "{body}");
@@ -546,4 +546,184 @@ fn an_invalid_cpr_number_in_a_batch_has_a_diagnosis() {
     assert_eq!(error.code, "invalid_cpr_number");
     let diagnosis = error.diagnosis.as_ref().expect("a diagnosis like every other item error");
     assert_eq!((diagnosis.code.as_str(), diagnosis.retryable), ("invalid_cpr_number", false));
+}
+
+/// Version negotiation and the live schema, over the scripted host.
+mod negotiation {
+    use super::*;
+    use crate::client::lookup::LookupOutcome;
+    use crate::client::service::SchemaSource;
+
+    const NOT_FOUND: &str = r#"{"type":"about:blank","title":"Not Found","status":404,"detail":"Unknown service version v3"}"#;
+
+    fn lookup(c: &Client, host: &FakeHost) -> Result<LookupOutcome, ClientError> {
+        let recorder = c.begin(host).unwrap();
+        block_on(c.lookup(host, &recorder, "0707610123", None))
+    }
+    fn urls(host: &FakeHost, purpose: Purpose) -> Vec<String> {
+        host.sent.borrow().iter().filter(|r| r.purpose == purpose).map(|r| r.url.clone()).collect()
+    }
+    const BASE: &str = "http://127.0.0.1:1/CPR/custom/PrivateSector";
+
+    #[test]
+    fn auto_falls_back_on_404_remembers_the_version_and_warns() {
+        let (c, host) = (client(json!({})), FakeHost::default());
+        host.script(Purpose::Schema, vec![status(404, &[("content-type", "application/problem+json")], NOT_FOUND)]);
+        let first = lookup(&c, &host).unwrap();
+        let second = lookup(&c, &host).unwrap();
+        assert_eq!(urls(&host, Purpose::Schema), [format!("{BASE}/v3/schema"), format!("{BASE}/v2/schema")]);
+        assert_eq!(urls(&host, Purpose::Graphql), [format!("{BASE}/v2"), format!("{BASE}/v2")]);
+        for outcome in [first, second] {
+            let warning = outcome.notifications.iter().find(|n| n.code == ErrorCode::ApiVersionFallback).unwrap();
+            assert!(warning.message.starts_with("v3 is not offered here (HTTP 404); v2 answered. v2 is being retired"), "{}", warning.message);
+            assert_eq!(warning.severity, crate::issue::Severity::Warning);
+        }
+    }
+
+    #[test]
+    fn the_newest_version_answering_needs_no_fallback_and_no_notice() {
+        let (c, host) = (client(json!({})), FakeHost::default());
+        let outcome = lookup(&c, &host).unwrap();
+        assert_eq!(urls(&host, Purpose::Schema), [format!("{BASE}/v3/schema")]);
+        assert!(outcome.notifications.iter().all(|n| n.code != ErrorCode::ApiVersionFallback && n.code != ErrorCode::SchemaBundled));
+        assert_eq!(c.live_dialect().map(|d| d.root_field.clone()).as_deref(), Some("CPRCustom_PrivateSectorPerson"));
+    }
+
+    #[test]
+    fn only_a_404_moves_on_to_an_older_version() {
+        // A server error on v3 is v3's problem: the client does not try v2, it uses the bundled
+        // model against v3 and says so.
+        let (c, host) = (client(json!({"apiVersion": "auto"})), FakeHost::default());
+        host.script(Purpose::Schema, vec![status(500, &[], "boom"); 4]);
+        let outcome = lookup(&c, &host).unwrap();
+        assert!(urls(&host, Purpose::Schema).iter().all(|u| u.ends_with("/v3/schema")));
+        assert_eq!(urls(&host, Purpose::Graphql), [format!("{BASE}/v3")]);
+        let notice = outcome.notifications.iter().find(|n| n.code == ErrorCode::SchemaBundled).unwrap();
+        assert!(notice.message.contains("bundled model"), "{}", notice.message);
+        // The service answered: the fallback holds for the client's lifetime (one schema request per client).
+        let before = host.count(Purpose::Schema);
+        lookup(&c, &host).unwrap();
+        assert_eq!(host.count(Purpose::Schema), before);
+
+        // A transport error neither falls back to v2 nor sticks: the next lookup asks again.
+        let (c, host) = (client(json!({})), FakeHost::default());
+        let refused = || Err(TransportError { message: "connect ECONNREFUSED 127.0.0.1:1".into() });
+        host.script(Purpose::Schema, (0..10).map(|_| refused()).collect());
+        let outcome = lookup(&c, &host).unwrap();
+        assert!(outcome.notifications.iter().any(|n| n.code == ErrorCode::SchemaBundled));
+        assert!(urls(&host, Purpose::Schema).iter().all(|u| u.ends_with("/v3/schema")));
+        host.scripts.borrow_mut().clear();
+        let outcome = lookup(&c, &host).unwrap();
+        assert!(outcome.notifications.iter().all(|n| n.code != ErrorCode::SchemaBundled), "{:?}", outcome.notifications);
+        assert!(c.live_dialect().is_some());
+    }
+
+    #[test]
+    fn a_schema_refused_for_credentials_fails_the_lookup() {
+        let (c, host) = (client(json!({})), FakeHost::default());
+        let ip = r#"{"errorCode":"DAF-AUTH-0005","detail":"IP address is not verified"}"#;
+        host.script(Purpose::Schema, vec![status(401, &[("content-type", "application/problem+json")], ip); 10]);
+        let error = lookup(&c, &host).unwrap_err();
+        assert_eq!(error.code(), "ip_not_allowlisted");
+        assert_eq!(host.count(Purpose::Graphql), 0);
+    }
+
+    #[test]
+    fn an_explicit_version_is_not_probed() {
+        let (c, host) = (client(json!({"apiVersion": "v2"})), FakeHost::default());
+        lookup(&c, &host).unwrap();
+        assert_eq!(urls(&host, Purpose::Schema), [format!("{BASE}/v2/schema")]);
+        assert_eq!(urls(&host, Purpose::Graphql), [format!("{BASE}/v2")]);
+        // With the bundled model nothing but the lookup is sent.
+        let c = Client::new(&setup(json!({"apiVersion": "v2"})), ClientOptions { schema: Some("bundled".into()), ..ClientOptions::default() }).unwrap();
+        let host = FakeHost::default();
+        lookup(&c, &host).unwrap();
+        assert_eq!((host.count(Purpose::Schema), urls(&host, Purpose::Graphql)), (0, vec![format!("{BASE}/v2")]));
+    }
+
+    #[test]
+    fn without_a_schema_request_the_probe_query_negotiates() {
+        let c = Client::new(&setup(json!({})), ClientOptions { schema: Some("bundled".into()), ..ClientOptions::default() }).unwrap();
+        let host = FakeHost::default();
+        host.script(Purpose::Graphql, vec![status(404, &[], NOT_FOUND)]);
+        let outcome = lookup(&c, &host).unwrap();
+        assert_eq!(urls(&host, Purpose::Graphql), [format!("{BASE}/v3"), format!("{BASE}/v2"), format!("{BASE}/v2")]);
+        assert_eq!(host.count(Purpose::Schema), 0);
+        assert!(outcome.notifications.iter().any(|n| n.code == ErrorCode::ApiVersionFallback));
+        // A GraphQL answer with status 404 is the service speaking, not a missing version.
+        let c = Client::new(&setup(json!({})), ClientOptions { schema: Some("bundled".into()), ..ClientOptions::default() }).unwrap();
+        let host = FakeHost::default();
+        host.script(Purpose::Graphql, vec![status(404, &[], r#"{"errors":[{"message":"Unknown entity"}]}"#)]);
+        lookup(&c, &host).unwrap();
+        assert!(urls(&host, Purpose::Graphql).iter().all(|u| u.ends_with("/v3")));
+    }
+
+    #[test]
+    fn concurrent_first_lookups_negotiate_and_fetch_the_schema_once() {
+        let (c, host) = (client(json!({})), FakeHost::default());
+        host.script(Purpose::Schema, vec![status(404, &[], NOT_FOUND)]);
+        let recorders: Vec<_> = (0..8).map(|_| c.begin(&host).unwrap()).collect();
+        let outcomes = block_on(join_all(recorders.iter().map(|r| c.lookup(&host, r, "0707610123", None))));
+        assert!(outcomes.iter().all(Result::is_ok));
+        assert_eq!(urls(&host, Purpose::Schema), [format!("{BASE}/v3/schema"), format!("{BASE}/v2/schema")]);
+        assert_eq!(host.count(Purpose::Token), 1);
+        assert_eq!(host.count(Purpose::Graphql), 8);
+    }
+
+    #[test]
+    fn an_unknown_field_refreshes_the_schema_once_and_asks_again() {
+        let (c, host) = (client(json!({})), FakeHost::default());
+        host.script(Purpose::Schema, vec![status(404, &[], NOT_FOUND)]);
+        let rejected = r#"{"errors":[{"message":"Cannot query field \"statusdato\" on type \"CPRCustom_PrivateSectorPerson\".","extensions":{"code":"GRAPHQL_VALIDATION_FAILED"}}]}"#;
+        host.script(Purpose::Graphql, vec![status(400, &[], rejected)]);
+        lookup(&c, &host).unwrap();
+        // v3 404, v2 schema, then the refresh from v2 only (the version is not negotiated again).
+        assert_eq!(urls(&host, Purpose::Schema), [format!("{BASE}/v3/schema"), format!("{BASE}/v2/schema"), format!("{BASE}/v2/schema")]);
+        assert_eq!(host.count(Purpose::Graphql), 2);
+        // Rejected again after the refresh: the failure is reported, with no second refresh.
+        host.script(Purpose::Graphql, vec![status(400, &[], rejected), status(400, &[], rejected)]);
+        let error = lookup(&c, &host).unwrap_err();
+        assert_eq!(error.code(), "query_rejected");
+        assert_eq!(host.count(Purpose::Schema), 4);
+        assert_eq!(host.count(Purpose::Graphql), 4);
+    }
+
+    #[test]
+    fn the_connection_test_and_the_capture_say_which_version_answered() {
+        let (c, host) = (client(json!({"debugMode": true})), FakeHost::default());
+        host.script(Purpose::Schema, vec![status(404, &[], NOT_FOUND)]);
+        let recorder = c.begin(&host).unwrap();
+        let report = block_on(c.test_connection(&host, &recorder));
+        assert!(report.ok, "{report:?}");
+        assert_eq!((report.api_version.as_deref(), report.schema), (Some("v2"), Some(SchemaSource::Live)));
+        assert!(report.steps[1].message.ends_with(&format!("GraphQL at {BASE}/v2, answered by v2.")), "{}", report.steps[1].message);
+        assert!(report.notifications.iter().any(|n| n.code == ErrorCode::ApiVersionFallback));
+        let capture = capture(&recorder, &host, "testConnection", None).unwrap();
+        assert_eq!(capture.api_version.as_deref(), Some("v2"));
+    }
+
+    #[test]
+    fn a_fixed_url_is_not_negotiated_and_a_missing_schema_there_means_the_bundled_model() {
+        let c = client(json!({"endpoints": {"graphqlUrl": "http://127.0.0.1:1/relay/cpr", "sharedSecretTokenUrl": "http://127.0.0.1:1/token"}}));
+        assert!(!c.endpoints.negotiate);
+        let host = FakeHost::default();
+        host.script(Purpose::Schema, vec![status(404, &[], "Not Found")]);
+        let outcome = lookup(&c, &host).unwrap();
+        assert_eq!(urls(&host, Purpose::Schema), ["http://127.0.0.1:1/relay/cpr/schema"]);
+        assert_eq!(urls(&host, Purpose::Graphql), ["http://127.0.0.1:1/relay/cpr"]);
+        assert!(outcome.notifications.iter().any(|n| n.code == ErrorCode::SchemaBundled));
+        assert!(outcome.notifications.iter().all(|n| n.code != ErrorCode::ApiVersionFallback));
+        assert_eq!(c.answered_api_version(), None, "a fixed URL under auto names no version");
+    }
+
+    #[test]
+    fn the_schema_option_is_checked_when_the_client_is_made() {
+        let given = crate::schema::default_sdl(crate::environment::SectorType::Private).to_string();
+        let c = Client::new(&setup(json!({})), ClientOptions { schema: Some(given), ..ClientOptions::default() }).unwrap();
+        let host = FakeHost::default();
+        lookup(&c, &host).unwrap();
+        assert_eq!(host.count(Purpose::Schema), 0, "a given schema is not fetched");
+        let error = Client::new(&setup(json!({})), ClientOptions { schema: Some("type Query {".into()), ..ClientOptions::default() }).err().unwrap();
+        assert_eq!(error.code(), "invalid_options");
+    }
 }

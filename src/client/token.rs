@@ -1,5 +1,6 @@
 //! Access tokens: requested with OAuth client credentials, cached until shortly before they
-//! expire, and shared by every lookup waiting for one (one request in flight at a time).
+//! expire, and shared by every lookup waiting for one (one request in flight at a time). The
+//! single-flight cell, [`Flight`], also holds the negotiated service (version and schema).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -42,40 +43,44 @@ impl TokenResponse {
     }
 }
 
-enum State<E> {
+enum State<T, E> {
     Empty,
     Fetching,
-    Ready(Token),
+    Ready(T),
     /// The outcome of the last fetch, for the callers that waited for it.
     Failed(E),
 }
 
-/// Single-flight token cache for one single-threaded client.
-pub struct TokenCache<E: Clone> {
-    state: RefCell<State<E>>,
+/// A single-flight cell for one single-threaded client: one caller fetches the value, the
+/// others wait for its outcome.
+pub struct Flight<T: Clone, E: Clone> {
+    state: RefCell<State<T, E>>,
     /// Bumped whenever a fetch ends, so waiters know to look again.
     generation: Cell<u64>,
     waiters: RefCell<Vec<Waker>>,
 }
 
+/// The token cache.
+pub type TokenCache<E> = Flight<Token, E>;
+
 /// What a caller should do next.
-pub enum Next<'a, E: Clone> {
-    Use(Secret),
-    Fetch(FetchGuard<'a, E>),
+pub enum Next<'a, T: Clone, E: Clone> {
+    Use(T),
+    Fetch(FetchGuard<'a, T, E>),
     Wait(u64),
     Fail(E),
 }
 
 /// Held by the one caller that fetches. If it is dropped without [`FetchGuard::finish`] (the
 /// fetching operation was dropped), the slot is freed so other callers do not wait forever.
-pub struct FetchGuard<'a, E: Clone> {
-    cache: &'a TokenCache<E>,
+pub struct FetchGuard<'a, T: Clone, E: Clone> {
+    cache: &'a Flight<T, E>,
     finished: bool,
 }
 
-impl<E: Clone> FetchGuard<'_, E> {
+impl<T: Clone, E: Clone> FetchGuard<'_, T, E> {
     /// Record the fetch's outcome and wake the waiters.
-    pub fn finish(mut self, outcome: Result<Token, E>) {
+    pub fn finish(mut self, outcome: Result<T, E>) {
         self.finished = true;
         *self.cache.state.borrow_mut() = match outcome {
             Ok(token) => State::Ready(token),
@@ -85,7 +90,7 @@ impl<E: Clone> FetchGuard<'_, E> {
     }
 }
 
-impl<E: Clone> Drop for FetchGuard<'_, E> {
+impl<T: Clone, E: Clone> Drop for FetchGuard<'_, T, E> {
     fn drop(&mut self) {
         if !self.finished {
             *self.cache.state.borrow_mut() = State::Empty;
@@ -94,18 +99,27 @@ impl<E: Clone> Drop for FetchGuard<'_, E> {
     }
 }
 
-impl<E: Clone> Default for TokenCache<E> {
+impl<T: Clone, E: Clone> Default for Flight<T, E> {
     fn default() -> Self {
-        TokenCache { state: RefCell::new(State::Empty), generation: Cell::new(0), waiters: RefCell::new(Vec::new()) }
+        Flight { state: RefCell::new(State::Empty), generation: Cell::new(0), waiters: RefCell::new(Vec::new()) }
     }
 }
 
-impl<E: Clone> TokenCache<E> {
-    /// Decide what to do at `now_ms`. `seen` is the generation a waiter last saw (None for a new caller).
-    pub fn next(&self, now_ms: f64, seen: Option<u64>) -> Next<'_, E> {
+impl<T: Clone, E: Clone> Flight<T, E> {
+    /// The value held now, if any (nothing is fetched).
+    pub fn peek(&self) -> Option<T> {
+        match &*self.state.borrow() {
+            State::Ready(value) => Some(value.clone()),
+            _ => None,
+        }
+    }
+
+    /// Decide what to do: use a value that is still `usable`, wait for the fetch in flight, or
+    /// fetch. `seen` is the generation a waiter last saw (None for a new caller).
+    pub fn next(&self, usable: impl Fn(&T) -> bool, seen: Option<u64>) -> Next<'_, T, E> {
         let mut state = self.state.borrow_mut();
         match &*state {
-            State::Ready(token) if now_ms < token.refresh_at_ms => Next::Use(token.value.clone()),
+            State::Ready(value) if usable(value) => Next::Use(value.clone()),
             State::Fetching => Next::Wait(self.generation.get()),
             State::Failed(error) if seen.is_some_and(|g| g < self.generation.get()) => Next::Fail(error.clone()),
             _ => {
@@ -115,10 +129,11 @@ impl<E: Clone> TokenCache<E> {
         }
     }
 
-    /// Forget the token (the service said it is invalid).
-    pub fn invalidate(&self, token: &Secret) {
+    /// Forget the value if it is the one `stale` recognises (the service said a token is
+    /// invalid; a schema is out of date). A value fetched since by another caller stays.
+    pub fn invalidate(&self, stale: impl Fn(&T) -> bool) {
         let mut state = self.state.borrow_mut();
-        if matches!(&*state, State::Ready(t) if &t.value == token) {
+        if matches!(&*state, State::Ready(t) if stale(t)) {
             *state = State::Empty;
         }
     }
@@ -132,17 +147,17 @@ impl<E: Clone> TokenCache<E> {
     }
 
     /// Resolves once the fetch in flight at generation `seen` has ended.
-    pub fn changed(&self, seen: u64) -> Changed<'_, E> {
+    pub fn changed(&self, seen: u64) -> Changed<'_, T, E> {
         Changed { cache: self, seen }
     }
 }
 
-pub struct Changed<'a, E: Clone> {
-    cache: &'a TokenCache<E>,
+pub struct Changed<'a, T: Clone, E: Clone> {
+    cache: &'a Flight<T, E>,
     seen: u64,
 }
 
-impl<E: Clone> Future for Changed<'_, E> {
+impl<T: Clone, E: Clone> Future for Changed<'_, T, E> {
     type Output = u64;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u64> {
         let now = self.cache.generation.get();

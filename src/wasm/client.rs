@@ -327,6 +327,13 @@ impl CprClient {
         Ok(Ts::new_unchecked(emit(&self.core, &self.core.endpoints)?))
     }
 
+    /// The API version that answered (with `apiVersion: "auto"`, the one negotiated), once an
+    /// operation has reached the service; `undefined` before, and for a fixed `graphqlUrl` under `auto`.
+    #[wasm_bindgen(getter, js_name = apiVersion)]
+    pub fn api_version(&self) -> Option<String> {
+        self.core.answered_api_version()
+    }
+
     /// Test the connection step by step; resolves to a report (failures are steps, not rejections).
     #[wasm_bindgen(js_name = testConnection, unchecked_return_type = "Promise<ConnectionReport>")]
     pub fn test_connection(&self, #[wasm_bindgen(unchecked_optional_param_type = "OperationOptions")] options: Option<JsValue>) -> Promise {

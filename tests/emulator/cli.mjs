@@ -5,7 +5,7 @@
 //
 //   node tests/emulator/cli.mjs [--port 8787] [--https-port 8788] [--max-lifetime 3600]
 //        [--token-lifetime 300] [--environment test04] [--versions v1,v2,v3] [--key-type ec|rsa]
-//        [--certificate-sector PrivateSector|PublicSector]
+//        [--certificate-sector PrivateSector|PublicSector] [--schemas v3=v3-next,v2=base]
 import { parseArgs } from 'node:util';
 import { DEFAULTS, startEmulator } from './server.mjs';
 
@@ -30,6 +30,7 @@ try {
       versions: { type: 'string', default: DEFAULTS.versions.join(',') },
       'key-type': { type: 'string', default: DEFAULTS.keyType },
       'certificate-sector': { type: 'string', default: DEFAULTS.certificateSectorType },
+      schemas: { type: 'string', default: '' },
       help: { type: 'boolean', default: false },
     },
   }));
@@ -39,11 +40,14 @@ try {
 }
 if (args.help) {
   console.log('Usage: node tests/emulator/cli.mjs [--port N] [--https-port N] [--max-lifetime S] [--token-lifetime S] '
-    + '[--environment NAME] [--versions v1,v2] [--key-type ec|rsa] [--certificate-sector PrivateSector|PublicSector]');
+    + '[--environment NAME] [--versions v1,v2] [--key-type ec|rsa] [--certificate-sector PrivateSector|PublicSector] '
+    + '[--schemas v3=v3-next,v2=base]');
   process.exit(0);
 }
 
 const maxLifetimeSeconds = number(args['max-lifetime'], 'max-lifetime');
+// `version=variant` pairs; the variants are checked by startEmulator.
+const schemas = Object.fromEntries(args.schemas.split(',').map((p) => p.trim()).filter(Boolean).map((p) => p.split('=').map((x) => x.trim())));
 const emulator = await startEmulator({
   port: number(args.port, 'port'),
   httpsPort: number(args['https-port'], 'https-port'),
@@ -53,6 +57,7 @@ const emulator = await startEmulator({
   versions: args.versions.split(',').map((v) => v.trim()).filter(Boolean),
   keyType: args['key-type'],
   certificateSectorType: args['certificate-sector'],
+  schemas,
 });
 
 // Buffers are dropped (pfxBase64 and pfxPath carry the same bytes); functions are not JSON.

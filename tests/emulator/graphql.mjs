@@ -3,7 +3,7 @@
 // the standard validation.
 import { readFileSync } from 'node:fs';
 import {
-  buildSchema, execute, getNamedType, GraphQLError, isObjectType, Kind, parse, printSchema,
+  buildSchema, execute, getNamedType, GraphQLError, isObjectType, Kind, parse, print, printSchema,
   specifiedRules, TypeInfo, validate, visit, visitWithTypeInfo,
 } from 'graphql';
 import { findPerson, maskCpr, toPrivateNode, toPublicNode } from './fixtures.mjs';
@@ -35,14 +35,65 @@ export const MESSAGES = {
 
 export const MAX_NUMBERS_PER_REQUEST = 1000;
 
-// Built once per process: the SDL files do not change while tests run.
+/**
+ * The schema variants a version can serve. `base` is the committed SDL. `v3` is how the emulator
+ * models v3's differences from v2, ones the library must survive: the root field takes `where`
+ * instead of `input`, the private entity lost `statusdato` and gained
+ * `registreringstidspunkt` (a field the library does not map). `v3-next` is a later v3 that also
+ * dropped `navne.adresseringsnavn`, to change the schema under a running client.
+ */
+export const SCHEMA_VARIANTS = ['base', 'v3', 'v3-next'];
+export const DEFAULT_SCHEMAS = Object.freeze({ v1: 'base', v2: 'base', v3: 'v3' });
+
+const FIELD_REMOVALS = {
+  base: [],
+  v3: [{ sector: 'PrivateSector', type: 'CPRCustom_PrivateSectorPerson', field: 'statusdato' }],
+  'v3-next': [
+    { sector: 'PrivateSector', type: 'CPRCustom_PrivateSectorPerson', field: 'statusdato' },
+    { sector: 'PrivateSector', type: 'Navn', field: 'adresseringsnavn' },
+  ],
+};
+
+/** The SDL text of a variant: the committed file edited through its syntax tree. */
+function variantSdl(sector, variant) {
+  const text = readFileSync(SECTORS[sector].file, 'utf8');
+  if (variant === 'base') return text;
+  const { rootField } = SECTORS[sector];
+  const removals = FIELD_REMOVALS[variant].filter((r) => r.sector === sector);
+  const document = visit(parse(text), {
+    ObjectTypeDefinition(node) {
+      let fields = node.fields.filter((f) => !removals.some((r) => r.type === node.name.value && r.field === f.name.value));
+      if (node.name.value === 'Query') {
+        fields = fields.map((f) => (f.name.value !== rootField ? f : {
+          ...f,
+          arguments: f.arguments.map((a) => (a.name.value === 'input' ? { ...a, name: { ...a.name, value: 'where' } } : a)),
+        }));
+      }
+      if (sector === 'PrivateSector' && node.name.value === rootField && !fields.some((f) => f.name.value === 'registreringstidspunkt')) {
+        fields = [...fields, {
+          kind: Kind.FIELD_DEFINITION,
+          name: { kind: Kind.NAME, value: 'registreringstidspunkt' },
+          arguments: [],
+          type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'String' } },
+          directives: [],
+        }];
+      }
+      return { ...node, fields };
+    },
+  });
+  return print(document);
+}
+
+// Built once per process and variant: the SDL files do not change while tests run.
 const cache = new Map();
-export function sectorSchema(sector) {
-  if (!cache.has(sector)) {
-    const schema = buildSchema(readFileSync(SECTORS[sector].file, 'utf8'));
-    cache.set(sector, { schema, sdl: printSchema(schema) });
+export function sectorSchema(sector, variant = 'base') {
+  if (!SCHEMA_VARIANTS.includes(variant)) throw new TypeError(`schema variant must be one of ${SCHEMA_VARIANTS.join(', ')}`);
+  const key = `${sector} ${variant}`;
+  if (!cache.has(key)) {
+    const schema = buildSchema(variantSdl(sector, variant));
+    cache.set(key, { schema, sdl: printSchema(schema) });
   }
-  return cache.get(sector);
+  return cache.get(key);
 }
 
 const gqlError = (message, code, nodes) => new GraphQLError(message, { nodes, extensions: { code } });
@@ -90,8 +141,9 @@ export function serverRuleErrors(schema, document) {
 function rootValue(sector, entry, today) {
   const { rootField, project } = SECTORS[sector];
   return {
-    [rootField]: ({ input }) => {
-      const filter = input.personnummer.personnummer;
+    // `input` in v1/v2, `where` in the emulator's v3.
+    [rootField]: (args) => {
+      const filter = (args.input ?? args.where).personnummer.personnummer;
       if (filter.eq == null && filter.in == null) throw gqlError(MESSAGES.noFilter, 'INVALID_FILTER');
       const values = [...(filter.eq != null ? [filter.eq] : []), ...(filter.in ?? [])];
       if (values.length > MAX_NUMBERS_PER_REQUEST) throw gqlError(MESSAGES.tooMany(MAX_NUMBERS_PER_REQUEST), 'TOO_MANY_PERSONNUMRE');
@@ -114,7 +166,7 @@ function rootValue(sector, entry, today) {
  * Runs one GraphQL-over-HTTP request body (already read as text) for a sector.
  * Returns `{ status, body }` where body is a JSON-serialisable object.
  */
-export function runGraphQL({ sector, bodyText, entry, today }) {
+export function runGraphQL({ sector, bodyText, entry, today, variant = 'base' }) {
   let request;
   try {
     request = JSON.parse(bodyText);
@@ -137,7 +189,7 @@ export function runGraphQL({ sector, bodyText, entry, today }) {
     const e = err instanceof GraphQLError ? err : gqlError(String(err?.message ?? err), 'GRAPHQL_PARSE_FAILED');
     return { status: 400, body: { errors: [withCode(e, 'GRAPHQL_PARSE_FAILED')] } };
   }
-  const { schema } = sectorSchema(sector);
+  const { schema } = sectorSchema(sector, variant);
   const validationErrors = validate(schema, document, specifiedRules);
   if (validationErrors.length) {
     return { status: 400, body: { errors: validationErrors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')) } };

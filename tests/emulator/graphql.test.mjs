@@ -237,9 +237,19 @@ describe('request errors', () => {
   });
 
   it('serves configured versions only, and the SDL under /schema', async () => {
-    for (const v of ['v1', 'v2', 'v3']) {
+    for (const v of ['v1', 'v2']) {
       assert.equal((await graphql(emu.urls.privateSectorUrl(v), privateToken, PRIVATE_QUERY, { numbers: [] })).status, 200);
     }
+    // v3 serves its own schema, strictly: the v2 query fails validation there, a v3 one passes.
+    const v3 = await graphql(emu.urls.privateSectorUrl('v3'), privateToken, PRIVATE_QUERY, { numbers: [] });
+    assert.equal(v3.status, 400);
+    assert.deepEqual(json(v3).errors.map((e) => e.message).sort(), [
+      'Cannot query field "statusdato" on type "CPRCustom_PrivateSectorPerson". Did you mean "status"?',
+      'Field "CPRCustom_PrivateSectorPerson" argument "where" of type "CPRCustom_PrivateSectorPersonInput!" is required, but it was not provided.',
+      'Unknown argument "input" on field "Query.CPRCustom_PrivateSectorPerson".',
+    ]);
+    const v3Query = PRIVATE_QUERY.replace('(input:', '(where:').replace(' statusdato', ' registreringstidspunkt');
+    assert.equal((await graphql(emu.urls.privateSectorUrl('v3'), privateToken, v3Query, { numbers: [] })).status, 200);
     const v9 = await graphql(`${emu.urls.graphqlBaseUrl}/CPR/custom/PrivateSector/v9`, privateToken, PRIVATE_QUERY, { numbers: [] });
     assert.equal(v9.status, 404);
 
@@ -248,6 +258,19 @@ describe('request errors', () => {
     assert.match(sdl.headers['content-type'], /^text\/plain/);
     assert.match(sdl.body, /CPRCustom_PrivateSectorPerson\(input: CPRCustom_PrivateSectorPersonInput!\)/);
     assert.match(sdl.body, /beskyttelser: \[Beskyttelse!\]!/);
+
+    const v3Sdl = await request(`${emu.urls.privateSectorUrl('v3')}/schema`, { headers: { Authorization: `Bearer ${privateToken}` } });
+    assert.match(v3Sdl.body, /CPRCustom_PrivateSectorPerson\(where: CPRCustom_PrivateSectorPersonInput!\)/);
+    assert.match(v3Sdl.body, /registreringstidspunkt: String/);
+    assert.doesNotMatch(v3Sdl.body, /statusdato/);
+
+    // v3 absent: 404 at run time, back after reset().
+    emu.setVersions(['v1', 'v2']);
+    const gone = await request(`${emu.urls.privateSectorUrl('v3')}/schema`, { headers: { Authorization: `Bearer ${privateToken}` } });
+    assert.equal(gone.status, 404);
+    assert.match(gone.body, /Unknown service version v3/);
+    emu.reset();
+    assert.deepEqual(emu.versions, ['v1', 'v2', 'v3']);
 
     const noToken = await request(`${emu.urls.publicSectorUrl('v1')}/schema`);
     assert.equal(noToken.status, 401);

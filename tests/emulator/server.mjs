@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestPki } from './certs.mjs';
 import { applyFault, FaultRules, TRANSIENT_AUTH_DETAIL } from './faults.mjs';
-import { MESSAGES, runGraphQL, sectorSchema, SECTORS } from './graphql.mjs';
+import { DEFAULT_SCHEMAS, MESSAGES, runGraphQL, SCHEMA_VARIANTS, sectorSchema, SECTORS } from './graphql.mjs';
 import { TokenIssuer } from './tokens.mjs';
 
 export const TOKEN_PATH = '/realms/distribution/protocol/openid-connect/token';
@@ -50,6 +50,13 @@ export const ERRORS = Object.freeze({
   missingBearer: 'Missing bearer token',
   bodyTooLarge: `Request body exceeds ${MAX_BODY_BYTES} bytes`,
 });
+
+function checkSchemas(map) {
+  if (!map || typeof map !== 'object' || Array.isArray(map)) throw new TypeError('schemas must be an object of version → variant');
+  for (const [version, variant] of Object.entries(map)) {
+    if (!SCHEMA_VARIANTS.includes(variant)) throw new TypeError(`schemas.${version} must be one of ${SCHEMA_VARIANTS.join(', ')}`);
+  }
+}
 
 const SECTOR_PATH = /^\/CPR\/custom\/(PrivateSector|PublicSector)\/([^/]+)(\/schema)?\/?$/;
 
@@ -104,7 +111,8 @@ function readBody(req) {
 /**
  * Starts the emulator. Options (all optional): port, httpsPort (0 = random), tokenLifetimeSeconds,
  * versions, environment, allowlist, corsOrigins, maxLifetimeSeconds (self-stop; 0 = never),
- * certificateSectorType, keyType ('ec' | 'rsa').
+ * certificateSectorType, keyType ('ec' | 'rsa'), schemas (version → schema variant, see
+ * SCHEMA_VARIANTS in graphql.mjs; default v1 and v2 `base`, v3 `v3`).
  */
 export async function startEmulator(options = {}) {
   const config = { ...DEFAULTS, port: 0, httpsPort: 0, ...options };
@@ -114,8 +122,14 @@ export async function startEmulator(options = {}) {
   if (!(config.tokenLifetimeSeconds > 0)) throw new TypeError('tokenLifetimeSeconds must be positive');
   if (!['ec', 'rsa'].includes(config.keyType)) throw new TypeError("keyType must be 'ec' or 'rsa'");
   if (!SECTORS[config.certificateSectorType]) throw new TypeError('certificateSectorType must be PrivateSector or PublicSector');
-  const { environment, versions } = config;
-  for (const sector of Object.keys(SECTORS)) sectorSchema(sector); // fail early on a broken SDL
+  const { environment } = config;
+  let versions = [...config.versions];
+  const startSchemas = { ...DEFAULT_SCHEMAS, ...config.schemas };
+  checkSchemas(startSchemas);
+  let schemas = { ...startSchemas };
+  const variantOf = (version) => schemas[version] ?? 'base';
+  // Fail early on a broken SDL.
+  for (const sector of Object.keys(SECTORS)) for (const variant of new Set(Object.values(schemas))) sectorSchema(sector, variant);
 
   const dir = mkdtempSync(join(tmpdir(), 'datafordeler-emulator-'));
   let pki;
@@ -440,7 +454,7 @@ export async function startEmulator(options = {}) {
         errors: [{ message: ERRORS.notAuthorized(sector, environment), extensions: { code: ERRORS.notAuthorizedCode } }],
       });
     }
-    if (schemaSuffix) return sendRaw(200, { 'Content-Type': 'text/plain; charset=utf-8' }, sectorSchema(sector).sdl);
+    if (schemaSuffix) return sendRaw(200, { 'Content-Type': 'text/plain; charset=utf-8' }, sectorSchema(sector, variantOf(version)).sdl);
 
     const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (contentType !== 'application/json') {
@@ -448,14 +462,14 @@ export async function startEmulator(options = {}) {
       return sendJson(415, { errors: [{ message: ERRORS.jsonContentType, extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } }] });
     }
     const today = new Date(now()).toISOString().slice(0, 10);
-    const { status, body } = runGraphQL({ sector, bodyText, entry, today });
+    const { status, body } = runGraphQL({ sector, bodyText, entry, today, variant: variantOf(version) });
     if (body.errors?.length) entry.errorCodes = [...new Set(body.errors.map((e) => e.extensions?.code ?? 'GRAPHQL_ERROR'))];
     return sendJson(status, body);
   }
 
   // ---- control API ---------------------------------------------------------------------------
   const jsonSafeCredentials = () => JSON.parse(JSON.stringify(credentials, (key, value) => (key === 'pfx' ? undefined : value)));
-  const info = () => ({ urls: JSON.parse(JSON.stringify(urls)), credentials: jsonSafeCredentials(), environment, versions });
+  const info = () => ({ urls: JSON.parse(JSON.stringify(urls)), credentials: jsonSafeCredentials(), environment, versions: [...versions], schemas: { ...schemas } });
 
   async function handleControl(req, res, url) {
     const send = (status, body) => {
@@ -522,6 +536,12 @@ export async function startEmulator(options = {}) {
         case 'POST /clock':
           api.advanceClock(input.advanceSeconds);
           return send(200, { now: new Date(now()).toISOString() });
+        case 'POST /versions':
+          api.setVersions(input.versions);
+          return send(200, { versions: [...versions] });
+        case 'POST /schemas':
+          api.setSchemas(input.schemas);
+          return send(200, { schemas: { ...schemas } });
         case 'POST /token-lifetime':
           api.setTokenLifetime(input.seconds);
           return send(200, { tokenLifetimeSeconds: tokens.lifetimeSeconds });
@@ -561,7 +581,10 @@ export async function startEmulator(options = {}) {
     urls,
     credentials,
     environment,
-    versions: [...versions],
+    /** The versions served now (others answer 404). */
+    get versions() { return [...versions]; },
+    /** Which schema variant each version serves. */
+    get schemas() { return { ...schemas }; },
     /** Live array of request log entries (see README for the fields). */
     log,
     stopped,
@@ -580,6 +603,10 @@ export async function startEmulator(options = {}) {
       tokens.lifetimeSeconds = seconds;
     },
     revokeTokens() { tokens.revokeAll(); },
+    /** Serve only these versions from now on (a version not listed answers 404). */
+    setVersions(list) { checkStringList(list, 'versions'); versions = [...list]; },
+    /** Change the schema variant of some versions, e.g. `{ v3: 'v3-next' }`. */
+    setSchemas(map) { const next = { ...schemas, ...map }; checkSchemas(next); schemas = next; },
     /** Moves the emulator's clock forward (token expiry, "today"), without waiting. */
     advanceClock(seconds) {
       if (!(typeof seconds === 'number' && Number.isFinite(seconds))) throw new TypeError('advanceSeconds must be a number');
@@ -600,6 +627,8 @@ export async function startEmulator(options = {}) {
       corsOrigins = [...config.corsOrigins];
       originAllowed = originMatcher(corsOrigins);
       tokens.lifetimeSeconds = config.tokenLifetimeSeconds;
+      versions = [...config.versions];
+      schemas = { ...startSchemas };
       clockOffsetMs = 0;
       log.length = 0;
     },

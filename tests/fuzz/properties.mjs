@@ -283,6 +283,7 @@ export const CLIENT_MEMBERS = {
   fetchSchema: argumentsOf(operationOptions),
   checkSchema: argumentsOf(operationOptions),
   endpoints: fc.constant([]),
+  apiVersion: fc.constant([]),
 };
 
 /** Members that end a client's life rather than use it: a freed client is refused by the

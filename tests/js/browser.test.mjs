@@ -53,7 +53,8 @@ test('the web build runs the core in the browser', async () => {
   assert.deepEqual(result.setup.issues.map((i) => i.code), ['no_cpr_test_data']);
   assert.deepEqual(result.hostile, ['unsupported_value']);
   assert.equal(result.endpoints.tokenUrl, 'https://auth-oces.datafordeler.dk/realms/distribution/protocol/openid-connect/token');
-  assert.equal(result.endpoints.graphqlUrl, 'https://graphql.datafordeler.dk/CPR/custom/PublicSector/v2');
+  assert.equal(result.endpoints.graphqlUrl, 'https://graphql.datafordeler.dk/CPR/custom/PublicSector/v3');
+  assert.deepEqual(result.endpoints.candidates.map((c) => c.apiVersion), ['v3', 'v2', 'v1']);
   assert.deepEqual(result.thrown, { isError: true, name: 'CprError', code: 'setup_not_object' });
   assert.equal(result.fetchFailed, 'browser_fetch_failed');
   assert.deepEqual(result.redacted, { Authorization: '[REDACTED]', note: 'cpr 010170-xxxx' });

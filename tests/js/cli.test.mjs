@@ -111,7 +111,9 @@ test('endpoints: the resolved URLs with provenance; --json equals resolveEndpoin
   const path = setupFile();
   const text = await cli(['endpoints', path]);
   assert.equal(text.code, 0, text.stderr);
-  assert.match(text.stdout, new RegExp(`graphqlUrl\\s+${emu.urls.graphqlBaseUrl}/CPR/custom/PrivateSector/v2\\s+\\[override\\]`));
+  assert.match(text.stdout, new RegExp(`graphqlUrl\\s+${emu.urls.graphqlBaseUrl}/CPR/custom/PrivateSector/v3\\s+\\[override\\]`));
+  assert.match(text.stdout, /, API auto\n/);
+  assert.match(text.stdout, new RegExp(`Versions tried in order on first use \\(the next only after a 404\\):\n  v3   ${emu.urls.graphqlBaseUrl}/CPR/custom/PrivateSector/v3  \\[override\\]\n  v2   \\S+/v2  \\[override\\]\n  v1   \\S+/v1  \\[override\\]\n`));
   assert.match(text.stdout, /portalUrl\s+https:\/\/\S+\s+\[observed\]/);
   const json = await cli(['endpoints', path, '--json']);
   assert.equal(json.code, 0);

@@ -71,7 +71,10 @@ test('a caller off the allowlist gets the allowlist diagnosis after a few tries 
   assert.equal(step.diagnosis.code, 'ip_not_allowlisted');
   assert.match(step.diagnosis.solution, /IPv4/);
   assert.match(step.diagnosis.cause, /some minutes to apply/);
-  assert.equal(count('graphql'), 3);
+  // The first data request is the schema download (the version probe): refused the same way,
+  // tried three times, and not hidden behind the bundled model.
+  assert.equal(count('schema'), 3);
+  assert.equal(count('graphql'), 0);
 });
 
 test('connection refused is diagnosed from the transport error', async () => {
@@ -211,7 +214,8 @@ test('debug mode writes redacted captures through host.onDebug', async () => {
     assert.ok(!/"access_token"\s*:\s*"(?!\[REDACTED\])/.test(text), 'token responses are redacted');
     const capture = JSON.parse(readFileSync(join(dir, files.find((f) => f.includes('testConnection'))), 'utf8'));
     assert.ok(capture.exchanges.some((e) => e.purpose === 'token'));
-    assert.equal(capture.request.url, `${emu.urls.origin}/CPR/custom/PrivateSector/v2`);
+    assert.equal(capture.request.url, `${emu.urls.origin}/CPR/custom/PrivateSector/v3`);
+    assert.equal(capture.apiVersion, 'v3', 'the capture says which version answered');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -230,7 +234,8 @@ test('a relay host: every request goes to the host, which adds credentials serve
   };
   const report = await new CprClient(setup({ clientSecret: 'relay-adds-it' }), { fetch: relayFetch, ...FAST }).testConnection();
   assert.equal(report.ok, true, JSON.stringify(report.steps));
-  assert.deepEqual(seen, ['token', 'graphql']);
+  // The schema download comes first (the live schema, also the version probe).
+  assert.deepEqual(seen, ['token', 'schema', 'graphql']);
 });
 
 test('lookup: an ordinary person, merged into an existing record', async () => {

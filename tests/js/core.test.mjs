@@ -152,14 +152,22 @@ test('validateSetup turns hostile input into issues, never an exception', () => 
 });
 
 test('resolveEndpoints resolves from the environment table and throws coded errors', () => {
-  const e = cpr.resolveEndpoints({ environment: 'production', sectorType: 'private', authMethod: 'sharedSecret' });
+  const e = cpr.resolveEndpoints({ environment: 'production', sectorType: 'private', authMethod: 'sharedSecret', apiVersion: 'v2' });
   assert.equal(e.graphqlUrl, 'https://graphql.datafordeler.dk/CPR/custom/PrivateSector/v2');
   assert.equal(e.schemaUrl, 'https://graphql.datafordeler.dk/CPR/custom/PrivateSector/v2/schema');
+  assert.deepEqual([e.negotiate, e.candidates.length], [false, 1]);
   assert.equal(e.tokenUrl, 'https://auth.datafordeler.dk/realms/distribution/protocol/openid-connect/token');
   assert.equal(e.portalUrl, 'https://portal.datafordeler.dk/');
   assert.equal(e.service, 'CustomPrivateSectorPerson');
   assert.equal(e.entity, 'CPRCustom_PrivateSectorPerson');
   assert.equal(e.provenance.graphqlUrl, 'verified');
+  // The default, auto: every known version, newest first; the first is the one shown.
+  const auto = cpr.resolveEndpoints({ environment: 'production', sectorType: 'private', authMethod: 'sharedSecret' });
+  assert.equal(auto.apiVersion, 'auto');
+  assert.equal(auto.negotiate, true);
+  assert.equal(auto.graphqlUrl, 'https://graphql.datafordeler.dk/CPR/custom/PrivateSector/v3');
+  assert.equal(auto.provenance.graphqlUrl, 'inferred');
+  assert.deepEqual(auto.candidates.map((c) => [c.apiVersion, c.provenance]), [['v3', 'inferred'], ['v2', 'verified'], ['v1', 'verified']]);
   const cert = cpr.resolveEndpoints({ environment: 'test04', sectorType: 'public', authMethod: 'certificate', apiVersion: 'v3' });
   assert.equal(cert.tokenUrl, 'https://test04-auth-oces.datafordeler.dk/realms/distribution/protocol/openid-connect/token');
   assert.equal(cert.graphqlUrl, 'https://test04-graphql.datafordeler.dk/CPR/custom/PublicSector/v3');
@@ -228,9 +236,12 @@ test('redact returns a safe deep copy', () => {
 });
 
 test('buildSchemaRequest gives the schema download for a setup', () => {
-  const request = cpr.buildSchemaRequest({ environment: 'production', sectorType: 'public', authMethod: 'sharedSecret' });
+  const request = cpr.buildSchemaRequest({ environment: 'production', sectorType: 'public', authMethod: 'sharedSecret', apiVersion: 'v2' });
   assert.equal(request.method, 'GET');
   assert.equal(request.url, 'https://graphql.datafordeler.dk/CPR/custom/PublicSector/v2/schema');
+  // Under auto (the default), the first candidate's.
+  const auto = cpr.buildSchemaRequest({ environment: 'production', sectorType: 'public', authMethod: 'sharedSecret' });
+  assert.equal(auto.url, 'https://graphql.datafordeler.dk/CPR/custom/PublicSector/v3/schema');
   assert.throws(() => cpr.buildSchemaRequest({}), { code: 'required' });
 });
 

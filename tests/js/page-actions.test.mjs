@@ -39,7 +39,7 @@ test('Test connection against the emulator: every step passes', async () => {
   assert.equal(await page.inputValue('#field-clientId'), app.emulator.credentials.privateSector.clientId);
   await page.click('#test-connection');
   await page.waitForSelector('#connection-outcome');
-  assert.equal(await page.textContent('#connection-outcome'), 'Connection test passed: every step passed.');
+  assert.equal(await page.textContent('#connection-outcome'), 'Connection test passed: every step passed (answered by v3).');
   assert.deepEqual(await stepStatuses(), [
     ['setupValid', 'passed'],
     ['endpointsResolved', 'passed'],
@@ -81,7 +81,7 @@ test('a wrong client secret: the 401 invalid_client diagnosis with its cause, fi
 
 test('Fetch CPR Schema downloads the .graphql file and shows the drift report', async () => {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#fetch-schema')]);
-  assert.equal(download.suggestedFilename(), 'cpr-schema-private-v2.graphql');
+  assert.equal(download.suggestedFilename(), 'cpr-schema-private-v3.graphql', 'named after the version that answered');
   const sdl = await readFile(await download.path(), 'utf8');
   assert.match(sdl, /CPRCustom_PrivateSectorPerson/);
   assert.match(sdl, /type Query/);
@@ -90,7 +90,7 @@ test('Fetch CPR Schema downloads the .graphql file and shows the drift report', 
   assert.equal(await page.textContent('#drift-outcome'), 'Lookups work with this schema.');
   assert.match(await page.textContent('#drift-report'), /CPRCustom_PrivateSectorPerson/);
   assert.match(await page.textContent('#drift-report'), /personnummer/);
-  assert.equal(await page.getAttribute('#schema-download', 'download'), 'cpr-schema-private-v2.graphql');
+  assert.equal(await page.getAttribute('#schema-download', 'download'), 'cpr-schema-private-v3.graphql');
   await screenshot(page, 'page-fetch-schema');
 });
 

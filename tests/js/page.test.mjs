@@ -59,7 +59,7 @@ test('resolved endpoints follow the chosen environment and mark inferred hosts',
   await page.selectOption('#field-environment', 'test04');
   await page.selectOption('#field-sectorType', 'public');
   const text = await page.textContent('#endpoints');
-  assert.match(text, /https:\/\/test04-graphql\.datafordeler\.dk\/CPR\/custom\/PublicSector\/v2/);
+  assert.match(text, /https:\/\/test04-graphql\.datafordeler\.dk\/CPR\/custom\/PublicSector\/v3/);
   assert.match(text, /inferred/);
   await page.selectOption('#field-environment', 'production');
   assert.match(await page.textContent('#endpoints'), /https:\/\/auth\.datafordeler\.dk\/realms\/distribution/);

@@ -180,6 +180,11 @@ test('test-connection, schema and endpoints', async () => {
   const viaDefaultTransport = await startRelay({ fetch: undefined });
   const defaultReport = await call(`${viaDefaultTransport.base}/test-connection`, { method: 'POST', headers: ALICE });
   assert.equal(defaultReport.body.ok, true, defaultReport.text);
+  // A relay holds one client, which negotiated once: v3 answered, and two connection tests
+  // through the first relay fetched its schema once (one more for the second relay).
+  assert.equal(report.body.apiVersion, 'v3');
+  assert.match(report.body.steps[1].message, /answered by v3\.$/);
+  assert.equal(count('schema'), 2);
 
   const schema = await call(`${base}/schema`, { headers: ALICE });
   assert.equal(schema.status, 200);
@@ -190,7 +195,8 @@ test('test-connection, schema and endpoints', async () => {
   const endpoints = await call(`${base}/endpoints`, { headers: ALICE });
   assert.equal(endpoints.status, 200);
   assert.deepEqual(endpoints.body, new CprClient(setup()).endpoints);
-  assert.equal(endpoints.body.graphqlUrl, `${emu.urls.graphqlBaseUrl}/CPR/custom/PrivateSector/v2`);
+  assert.equal(endpoints.body.graphqlUrl, `${emu.urls.graphqlBaseUrl}/CPR/custom/PrivateSector/v3`);
+  assert.equal(endpoints.body.negotiate, true);
   assert.ok(!endpoints.text.includes(emu.credentials.privateSector.clientSecret));
 });
 

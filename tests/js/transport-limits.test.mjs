@@ -22,10 +22,15 @@ const QUICK_RETRIES = { retryBaseDelayMs: 5, retryMaxDelayMs: 10 };
 const TOKEN_ANSWER = { status: 200, headers: { 'content-type': 'application/json' }, body: '{"access_token":"t","expires_in":300}' };
 const GRAPHQL_PATH = '/CPR/custom/PrivateSector/v2';
 
+// These tests are about the transport of one request: the version is fixed (no negotiation) and,
+// where a host answers every request alike, the bundled model is used (no schema request first),
+// so each lookup sends a token request and one GraphQL request.
+const ONE_REQUEST = { schema: 'bundled' };
+
 function setup(endpoints) {
   const { clientId, clientSecret } = emu.credentials.privateSector;
   return {
-    enabled: true, environment: emu.environment, sectorType: 'private', authMethod: 'sharedSecret', clientId, clientSecret,
+    enabled: true, environment: emu.environment, sectorType: 'private', authMethod: 'sharedSecret', clientId, clientSecret, apiVersion: 'v2',
     endpoints: endpoints ?? { graphqlBaseUrl: emu.urls.origin, sharedSecretTokenUrl: emu.urls.tokenUrl, certificateTokenUrl: emu.urls.certificateTokenUrl },
   };
 }
@@ -96,14 +101,14 @@ test('a host Response whose body never ends is cut off at maxResponseBytes and i
     },
     cancel() { cancelled = true; },
   });
-  const client = new CprClient(setup(), { fetch: answeringTokens(() => new Response(endless())), maxAttempts: 1, maxResponseBytes: CAP });
+  const client = new CprClient(setup(), { ...ONE_REQUEST, fetch: answeringTokens(() => new Response(endless())), maxAttempts: 1, maxResponseBytes: CAP });
   await assert.rejects(client.lookup(NUMBERS[0]), (e) => e.code === 'response_too_large' && e.diagnosis.retryable === false);
   assert.ok(pulls <= CAP / CHUNK + 4, `${pulls} chunks of ${CHUNK} bytes pulled for a cap of ${CAP} bytes`);
   assert.equal(cancelled, true, 'the stream was cancelled');
 });
 
 test('a host Response: a null body is empty, and a body split inside characters reads whole', { timeout: 30_000 }, async () => {
-  const empty = new CprClient(setup(), { fetch: answeringTokens(() => new Response(null, { status: 503 })), maxAttempts: 1 });
+  const empty = new CprClient(setup(), { ...ONE_REQUEST, fetch: answeringTokens(() => new Response(null, { status: 503 })), maxAttempts: 1 });
   await assert.rejects(empty.lookup(NUMBERS[0]), { code: 'server_error' });
 
   // The emulator's answer, sent back one byte at a time: multi-byte characters span chunks.
@@ -119,9 +124,9 @@ test('a host Response: a null body is empty, and a body split inside characters 
     });
     return new Response(body, { status: answer.status, headers: answer.headers });
   };
-  const expected = await new CprClient(setup(), { fetch: relay }).lookup(NUMBERS[0]);
+  const expected = await new CprClient(setup(), { ...ONE_REQUEST, fetch: relay }).lookup(NUMBERS[0]);
   assert.match(JSON.stringify(expected.person), /[^\x00-\x7f]/, 'the fixture has non-ASCII text');
-  const outcome = await new CprClient(setup(), { fetch: byteByByte }).lookup(NUMBERS[0]);
+  const outcome = await new CprClient(setup(), { ...ONE_REQUEST, fetch: byteByByte }).lookup(NUMBERS[0]);
   assert.deepEqual(outcome.person, expected.person);
 });
 
@@ -146,7 +151,7 @@ test('a host Response with invalid UTF-8 reads as the platform decodes it (U+FFF
     });
     return new Response(body, { status: 200 });
   };
-  const sdl = await new CprClient(setup(), { fetch: host }).fetchSchema();
+  const sdl = await new CprClient(setup(), { ...ONE_REQUEST, fetch: host }).fetchSchema();
   assert.equal(sdl, new TextDecoder().decode(bytes));
   assert.ok(sdl.startsWith('# bad \ufffd \ufffd( \ufffd \ufffd\ufffd\ufffd \ufffd end\n'), JSON.stringify(sdl.slice(0, 40)));
   assert.ok(sdl.endsWith('# caf\ufffd'));
@@ -164,7 +169,7 @@ test('a host Response that sends only empty chunks is given up, not read forever
       else controller.enqueue(new Uint8Array(0));
     },
   });
-  const client = new CprClient(setup(), { fetch: answeringTokens(() => new Response(empty())), maxAttempts: 1 });
+  const client = new CprClient(setup(), { ...ONE_REQUEST, fetch: answeringTokens(() => new Response(empty())), maxAttempts: 1 });
   const error = await client.lookup(NUMBERS[0]).catch((e) => e);
   assert.equal(error.code, 'network_error');
   assert.match(error.diagnosis.detail, /empty chunks/);
@@ -178,7 +183,7 @@ test('hostile headers from a host (throwing proxies, endless iterables) never ho
   function* endless() { for (;;) yield ['x-endless', 'yes']; }
   for (const [name, headers] of [['throwing proxy', throwing], ['revoked proxy', revoked], ['endless iterable', endless()]]) {
     const host = answeringTokens(() => ({ status: 503, headers, body: '{}' }));
-    const error = await new CprClient(setup(), { fetch: host, maxAttempts: 1 }).lookup(NUMBERS[0]).catch((e) => e);
+    const error = await new CprClient(setup(), { ...ONE_REQUEST, fetch: host, maxAttempts: 1 }).lookup(NUMBERS[0]).catch((e) => e);
     assert.equal(error.code, 'server_error', name);
   }
 });
@@ -190,7 +195,7 @@ test('the platform fetch stops reading an endless chunked answer at the cap and 
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${server.address().port}`;
   try {
-    const client = new CprClient(setup({ graphqlBaseUrl: origin, sharedSecretTokenUrl: `${origin}/token` }), { maxAttempts: 1, maxResponseBytes: CAP });
+    const client = new CprClient(setup({ graphqlBaseUrl: origin, sharedSecretTokenUrl: `${origin}/token` }), { ...ONE_REQUEST, maxAttempts: 1, maxResponseBytes: CAP });
     await assert.rejects(client.lookup(NUMBERS[0]), { code: 'response_too_large' });
     await stats.closed;
     assert.equal(stats.closedByClient, true, 'the client closed the connection before the answer ended');
@@ -206,12 +211,12 @@ test('the platform fetch stops reading an endless chunked answer at the cap and 
 test('timeoutMs ends a request whose host.fetch never settles, and the retry policy applies', { timeout: 30_000 }, async () => {
   let calls = 0;
   const hanging = answeringTokens(() => { calls += 1; return never(); });
-  const once = new CprClient(setup(), { fetch: hanging, timeoutMs: 200, maxAttempts: 1 });
+  const once = new CprClient(setup(), { ...ONE_REQUEST, fetch: hanging, timeoutMs: 200, maxAttempts: 1 });
   await assert.rejects(once.lookup(NUMBERS[0]), (e) => e.code === 'timeout' && e.diagnosis.retryable === true);
   assert.equal(calls, 1);
 
   calls = 0;
-  const twice = new CprClient(setup(), { fetch: hanging, timeoutMs: 200, maxAttempts: 2, ...QUICK_RETRIES });
+  const twice = new CprClient(setup(), { ...ONE_REQUEST, fetch: hanging, timeoutMs: 200, maxAttempts: 2, ...QUICK_RETRIES });
   await assert.rejects(twice.lookup(NUMBERS[0]), { code: 'timeout' });
   assert.equal(calls, 2, 'a timeout is retried up to maxAttempts');
 });
@@ -219,7 +224,7 @@ test('timeoutMs ends a request whose host.fetch never settles, and the retry pol
 test('lookupMany: one item whose host.fetch never settles times out; the others succeed', { timeout: 30_000 }, async () => {
   const stuck = NUMBERS[4];
   const host = (request) => (request.purpose === 'graphql' && request.body.includes(stuck) ? never() : relay(request));
-  const client = new CprClient(setup(), { fetch: host, timeoutMs: 300, maxAttempts: 1 });
+  const client = new CprClient(setup(), { ...ONE_REQUEST, fetch: host, timeoutMs: 300, maxAttempts: 1 });
   const results = await client.lookupMany(NUMBERS, { concurrency: 5 });
   assert.deepEqual(results.map((r) => r.ok), [true, true, true, true, false]);
   assert.equal(results[4].error.code, 'timeout');
@@ -228,7 +233,7 @@ test('lookupMany: one item whose host.fetch never settles times out; the others 
 test('timeoutMs ends a request whose Response body stalls after the headers', { timeout: 30_000 }, async () => {
   let cancelled = false;
   const stalled = () => new Response(new ReadableStream({ pull: () => never(), cancel() { cancelled = true; } }), { status: 200 });
-  const client = new CprClient(setup(), { fetch: answeringTokens(stalled), timeoutMs: 200, maxAttempts: 1 });
+  const client = new CprClient(setup(), { ...ONE_REQUEST, fetch: answeringTokens(stalled), timeoutMs: 200, maxAttempts: 1 });
   await assert.rejects(client.lookup(NUMBERS[0]), { code: 'timeout' });
   assert.equal(cancelled, true, 'the stalled stream was cancelled');
 });
@@ -237,7 +242,7 @@ test('the caller\'s signal ends a request whose host.fetch ignores it', { timeou
   let reached;
   const inFlight = new Promise((resolve) => { reached = resolve; });
   const host = answeringTokens(() => { reached(); return never(); });
-  const client = new CprClient(setup(), { fetch: host, timeoutMs: 600_000, maxAttempts: 3 });
+  const client = new CprClient(setup(), { ...ONE_REQUEST, fetch: host, timeoutMs: 600_000, maxAttempts: 3 });
   const controller = new AbortController();
   const pending = client.lookup(NUMBERS[0], { signal: controller.signal });
   await inFlight;
@@ -251,7 +256,7 @@ test('a shared caller signal gets one listener: 100 lookups and a batch of 64 pr
   process.on('warning', onWarning);
   try {
     const controller = new AbortController();
-    const client = new CprClient(setup(), { fetch: relay, timeoutMs: 10_000 });
+    const client = new CprClient(setup(), { ...ONE_REQUEST, fetch: relay, timeoutMs: 10_000 });
     const outcomes = await Promise.all(Array.from({ length: 100 }, () => client.lookup(NUMBERS[0], { signal: controller.signal })));
     assert.ok(outcomes.every((o) => o.person?.cpr === NUMBERS[0]));
     const results = await client.lookupMany(Array.from({ length: 200 }, () => NUMBERS[0]), { concurrency: 64, signal: controller.signal });
@@ -265,7 +270,7 @@ test('a shared caller signal gets one listener: 100 lookups and a batch of 64 pr
       if (started === 100) allStarted();
       return never();
     });
-    const stuck = new CprClient(setup(), { fetch: hanging, timeoutMs: 600_000, maxAttempts: 1 });
+    const stuck = new CprClient(setup(), { ...ONE_REQUEST, fetch: hanging, timeoutMs: 600_000, maxAttempts: 1 });
     const pending = Array.from({ length: 100 }, () => stuck.lookup(NUMBERS[0], { signal: controller.signal }).then(() => 'resolved', (e) => e.code));
     await everyoneWaits;
     controller.abort();
@@ -324,7 +329,7 @@ test('a globalThis.fetch replaced by a double that returns no Response gives a C
   try {
     for (const [name, double] of Object.entries(FETCH_DOUBLES)) {
       globalThis.fetch = double;
-      const client = new CprClient(setup(), { timeoutMs: 300, maxAttempts: 1 });
+      const client = new CprClient(setup(), { ...ONE_REQUEST, timeoutMs: 300, maxAttempts: 1 });
       const error = await client.lookup(NUMBERS[0]).then(() => null, (e) => e);
       assert.equal(error?.name, 'CprError', `${name}: expected a CprError, got ${error?.name}: ${error?.message}`);
       assert.ok(error instanceof CprError, name);
@@ -360,7 +365,7 @@ test('a token the platform refuses as a header value fails the request as a CprE
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${server.address().port}`;
   try {
-    const client = new CprClient(setup({ graphqlBaseUrl: origin, sharedSecretTokenUrl: `${origin}/token` }), { maxAttempts: 1 });
+    const client = new CprClient(setup({ graphqlBaseUrl: origin, sharedSecretTokenUrl: `${origin}/token` }), { ...ONE_REQUEST, maxAttempts: 1 });
     const error = await client.lookup(NUMBERS[0]).then(() => null, (e) => e);
     assert.equal(error?.name, 'CprError', `expected a CprError, got ${error?.name}: ${error?.message}`);
     const told = JSON.stringify({ message: error.message, diagnosis: error.diagnosis, stack: error.stack });
