@@ -370,6 +370,35 @@ pub struct Guardianship {
     pub guardian_address_lines: Vec<String>,
 }
 
+/// The credit-warning marker (kreditadvarsel, CPR-loven §38 stk. 2): the person asked CPR to
+/// warn lenders. Present only when the answer carried the marker's list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
+pub struct CreditWarning {
+    /// The marker is in force now (CPR has a current row).
+    pub active: bool,
+    /// Since when, if CPR gave the date.
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub from: Option<String>,
+}
+
+/// The current civil status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
+pub struct MaritalStatus {
+    /// CPR's civil status as it came (civilstandstype, e.g. `gift`, `ugift`), kept as text:
+    /// the register may add values.
+    #[serde(deserialize_with = "trimmed_kind")]
+    pub code: String,
+    /// Since when.
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub from: Option<String>,
+}
+
 /// How a related person is related.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
@@ -457,6 +486,19 @@ pub struct Person {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub guardianship: Option<Guardianship>,
+    /// The current occupation (stilling), when CPR gave one.
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub occupation: Option<String>,
+    /// The credit-warning marker; absent when the answer did not carry it (the field is
+    /// selected only from a live schema that has it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub credit_warning: Option<CreditWarning>,
+    /// The current civil status, when CPR gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub marital_status: Option<MaritalStatus>,
     /// Earlier names, newest first (public sector).
     #[serde(deserialize_with = "null_as_empty")]
     pub name_history: Vec<PersonName>,

@@ -116,6 +116,8 @@ impl Default for QueryOptions<'_> {
 pub struct Rendered {
     pub query: String,
     pub warnings: Vec<Issue>,
+    /// The query selects the persons' CPR numbers, so answers to several numbers can be matched.
+    pub keyed: bool,
     /// The request body up to its variables (see [`LookupQuery::body`]).
     body_start: String,
 }
@@ -182,6 +184,18 @@ pub fn build_lookup_query(sector: SectorType, numbers: &[CprNumber], options: &Q
         }
     }
     let rendered = rendered(dialect, GroupSet::of(requested))?;
+    if !rendered.keyed && unique.len() > 1 {
+        return Err(CprError::invalid_input(
+            ErrorCode::BatchNotSupported,
+            format!(
+                "This query does not select personnumre (the schema lacks them, or they are not evidenced for the {} sector), \
+                 so an answer cannot be matched to its number, and {} were given. Build one query per number, or fetch the \
+                 service's schema (a live schema that has personnumre allows batches).",
+                sector.key(),
+                unique.len()
+            ),
+        ));
+    }
     let mut all_warnings = dialect.warnings.clone();
     all_warnings.extend(rendered.warnings.iter().cloned());
     all_warnings.extend(warnings);
@@ -252,7 +266,8 @@ fn render(dialect: &Dialect, groups: GroupSet) -> Result<Rendered, CprError> {
         q.push_str("    }\n");
     }
     q.push_str("  }\n}\n");
-    Ok(Rendered { body_start: body_start(OPERATION_NAME, &q), query: q, warnings: selection.report.issues })
+    let keyed = selection.fields.iter().any(|f| f.name == "personnumre");
+    Ok(Rendered { body_start: body_start(OPERATION_NAME, &q), query: q, warnings: selection.report.issues, keyed })
 }
 
 fn write_fields(out: &mut String, fields: &[Selected], depth: usize) {
@@ -328,26 +343,43 @@ mod tests {
 
     #[test]
     fn default_queries_for_both_sectors() {
-        let n = numbers(&["0707610123", "1203750168"]);
         for sector in SectorType::ALL {
+            // The bundled private model has no evidenced CPR numbers to match answers by: one number.
+            let n = match sector {
+                SectorType::Public => numbers(&["0707610123", "1203750168"]),
+                SectorType::Private => numbers(&["0707610123"]),
+            };
             let q = build_lookup_query(sector, &n, &QueryOptions::default()).unwrap();
             assert!(q.warnings.is_empty(), "{:?}", q.warnings);
             assert!(q.query.starts_with("query CprPersonLookup($cprNumbers: [String!]!) {\n"));
             assert!(q.query.contains(&format!("  {}(input: {{personnummer: {{personnummer: {{in: $cprNumbers}}}}}}) {{\n    nodes {{\n", sector.entity())));
-            assert_eq!(q.variables, json!({"cprNumbers": ["0707610123", "1203750168"]}).as_object().unwrap().clone());
+            let texts: Vec<String> = n.iter().map(CprNumber::normalized).collect();
+            assert_eq!(q.variables, json!({"cprNumbers": texts}).as_object().unwrap().clone());
             assert!(q.query.contains("      beskyttelser {\n        beskyttelsestype\n"));
             assert!(!q.query.contains("0707610123"));
             // No aliases: a colon appears only in the variable definition and the filter argument.
             let colons = q.query.matches(':').count();
             assert_eq!(colons, 1 + 4, "{}", q.query);
-            let history_columns = if sector == SectorType::Public { 3 } else { 1 };
-            assert_eq!(q.query.matches("virkningtil").count(), history_columns);
-            let public_only = ["supplerendeAdresse", "vejnavn", "genfindingsdato", "indrejsedato"];
-            for field in public_only {
-                assert_eq!(q.query.contains(field), sector == SectorType::Public, "{field} {sector:?}");
+            // Protections, and in the public sector names, addresses and civil status.
+            let history_columns = if sector == SectorType::Public { 4 } else { 1 };
+            assert_eq!(q.query.matches("virkningtil").count(), history_columns, "{}", q.query);
+            assert_eq!(q.query.contains("supplerendeAdresse"), sector == SectorType::Public);
+            assert_eq!(q.query.contains("vejnavn"), sector == SectorType::Public);
+            assert_eq!(q.query.contains("personnumre"), sector == SectorType::Public);
+            // Sub-fields nobody has documented are never in a bundled model's query.
+            for inferred in ["udrejseIndrejser", "forsvindinger", "kontaktadresse", "vaergemaal", "stillinger", "kreditadvarsler"] {
+                assert!(!q.query.contains(inferred), "{inferred} {sector:?}");
             }
             assert!(!q.query.contains("boern"));
         }
+        // Several numbers need an answer that says which person is which.
+        let two = numbers(&["0707610123", "1203750168"]);
+        let err = build_lookup_query(SectorType::Private, &two, &QueryOptions::default()).unwrap_err();
+        assert_eq!(err.code(), "batch_not_supported");
+        let live = given(&PRIVATE_SECTOR_SDL.replace("  id: ID\n", ""), SectorType::Private);
+        let q = build_lookup_query(SectorType::Private, &two, &QueryOptions { dialect: Some(&live), ..Default::default() }).unwrap();
+        assert!(q.query.contains("personnumre {\n"));
+        assert!(q.query.contains("stillinger {\n        stilling\n"), "{}", q.query);
     }
 
     #[test]
