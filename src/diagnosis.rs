@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::environment::Provenance;
 use crate::redact::redact_text;
 
 mod catalogue;
@@ -70,6 +71,9 @@ pub struct Diagnosis {
     pub solution: String,
     pub retryable: bool,
     pub settings: Vec<String>,
+    /// How sure the cause is (see [`Provenance`]): `verified`, `observed`, `inferred`, or
+    /// `local` for what the library or the host established itself.
+    pub provenance: Provenance,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub status: Option<u16>,
@@ -94,6 +98,7 @@ impl Diagnosis {
             solution: e.solution.to_string(),
             retryable: e.retryable,
             settings: e.settings.iter().map(|s| s.to_string()).collect(),
+            provenance: e.provenance,
             status: None,
             retry_after_seconds: None,
             detail: None,
