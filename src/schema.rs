@@ -32,6 +32,21 @@ pub const MAX_SDL_BYTES: usize = 4 * 1024 * 1024;
 /// How deep the search for the CPR number filter goes into the argument's input types.
 const MAX_FILTER_DEPTH: usize = 4;
 
+/// Whether SDL text is the sector's bundled model (the file as committed, or as embedded without
+/// its comment and blank lines): then it is no live schema.
+fn is_bundled(sdl: &str, sector: SectorType) -> bool {
+    let content = |text: &'static str| text.lines().map(str::trim_end).filter(|l| !l.trim_start().starts_with('#') && !l.is_empty());
+    let mut given = sdl.lines().map(str::trim_end).filter(|l| !l.trim_start().starts_with('#') && !l.is_empty());
+    let mut bundled = content(default_sdl(sector));
+    loop {
+        match (given.next(), bundled.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
+}
+
 /// The embedded SDL of a sector.
 pub fn default_sdl(sector: SectorType) -> &'static str {
     match sector {
@@ -239,7 +254,7 @@ impl Dialect {
     /// service): its dialect selects the inferred fields it has.
     pub fn from_sdl(sdl: &str, sector: SectorType) -> Result<Dialect, CprError> {
         let model = SchemaModel::parse(sdl)?;
-        let (dialect, issues) = derive(model, sector, sdl != default_sdl(sector));
+        let (dialect, issues) = derive(model, sector, !is_bundled(sdl, sector));
         match dialect {
             Some(d) => Ok(d),
             None => Err(first_error(&issues)),
@@ -895,8 +910,12 @@ mod tests {
         let mut selected = Vec::new();
         paths(&selection.fields, "", &mut selected);
         assert_eq!(selected, expected);
-        // The same text given as a schema is the bundled model, not a live schema.
+        // The same text given as a schema, with or without its comments, is the bundled model,
+        // not a live schema.
         assert!(!Dialect::from_sdl(PRIVATE_SECTOR_SDL, SectorType::Private).unwrap().live);
+        let file = include_str!("../schema/cpr-private-sector.graphql");
+        assert!(!Dialect::from_sdl(file, SectorType::Private).unwrap().live);
+        assert!(Dialect::from_sdl(&file.replace("  vaergenavn: String\n", ""), SectorType::Private).unwrap().live);
     }
 
     #[test]
