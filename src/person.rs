@@ -283,6 +283,10 @@ pub struct Protection {
 /// The protection type that withholds name and address from private companies.
 // Also named in the published `ProtectionKind` declaration (src/wasm/exports.rs).
 pub const NAME_AND_ADDRESS_PROTECTION: &str = "navne_og_adressebeskyttelse";
+/// The type of the credit-warning marker ([`Person::credit_warning`]): the person asked CPR to
+/// warn lenders (CPR-loven §38 stk. 2). A marker like the protections, so it has their shape.
+pub const CREDIT_WARNING: &str = "kreditadvarsel";
+
 /// The protection type that forbids using the person for marketing.
 pub const MARKETING_PROTECTION: &str = "markedsfoeringsbeskyttelse";
 
@@ -368,20 +372,6 @@ pub struct Guardianship {
     pub guardian_name: Option<String>,
     #[serde(deserialize_with = "null_as_empty")]
     pub guardian_address_lines: Vec<String>,
-}
-
-/// The credit-warning marker (kreditadvarsel, CPR-loven §38 stk. 2): the person asked CPR to
-/// warn lenders. Present only when the answer carried the marker's list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[serde(rename_all = "camelCase", default)]
-pub struct CreditWarning {
-    /// The marker is in force now (CPR has a current row).
-    pub active: bool,
-    /// Since when, if CPR gave the date.
-    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
-    pub from: Option<String>,
 }
 
 /// The current civil status.
@@ -490,11 +480,12 @@ pub struct Person {
     #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub occupation: Option<String>,
-    /// The credit-warning marker; absent when the answer did not carry it (the field is
-    /// selected only from a live schema that has it).
+    /// The credit-warning marker, shaped like a protection (type `kreditadvarsel`, `active`
+    /// when in force); absent when the answer did not carry it (the field is selected only
+    /// from a live schema that has it).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
-    pub credit_warning: Option<CreditWarning>,
+    pub credit_warning: Option<Protection>,
     /// The current civil status, when CPR gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]

@@ -188,10 +188,8 @@ pub fn build_lookup_query(sector: SectorType, numbers: &[CprNumber], options: &Q
         return Err(CprError::invalid_input(
             ErrorCode::BatchNotSupported,
             format!(
-                "This query does not select personnumre (the schema lacks them, or they are not evidenced for the {} sector), \
-                 so an answer cannot be matched to its number, and {} were given. Build one query per number, or fetch the \
-                 service's schema (a live schema that has personnumre allows batches).",
-                sector.key(),
+                "{} numbers were given, but this query selects no personnumre to tell the answers apart. Build one query \
+                 per number, or use a schema fetched from the service that has personnumre.",
                 unique.len()
             ),
         ));

@@ -24,8 +24,8 @@ use crate::fields::PERSON_FIELDS;
 use crate::json_input::{depth_exceeds, describe_type, MAX_DEPTH, MAX_JSON_BYTES};
 use crate::shape::{read_rows, refuse, refused, Node, RowsSeed, Slot, TextSeed};
 use crate::person::{
-    Address, ContactAddress, Country, CreditWarning, Death, Disappearance, Emigration, Guardianship, KnownStatus, Person,
-    MaritalStatus, PersonName, PersonStatus, Protection, Relation, RelationKind, NAME_AND_ADDRESS_PROTECTION,
+    Address, ContactAddress, Country, Death, Disappearance, Emigration, Guardianship, KnownStatus, Person,
+    MaritalStatus, PersonName, PersonStatus, Protection, Relation, RelationKind, CREDIT_WARNING, NAME_AND_ADDRESS_PROTECTION,
 };
 
 /// More persons than this in one answer is not an answer to a lookup.
@@ -400,7 +400,7 @@ fn person_of(raw: &Node<'_>, sector: SectorType, fallback_cpr: Option<&str>) -> 
     // A list that came back (even empty) is CPR's answer; a missing or null one says nothing.
     let credit_warning = (!raw.is_absent("kreditadvarsler") && !raw.is_null("kreditadvarsler")).then(|| {
         let current = current_row(raw.rows("kreditadvarsler"));
-        CreditWarning { active: current.is_some(), from: current.and_then(|k| k.date("virkningfra")) }
+        Protection { kind: CREDIT_WARNING.to_string(), from: current.and_then(|k| k.date("virkningfra")), to: None, active: current.is_some() }
     });
     let marital_status = current_row(raw.rows("civilstande"))
         .and_then(|c| Some(MaritalStatus { code: c.get("civilstandstype")?, from: c.date("virkningfra") }));

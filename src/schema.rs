@@ -32,21 +32,6 @@ pub const MAX_SDL_BYTES: usize = 4 * 1024 * 1024;
 /// How deep the search for the CPR number filter goes into the argument's input types.
 const MAX_FILTER_DEPTH: usize = 4;
 
-/// Whether SDL text is the sector's bundled model (the file as committed, or as embedded without
-/// its comment and blank lines): then it is no live schema.
-fn is_bundled(sdl: &str, sector: SectorType) -> bool {
-    let content = |text: &'static str| text.lines().map(str::trim_end).filter(|l| !l.trim_start().starts_with('#') && !l.is_empty());
-    let mut given = sdl.lines().map(str::trim_end).filter(|l| !l.trim_start().starts_with('#') && !l.is_empty());
-    let mut bundled = content(default_sdl(sector));
-    loop {
-        match (given.next(), bundled.next()) {
-            (None, None) => return true,
-            (Some(a), Some(b)) if a == b => {}
-            _ => return false,
-        }
-    }
-}
-
 /// The embedded SDL of a sector.
 pub fn default_sdl(sector: SectorType) -> &'static str {
     match sector {
@@ -250,18 +235,19 @@ impl Dialect {
     /// assert_eq!(d.filter.operator, FilterOperator::In);
     /// ```
     ///
-    /// SDL other than the bundled model's text counts as a live schema (one fetched from the
-    /// service): its dialect selects the inferred fields it has.
+    /// Given SDL counts as a live schema (one fetched from the service): its dialect selects
+    /// the inferred fields it has. Only [`Dialect::embedded`] is the bundled model.
     pub fn from_sdl(sdl: &str, sector: SectorType) -> Result<Dialect, CprError> {
         let model = SchemaModel::parse(sdl)?;
-        let (dialect, issues) = derive(model, sector, !is_bundled(sdl, sector));
+        let (dialect, issues) = derive(model, sector, true);
         match dialect {
             Some(d) => Ok(d),
             None => Err(first_error(&issues)),
         }
     }
 
-    /// The built-in dialect of a sector (from the committed SDL), derived once.
+    /// The built-in dialect of a sector (from the committed SDL), derived once. It is the
+    /// bundled model: its queries select only evidenced fields.
     pub fn embedded(sector: SectorType) -> Result<&'static Dialect, CprError> {
         static PRIVATE: OnceLock<Result<Dialect, CprError>> = OnceLock::new();
         static PUBLIC: OnceLock<Result<Dialect, CprError>> = OnceLock::new();
@@ -269,7 +255,13 @@ impl Dialect {
             SectorType::Private => &PRIVATE,
             SectorType::Public => &PUBLIC,
         };
-        cell.get_or_init(|| Dialect::from_sdl(default_sdl(sector), sector)).as_ref().map_err(Clone::clone)
+        cell.get_or_init(|| {
+            let model = SchemaModel::parse(default_sdl(sector))?;
+            let (dialect, issues) = derive(model, sector, false);
+            dialect.ok_or_else(|| first_error(&issues))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
     }
 
     /// Adapt the selection table to this schema for the given groups.
@@ -910,12 +902,13 @@ mod tests {
         let mut selected = Vec::new();
         paths(&selection.fields, "", &mut selected);
         assert_eq!(selected, expected);
-        // The same text given as a schema, with or without its comments, is the bundled model,
-        // not a live schema.
-        assert!(!Dialect::from_sdl(PRIVATE_SECTOR_SDL, SectorType::Private).unwrap().live);
-        let file = include_str!("../schema/cpr-private-sector.graphql");
-        assert!(!Dialect::from_sdl(file, SectorType::Private).unwrap().live);
-        assert!(Dialect::from_sdl(&file.replace("  vaergenavn: String\n", ""), SectorType::Private).unwrap().live);
+        // A schema given as text is a fetched one, even when it reads like the model: it
+        // selects the inferred fields it has.
+        let given = Dialect::from_sdl(PRIVATE_SECTOR_SDL, SectorType::Private).unwrap();
+        assert!(given.live);
+        let mut from_given = Vec::new();
+        paths(&given.select(GroupSet::all()).fields, "", &mut from_given);
+        assert!(from_given.len() > selected.len() && from_given.iter().any(|p| p == "stillinger.stilling"));
     }
 
     #[test]

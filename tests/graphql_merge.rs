@@ -9,7 +9,7 @@ use datafordeler_cpr::issue::Severity;
 use datafordeler_cpr::wasm::args::merge_person_json;
 use datafordeler_cpr::merge::{merge_person, MergeOptions, MergeSubject, ResolvedOptions, RECORD_FIELDS};
 use datafordeler_cpr::person::{
-    Address, ContactAddress, Country, CreditWarning, Death, Disappearance, Emigration, Guardianship, KnownStatus, MaritalStatus, Person,
+    Address, ContactAddress, Country, Death, Disappearance, Emigration, Guardianship, KnownStatus, MaritalStatus, Person,
     PersonName, PersonStatus, Protection,
 };
 use datafordeler_cpr::response::{parse_lookup_response, LookupBody};
@@ -251,7 +251,7 @@ fn field_map_and_policies() {
 fn occupation_credit_warning_and_marital_status_are_register_facts() {
     let p = person_from("private-occupation-credit-marital", SectorType::Private, "1203750168");
     assert_eq!(p.occupation.as_deref(), Some("Afdelingssygeplejerske"));
-    assert_eq!(p.credit_warning, Some(CreditWarning { active: true, from: Some("2019-05-20".into()) }));
+    assert_eq!(p.credit_warning, Some(Protection { kind: "kreditadvarsel".into(), active: true, from: Some("2019-05-20".into()), to: None }));
     assert_eq!(p.marital_status, Some(MaritalStatus { code: "gift".into(), from: Some("2004-06-19".into()) }));
     // Register facts are written only where the field map names them.
     let r = merge_person(&Map::new(), MergeSubject::Person(&p), &defaults());
@@ -280,7 +280,7 @@ fn occupation_credit_warning_and_marital_status_are_register_facts() {
     // An answered, empty list is CPR saying there is no warning: that is written.
     let lifted = body.replace("\"kreditadvarsler\": null, \"y\": [", "\"kreditadvarsler\": [], \"y\": [");
     let lifted = parse_lookup_response(LookupBody::Text(&lifted), SectorType::Private, Some(&asked)).unwrap().persons.remove(0);
-    assert_eq!(lifted.credit_warning, Some(CreditWarning { active: false, from: None }));
+    assert_eq!(lifted.credit_warning, Some(Protection { kind: "kreditadvarsel".into(), active: false, from: None, to: None }));
     let r = merge_person_json(&r.record.clone().into(), &serde_json::to_value(&lifted).unwrap(), &options).unwrap();
     assert_eq!(r.record["Kreditadvarsel"], false);
     assert_eq!(r.record["Stilling"], "Afdelingssygeplejerske");
@@ -380,7 +380,7 @@ fn random_person(rng: &mut Rng) -> Person {
         contact_address: rng.chance(10).then(|| ContactAddress { lines: vec!["Postboks 1".into()], from: None }),
         guardianship: rng.chance(10).then(|| Guardianship { from: None, guardian_name: clean(rng.text()), guardian_address_lines: vec![] }),
         occupation: clean(rng.text()),
-        credit_warning: rng.chance(40).then(|| CreditWarning { active: rng.chance(50), from: clean(rng.text()) }),
+        credit_warning: rng.chance(40).then(|| Protection { kind: "kreditadvarsel".into(), active: rng.chance(50), from: clean(rng.text()), to: None }),
         marital_status: rng.chance(50).then(|| clean(rng.text())).flatten().map(|code| MaritalStatus { code, from: None }),
         name_history: vec![],
         address_history: vec![],

@@ -57,7 +57,7 @@ test('bundled model first: only evidenced fields; the live schema adds occupatio
   assert.match(queries[1], /kreditadvarsler \{/);
   assert.match(queries[1], /civilstande \{\s+civilstandstype/);
   assert.equal(live.person.occupation, 'Afdelingssygeplejerske');
-  assert.deepEqual(live.person.creditWarning, { active: true, from: '2019-05-20' });
+  assert.deepEqual(live.person.creditWarning, { type: 'kreditadvarsel', from: '2019-05-20', active: true });
   assert.deepEqual(live.person.maritalStatus, { code: 'ugift', from: '1975-03-12' });
   assert.equal(live.merge.record.Stilling, 'Afdelingssygeplejerske');
   assert.equal(live.merge.record.Kreditadvarsel, true);
@@ -68,7 +68,7 @@ test('bundled model first: only evidenced fields; the live schema adds occupatio
 
   // A person without the marker: the answered empty list says "no warning".
   const none = await client.lookup('0707610123', { existing: { Kreditadvarsel: true, Stilling: 'Tømrer' } });
-  assert.deepEqual(none.person.creditWarning, { active: false });
+  assert.deepEqual(none.person.creditWarning, { type: 'kreditadvarsel', active: false });
   assert.equal('occupation' in none.person, false);
   assert.equal(none.merge.record.Kreditadvarsel, false);
   assert.equal(none.merge.record.Stilling, 'Tømrer', 'no occupation from CPR never empties the record');
