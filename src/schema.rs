@@ -316,6 +316,7 @@ struct Scope {
     live: bool,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn adapt(
     model: &SchemaModel,
     type_name: &str,

@@ -98,7 +98,10 @@ fn block<'a>(doc: &'a str, name: &str) -> Option<&'a str> {
     doc.get(after..end)
 }
 
-fn check(file: &str, tables: &[(&str, fn() -> String)]) {
+/// A table's name in the docs and how to write it.
+type Table<'a> = (&'a str, fn() -> String);
+
+fn check(file: &str, tables: &[Table]) {
     let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
     let doc = std::fs::read_to_string(&path).unwrap();
     for (name, render) in tables {
