@@ -31,7 +31,9 @@ use crate::environment::{Provenance, SectorType};
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub enum FieldGroup {
-    /// Person status, status date, birth date and the CPR numbers (needed to match answers to numbers).
+    /// Person status, status date, birth date and the CPR numbers (needed to match answers to
+    /// numbers). For the private sector only the status is evidenced; the rest comes from a
+    /// live schema that has it.
     Status,
     /// Name and address protections. Always selected: the service requires them.
     Protections,

@@ -39,7 +39,9 @@ pub struct LookupQueryInput {
     pub sector_type: SectorType,
     /// CPR numbers as text, `DDMMYYSSSS` or `DDMMYY-SSSS`.
     pub cpr_numbers: Vec<String>,
-    /// SDL of a fetched schema; default: the library's modelled schema for the sector.
+    /// SDL of a fetched schema; default: the library's modelled schema for the sector. A given
+    /// schema counts as the service's: the inferred fields it has are selected, where the
+    /// bundled model selects only evidenced ones.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub schema: Option<String>,
@@ -97,8 +99,8 @@ fn body_start(operation_name: &str, query: &str) -> String {
 /// Options of [`build_lookup_query`].
 #[derive(Debug, Clone)]
 pub struct QueryOptions<'a> {
-    /// The dialect of a fetched schema, derived for the same sector; `None`: the embedded
-    /// dialect of the sector.
+    /// The dialect of a fetched schema, derived for the same sector (it selects the inferred
+    /// fields it has); `None`: the embedded dialect of the sector (evidenced fields only).
     pub dialect: Option<&'a Dialect>,
     /// `None`: [`FieldGroup::DEFAULT`].
     pub fields: Option<&'a [FieldGroup]>,
