@@ -382,6 +382,89 @@ mod tests {
         assert!(q.query.contains("stillinger {\n        stilling\n"), "{}", q.query);
     }
 
+    /// The fields a query text selects under `nodes`, as dotted paths, read from the text itself.
+    fn selected_paths(query: &str) -> Vec<String> {
+        let mut stack: Vec<&str> = Vec::new();
+        let mut paths = Vec::new();
+        for line in query.lines().map(str::trim) {
+            let (name, opens) = match line.strip_suffix(" {") {
+                Some(name) => (name, true),
+                None => (line, false),
+            };
+            if line == "}" {
+                stack.pop();
+                continue;
+            }
+            if let Some(at) = stack.iter().position(|s| *s == "nodes") {
+                let mut path: Vec<&str> = stack.get(at + 1..).unwrap_or_default().to_vec();
+                path.push(name);
+                paths.push(path.join("."));
+            }
+            if opens {
+                stack.push(name);
+            }
+        }
+        paths
+    }
+
+    #[test]
+    fn the_bundled_private_query_text_selects_only_evidenced_fields() {
+        // By hand, from the evidence: the law lets CPR disclose name, address with move-in date,
+        // status and the protections (the marketing-protection marker among them) to private
+        // companies, and these names are seen on the public-sector entity. Nothing else.
+        let evidenced = [
+            "status",
+            "beskyttelser",
+            "beskyttelser.beskyttelsestype",
+            "beskyttelser.status",
+            "beskyttelser.virkningfra",
+            "beskyttelser.virkningtil",
+            "navne",
+            "navne.adresseringsnavn",
+            "navne.fornavne",
+            "navne.mellemnavn",
+            "navne.efternavn",
+            "navne.status",
+            "navne.virkningfra",
+            "adresseoplysninger",
+            "adresseoplysninger.conavn",
+            "adresseoplysninger.status",
+            "adresseoplysninger.virkningfra",
+            "adresseoplysninger.cprAdresse",
+            "adresseoplysninger.cprAdresse.vejadresseringsnavn",
+            "adresseoplysninger.cprAdresse.husnummer",
+            "adresseoplysninger.cprAdresse.etage",
+            "adresseoplysninger.cprAdresse.sidedoer",
+            "adresseoplysninger.cprAdresse.bynavn",
+            "adresseoplysninger.cprAdresse.postnummer",
+            "adresseoplysninger.cprAdresse.postdistrikt",
+            "adresseoplysninger.cprAdresse.cprkommunekode",
+            "adresseoplysninger.cprAdresse.cprkommunenavn",
+        ];
+        let n = numbers(&["0707610123"]);
+        let all = FieldGroup::ALL;
+        for fields in [None, Some(&all[..])] {
+            let q = build_lookup_query(SectorType::Private, &n, &QueryOptions { fields, ..Default::default() }).unwrap();
+            let mut selected = selected_paths(&q.query);
+            selected.sort();
+            let mut expected: Vec<String> = evidenced.iter().map(|s| s.to_string()).collect();
+            expected.sort();
+            assert_eq!(selected, expected, "{}", q.query);
+        }
+        // A live schema with the same text selects the inferred fields too, and only ones it has.
+        let live = given(PRIVATE_SECTOR_SDL, SectorType::Private);
+        let q = build_lookup_query(SectorType::Private, &n, &QueryOptions { dialect: Some(&live), ..Default::default() }).unwrap();
+        let selected = selected_paths(&q.query);
+        for inferred in ["personnumre.personnummer", "stillinger.stilling", "kreditadvarsler.virkningfra", "civilstande.civilstandstype", "vaergemaal.vaergenavn"] {
+            assert!(selected.iter().any(|p| p == inferred), "{inferred}");
+        }
+        let without = PRIVATE_SECTOR_SDL.replace("  stillinger: [Stilling!]\n", "");
+        let live = given(&without, SectorType::Private);
+        let q = build_lookup_query(SectorType::Private, &n, &QueryOptions { dialect: Some(&live), ..Default::default() }).unwrap();
+        assert!(!selected_paths(&q.query).iter().any(|p| p.starts_with("stillinger")));
+        assert!(q.warnings.is_empty(), "{:?}", q.warnings);
+    }
+
     #[test]
     fn relations_select_nested_protections() {
         let n = numbers(&["1908801179"]);
