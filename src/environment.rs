@@ -46,9 +46,6 @@ pub enum Provenance {
     Inferred,
     /// Given by the setup's `endpoints` overrides.
     Override,
-    /// Established by the library or its host itself (its own check, what the transport
-    /// reported): no claim about the service. Used by diagnoses.
-    Local,
 }
 
 /// A value with where it comes from.

@@ -6,11 +6,11 @@
 // Reads the docs from disk: native only.
 #![cfg(not(target_arch = "wasm32"))]
 
-use datafordeler_cpr::diagnosis::{entry, DiagnosisCode};
+use datafordeler_cpr::diagnosis::{entry, CauseProvenance, DiagnosisCode};
 use datafordeler_cpr::environment::{Provenance, SectorType, Sourced, ENVIRONMENTS};
 use datafordeler_cpr::fields::{FieldGroup, FieldSpec, GroupSet, PERSON_FIELDS};
 
-fn word(p: Provenance) -> String {
+fn word<P: serde::Serialize>(p: P) -> String {
     serde_json::to_value(p).unwrap().as_str().unwrap().to_string()
 }
 
@@ -125,7 +125,10 @@ fn readme_states_the_evidence_of_fields_and_diagnoses() {
 fn every_word_is_one_the_docs_explain() {
     // The tables use only the words the reference defines at its top (and the page explains).
     let reference = std::fs::read_to_string(format!("{}/docs/REFERENCE.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    for p in [Provenance::Verified, Provenance::Observed, Provenance::Inferred, Provenance::Local] {
+    for p in [Provenance::Verified, Provenance::Observed, Provenance::Inferred] {
+        assert!(reference.contains(&format!("- **{}**:", word(p))), "{}", word(p));
+    }
+    for p in [CauseProvenance::Verified, CauseProvenance::Observed, CauseProvenance::Inferred, CauseProvenance::Local] {
         assert!(reference.contains(&format!("- **{}**:", word(p))), "{}", word(p));
     }
 }

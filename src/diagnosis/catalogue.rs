@@ -1,8 +1,7 @@
 //! The catalogue: for every diagnosis code, its cause, its fix and the settings to check.
 
-use super::DiagnosisCode;
-use crate::environment::Provenance;
-use crate::environment::Provenance::{Inferred, Local, Observed, Verified};
+use super::{CauseProvenance, DiagnosisCode};
+use CauseProvenance::{Inferred, Local, Observed, Verified};
 
 /// One entry of the catalogue.
 #[derive(Debug, Clone, Copy)]
@@ -18,7 +17,7 @@ pub struct CatalogueEntry {
     /// it, `observed` when public material shows the service answering so, `local` when the
     /// library or the host established it itself (its own check, the transport's report),
     /// `inferred` when it is the library's reading of an answer nobody has documented.
-    pub provenance: Provenance,
+    pub provenance: CauseProvenance,
 }
 
 const CREDENTIALS: &[&str] = &["clientId", "clientSecret", "authMethod", "environment"];
