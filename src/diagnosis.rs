@@ -59,6 +59,23 @@ pub struct FailureInput {
     pub transport_error: Option<Value>,
 }
 
+/// How sure a diagnosis's cause is. The first three words are the ones endpoints carry
+/// ([`crate::environment::Provenance`]); `local` is a diagnosis's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "lowercase")]
+pub enum CauseProvenance {
+    /// Datafordeleren's or CPR's own documentation states it.
+    Verified,
+    /// Public material (other integrators' code, probes, guides) shows the service answering so.
+    Observed,
+    /// The library's reading of an answer nobody has documented: check it before acting on it.
+    Inferred,
+    /// Established by the library or its host itself (its own check, what the transport
+    /// reported): no claim about the service.
+    Local,
+}
+
 /// A diagnosis: a catalogue entry plus what this failure said.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
@@ -70,6 +87,9 @@ pub struct Diagnosis {
     pub solution: String,
     pub retryable: bool,
     pub settings: Vec<String>,
+    /// How sure the cause is: `verified`, `observed`, `inferred`, or `local` for what the
+    /// library or the host established itself.
+    pub provenance: CauseProvenance,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub status: Option<u16>,
@@ -94,6 +114,7 @@ impl Diagnosis {
             solution: e.solution.to_string(),
             retryable: e.retryable,
             settings: e.settings.iter().map(|s| s.to_string()).collect(),
+            provenance: e.provenance,
             status: None,
             retry_after_seconds: None,
             detail: None,

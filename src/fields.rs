@@ -11,20 +11,29 @@
 //!   supplementary addresses, relations), so it is never selected for the private sector.
 //! - **group**: the caller chooses groups ([`FieldGroup`]); a field without its own group
 //!   belongs to its parent's.
+//! - **evidence** ([`Provenance`], per sector): `observed` when the name is seen on the CPR
+//!   custom entities in public material (and, for the private sector, its content is within what
+//!   the law lets CPR disclose to private companies); `inferred` when it is modelled without
+//!   such evidence. A bundled model's query selects only evidenced fields; an inferred one is
+//!   selected only when a schema fetched from the service has it, because a guessed field makes
+//!   the real service refuse the whole query ("Cannot query field"). README's and
+//!   docs/REFERENCE.md's field tables and the SDL files' headers are checked against this table.
 //! - **row edge**: in a list of dated rows (a history: names, addresses, emigrations, …) the
 //!   field that says when a row starts or ends ([`RowEdge`]). The reader uses it to tell the
 //!   current row from history and to order history newest first.
 
 use serde::{Deserialize, Serialize};
 
-use crate::environment::SectorType;
+use crate::environment::{Provenance, SectorType};
 
 /// A group of person fields a caller can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub enum FieldGroup {
-    /// Person status, status date, birth date and the CPR numbers (needed to match answers to numbers).
+    /// Person status, status date, birth date and the CPR numbers (needed to match answers to
+    /// numbers). For the private sector only the status is evidenced; the rest comes from a
+    /// live schema that has it.
     Status,
     /// Name and address protections. Always selected: the service requires them.
     Protections,
@@ -40,6 +49,10 @@ pub enum FieldGroup {
     ContactAddress,
     /// Guardianship, with the guardian's name and address.
     Guardianship,
+    /// Occupation (stilling). Its field name is inferred: selected only from a live schema.
+    Occupation,
+    /// Civil status (for the private sector only insurers, pension funds and banks).
+    MaritalStatus,
     /// End dates of earlier names and addresses (public sector only).
     History,
     /// Children and parents, each with their own protections (public sector only).
@@ -47,7 +60,7 @@ pub enum FieldGroup {
 }
 
 impl FieldGroup {
-    pub const ALL: [FieldGroup; 10] = [
+    pub const ALL: [FieldGroup; 12] = [
         FieldGroup::Status,
         FieldGroup::Protections,
         FieldGroup::Name,
@@ -56,13 +69,15 @@ impl FieldGroup {
         FieldGroup::Disappearance,
         FieldGroup::ContactAddress,
         FieldGroup::Guardianship,
+        FieldGroup::Occupation,
+        FieldGroup::MaritalStatus,
         FieldGroup::History,
         FieldGroup::Relations,
     ];
 
     /// Groups selected when the caller names none: everything a customer record can use.
     /// Relations are left out because they are data about other persons.
-    pub const DEFAULT: [FieldGroup; 9] = [
+    pub const DEFAULT: [FieldGroup; 11] = [
         FieldGroup::Status,
         FieldGroup::Protections,
         FieldGroup::Name,
@@ -71,6 +86,8 @@ impl FieldGroup {
         FieldGroup::Disappearance,
         FieldGroup::ContactAddress,
         FieldGroup::Guardianship,
+        FieldGroup::Occupation,
+        FieldGroup::MaritalStatus,
         FieldGroup::History,
     ];
 
@@ -84,6 +101,8 @@ impl FieldGroup {
             FieldGroup::Disappearance => "disappearance",
             FieldGroup::ContactAddress => "contactAddress",
             FieldGroup::Guardianship => "guardianship",
+            FieldGroup::Occupation => "occupation",
+            FieldGroup::MaritalStatus => "maritalStatus",
             FieldGroup::History => "history",
             FieldGroup::Relations => "relations",
         }
@@ -154,10 +173,28 @@ pub struct FieldSpec {
     pub row_edge: Option<RowEdge>,
     /// Sub-fields; empty for a scalar.
     pub children: &'static [FieldSpec],
+    /// The evidence for this field on the public-sector entity.
+    pub public: Provenance,
+    /// The evidence for this field on the private-sector entity.
+    pub private: Provenance,
 }
 
 const fn leaf(name: &'static str) -> FieldSpec {
-    FieldSpec { name, group: None, required: false, public_only: false, row_edge: None, children: &[] }
+    FieldSpec {
+        name,
+        group: None,
+        required: false,
+        public_only: false,
+        row_edge: None,
+        children: &[],
+        public: Provenance::Observed,
+        private: Provenance::Observed,
+    }
+}
+
+/// A scalar modelled without evidence in either sector.
+const fn inferred_leaf(name: &'static str) -> FieldSpec {
+    leaf(name).inferred()
 }
 
 const fn public_leaf(name: &'static str) -> FieldSpec {
@@ -169,7 +206,7 @@ const fn history_leaf(name: &'static str) -> FieldSpec {
 }
 
 const fn object(name: &'static str, children: &'static [FieldSpec]) -> FieldSpec {
-    FieldSpec { name, group: None, required: false, public_only: false, row_edge: None, children }
+    FieldSpec { children, ..leaf(name) }
 }
 
 const fn grouped(name: &'static str, group: FieldGroup, children: &'static [FieldSpec]) -> FieldSpec {
@@ -186,6 +223,16 @@ impl FieldSpec {
     const fn ends_row(self) -> FieldSpec {
         FieldSpec { row_edge: Some(RowEdge::End), ..self }
     }
+
+    /// Modelled without evidence in either sector.
+    const fn inferred(self) -> FieldSpec {
+        FieldSpec { public: Provenance::Inferred, private: Provenance::Inferred, ..self }
+    }
+
+    /// Seen on the public-sector entity, but nothing shows the private one has it.
+    const fn inferred_in_private(self) -> FieldSpec {
+        FieldSpec { private: Provenance::Inferred, ..self }
+    }
 }
 
 const PROTECTION_FIELDS: &[FieldSpec] = &[
@@ -196,14 +243,7 @@ const PROTECTION_FIELDS: &[FieldSpec] = &[
 ];
 
 /// `beskyttelser`: required on the person and on every nested person.
-const PROTECTIONS: FieldSpec = FieldSpec {
-    name: "beskyttelser",
-    group: Some(FieldGroup::Protections),
-    required: true,
-    public_only: false,
-    row_edge: None,
-    children: PROTECTION_FIELDS,
-};
+const PROTECTIONS: FieldSpec = FieldSpec { required: true, ..grouped("beskyttelser", FieldGroup::Protections, PROTECTION_FIELDS) };
 
 const NAME_PARTS: &[FieldSpec] = &[leaf("adresseringsnavn"), leaf("fornavne"), leaf("mellemnavn"), leaf("efternavn")];
 
@@ -242,60 +282,100 @@ const ADDRESS_ROW: &[FieldSpec] = &[
     FieldSpec { public_only: true, ..object("supplerendeAdresse", FIVE_LINES) },
 ];
 
-const COUNTRY: &[FieldSpec] = &[leaf("kode"), leaf("navn"), leaf("landekode")];
+const COUNTRY: &[FieldSpec] = &[inferred_leaf("kode"), inferred_leaf("navn"), inferred_leaf("landekode")];
+
+const INFERRED_FIVE_LINES: &[FieldSpec] = &[
+    inferred_leaf("adresselinie1"),
+    inferred_leaf("adresselinie2"),
+    inferred_leaf("adresselinie3"),
+    inferred_leaf("adresselinie4"),
+    inferred_leaf("adresselinie5"),
+];
 
 const NESTED_PERSON: &[FieldSpec] = &[leaf("personnummer"), PROTECTIONS, object("navn", NAME_PARTS)];
 
 /// The fields selected on the person (the root field's node type).
 pub const PERSON_FIELDS: &[FieldSpec] = &[
     grouped("status", FieldGroup::Status, &[]),
-    grouped("statusdato", FieldGroup::Status, &[]),
-    grouped("foedselsdato", FieldGroup::Status, &[]),
-    grouped("personnumre", FieldGroup::Status, &[leaf("personnummer"), leaf("status")]),
+    // Seen on the public-sector entity; outside what the law lists for private companies and
+    // seen in no private answer, so private lookups select them only from a live schema.
+    grouped("statusdato", FieldGroup::Status, &[]).inferred_in_private(),
+    grouped("foedselsdato", FieldGroup::Status, &[]).inferred_in_private(),
+    grouped("personnumre", FieldGroup::Status, &[leaf("personnummer").inferred_in_private(), leaf("status").inferred_in_private()])
+        .inferred_in_private(),
     PROTECTIONS,
     grouped("navne", FieldGroup::Name, NAME_ROW),
     grouped("adresseoplysninger", FieldGroup::Address, ADDRESS_ROW),
+    // These four lists are seen on the public-sector entity, but none of their sub-fields is
+    // documented anywhere: every sub-field is inferred, so they come only from a live schema.
     grouped(
         "udrejseIndrejser",
         FieldGroup::Emigration,
         &[
-            leaf("status"),
-            leaf("udrejsedato").starts_row(),
-            public_leaf("indrejsedato").ends_row(),
-            object("cprlandUdrejse", COUNTRY),
-            object("udlandsadresse", FIVE_LINES),
+            inferred_leaf("status"),
+            inferred_leaf("udrejsedato").starts_row(),
+            FieldSpec { public_only: true, ..inferred_leaf("indrejsedato").ends_row() },
+            object("cprlandUdrejse", COUNTRY).inferred(),
+            object("udlandsadresse", INFERRED_FIVE_LINES).inferred(),
         ],
     ),
     grouped(
         "forsvindinger",
         FieldGroup::Disappearance,
-        &[leaf("status"), leaf("forsvindingsdato").starts_row(), public_leaf("genfindingsdato").ends_row()],
+        &[
+            inferred_leaf("status"),
+            inferred_leaf("forsvindingsdato").starts_row(),
+            FieldSpec { public_only: true, ..inferred_leaf("genfindingsdato").ends_row() },
+        ],
     ),
     grouped(
         "kontaktadresse",
         FieldGroup::ContactAddress,
         &[
-            leaf("status"),
-            leaf("virkningfra").starts_row(),
-            leaf("adresselinie1"),
-            leaf("adresselinie2"),
-            leaf("adresselinie3"),
-            leaf("adresselinie4"),
-            leaf("adresselinie5"),
+            inferred_leaf("status"),
+            inferred_leaf("virkningfra").starts_row(),
+            inferred_leaf("adresselinie1"),
+            inferred_leaf("adresselinie2"),
+            inferred_leaf("adresselinie3"),
+            inferred_leaf("adresselinie4"),
+            inferred_leaf("adresselinie5"),
         ],
     ),
     grouped(
         "vaergemaal",
         FieldGroup::Guardianship,
         &[
-            leaf("status"),
-            leaf("virkningfra").starts_row(),
-            leaf("vaergenavn"),
-            leaf("vaergeadresselinie1"),
-            leaf("vaergeadresselinie2"),
-            leaf("vaergeadresselinie3"),
+            inferred_leaf("status"),
+            inferred_leaf("virkningfra").starts_row(),
+            inferred_leaf("vaergenavn"),
+            inferred_leaf("vaergeadresselinie1"),
+            inferred_leaf("vaergeadresselinie2"),
+            inferred_leaf("vaergeadresselinie3"),
         ],
     ),
+    // The law lets CPR disclose occupation and the credit-warning marker to private companies,
+    // but no schema or query anywhere names them: both the names and the shapes are guesses.
+    grouped("stillinger", FieldGroup::Occupation, &[inferred_leaf("stilling"), inferred_leaf("status"), inferred_leaf("virkningfra").starts_row()])
+        .inferred(),
+    grouped(
+        "kreditadvarsler",
+        FieldGroup::Protections,
+        &[inferred_leaf("status"), inferred_leaf("virkningfra").starts_row(), inferred_leaf("virkningtil").ends_row()],
+    )
+    .inferred(),
+    // Seen on the public-sector entity; the private one may carry it for insurers, pension
+    // funds and banks only, and nothing shows it does.
+    grouped(
+        "civilstande",
+        FieldGroup::MaritalStatus,
+        &[
+            leaf("civilstandstype").inferred_in_private(),
+            leaf("status").inferred_in_private(),
+            leaf("virkningfra").starts_row().inferred_in_private(),
+            leaf("virkningtil").ends_row().inferred_in_private(),
+        ],
+    )
+    .inferred_in_private(),
     // A relation's `virkningfra` is when the relation began, not a row in a history.
     FieldSpec { public_only: true, ..grouped("boern", FieldGroup::Relations, &[leaf("virkningfra"), object("barn", NESTED_PERSON)]) },
     FieldSpec {
@@ -318,6 +398,42 @@ impl FieldSpec {
         let group = self.group.unwrap_or(parent_group);
         !(self.public_only && sector == SectorType::Private) && group.available_to(sector) && groups.contains(group)
     }
+
+    /// The evidence for this field in a sector's entity.
+    pub fn provenance(&self, sector: SectorType) -> Provenance {
+        match sector {
+            SectorType::Public => self.public,
+            SectorType::Private => self.private,
+        }
+    }
+
+    /// Whether a bundled model may select this field for a sector: the field itself is
+    /// evidenced and, for an object, so is at least one of the sub-fields it would select.
+    pub fn evidenced(&self, parent_group: FieldGroup, sector: SectorType) -> bool {
+        let group = self.group.unwrap_or(parent_group);
+        self.provenance(sector) != Provenance::Inferred
+            && (self.is_scalar()
+                || self.children.iter().any(|c| !(c.public_only && sector == SectorType::Private) && c.evidenced(group, sector)))
+    }
+}
+
+/// Every field of the table a sector may see, as dotted paths (`navne.fornavne`), with its
+/// evidence in that sector: what the SDL headers, README and docs/REFERENCE.md are checked
+/// against.
+pub fn field_evidence(sector: SectorType) -> Vec<(String, Provenance)> {
+    fn walk(fields: &[FieldSpec], prefix: &str, parent: FieldGroup, sector: SectorType, out: &mut Vec<(String, Provenance)>) {
+        for f in fields {
+            if !f.wanted(parent, sector, GroupSet::all()) {
+                continue;
+            }
+            let path = if prefix.is_empty() { f.name.to_string() } else { format!("{prefix}.{}", f.name) };
+            out.push((path.clone(), f.provenance(sector)));
+            walk(f.children, &path, f.group.unwrap_or(parent), sector, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(PERSON_FIELDS, "", FieldGroup::Status, sector, &mut out);
+    out
 }
 
 #[cfg(test)]
@@ -368,6 +484,9 @@ mod tests {
                 "forsvindinger",
                 "kontaktadresse",
                 "vaergemaal",
+                "stillinger",
+                "kreditadvarsler",
+                "civilstande",
                 "beskyttelser",
                 "beskyttelser"
             ]

@@ -58,6 +58,9 @@ pub const RECORD_FIELDS: &[RecordField] = &[
     RecordField { key: "deathDate", written_by_default: false, address: false },
     RecordField { key: "nameAddressProtected", written_by_default: false, address: false },
     RecordField { key: "marketingProtected", written_by_default: false, address: false },
+    RecordField { key: "occupation", written_by_default: false, address: false },
+    RecordField { key: "creditWarning", written_by_default: false, address: false },
+    RecordField { key: "maritalStatus", written_by_default: false, address: false },
 ];
 
 /// Options of a merge, as a host passes them.
@@ -67,7 +70,8 @@ pub const RECORD_FIELDS: &[RecordField] = &[
 pub struct MergeOptions {
     /// Record field names per canonical field (`name`, `address`, `address2`, `postCode`, `city`,
     /// `countryCode`, and the register facts `cprStatus`, `statusDate`, `birthDate`, `deathDate`,
-    /// `nameAddressProtected`, `marketingProtected`). `null` leaves a field alone. Default: the
+    /// `nameAddressProtected`, `marketingProtected`, `occupation`, `creditWarning`,
+    /// `maritalStatus`). `null` leaves a field alone. Default: the
     /// canonical names for the first six; facts are written only when mapped.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "Record<string, string | null>"))]
@@ -270,6 +274,10 @@ fn register_value(person: &Person, lines: &AddressLines, key: &str) -> Option<Va
         "deathDate" => text(person.death.as_ref().and_then(|d| d.date.clone())),
         "nameAddressProtected" => Some(Value::Bool(person.active_protection(NAME_AND_ADDRESS_PROTECTION).is_some())),
         "marketingProtected" => Some(Value::Bool(person.active_protection(MARKETING_PROTECTION).is_some())),
+        "occupation" => text(person.occupation.clone()),
+        // Only when the answer carried the marker: its absence is not "no warning".
+        "creditWarning" => person.credit_warning.as_ref().map(|c| Value::Bool(c.active)),
+        "maritalStatus" => text(person.marital_status.as_ref().map(|m| m.code.clone())),
         _ => None,
     }
 }

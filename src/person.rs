@@ -283,6 +283,10 @@ pub struct Protection {
 /// The protection type that withholds name and address from private companies.
 // Also named in the published `ProtectionKind` declaration (src/wasm/exports.rs).
 pub const NAME_AND_ADDRESS_PROTECTION: &str = "navne_og_adressebeskyttelse";
+/// The type of the credit-warning marker ([`Person::credit_warning`]): the person asked CPR to
+/// warn lenders (CPR-loven §38 stk. 2). A marker like the protections, so it has their shape.
+pub const CREDIT_WARNING: &str = "kreditadvarsel";
+
 /// The protection type that forbids using the person for marketing.
 pub const MARKETING_PROTECTION: &str = "markedsfoeringsbeskyttelse";
 
@@ -368,6 +372,21 @@ pub struct Guardianship {
     pub guardian_name: Option<String>,
     #[serde(deserialize_with = "null_as_empty")]
     pub guardian_address_lines: Vec<String>,
+}
+
+/// The current civil status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
+pub struct MaritalStatus {
+    /// CPR's civil status as it came (civilstandstype, e.g. `gift`, `ugift`), kept as text:
+    /// the register may add values.
+    #[serde(deserialize_with = "trimmed_kind")]
+    pub code: String,
+    /// Since when.
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub from: Option<String>,
 }
 
 /// How a related person is related.
@@ -457,6 +476,20 @@ pub struct Person {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub guardianship: Option<Guardianship>,
+    /// The current occupation (stilling), when CPR gave one.
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "trimmed")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub occupation: Option<String>,
+    /// The credit-warning marker, shaped like a protection (type `kreditadvarsel`, `active`
+    /// when in force); absent when the answer did not carry it (the field is selected only
+    /// from a live schema that has it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub credit_warning: Option<Protection>,
+    /// The current civil status, when CPR gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub marital_status: Option<MaritalStatus>,
     /// Earlier names, newest first (public sector).
     #[serde(deserialize_with = "null_as_empty")]
     pub name_history: Vec<PersonName>,

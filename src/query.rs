@@ -39,7 +39,9 @@ pub struct LookupQueryInput {
     pub sector_type: SectorType,
     /// CPR numbers as text, `DDMMYYSSSS` or `DDMMYY-SSSS`.
     pub cpr_numbers: Vec<String>,
-    /// SDL of a fetched schema; default: the library's modelled schema for the sector.
+    /// SDL of a fetched schema; default: the library's modelled schema for the sector. A given
+    /// schema counts as the service's: the inferred fields it has are selected, where the
+    /// bundled model selects only evidenced ones.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub schema: Option<String>,
@@ -97,8 +99,8 @@ fn body_start(operation_name: &str, query: &str) -> String {
 /// Options of [`build_lookup_query`].
 #[derive(Debug, Clone)]
 pub struct QueryOptions<'a> {
-    /// The dialect of a fetched schema, derived for the same sector; `None`: the embedded
-    /// dialect of the sector.
+    /// The dialect of a fetched schema, derived for the same sector (it selects the inferred
+    /// fields it has); `None`: the embedded dialect of the sector (evidenced fields only).
     pub dialect: Option<&'a Dialect>,
     /// `None`: [`FieldGroup::DEFAULT`].
     pub fields: Option<&'a [FieldGroup]>,
@@ -116,6 +118,8 @@ impl Default for QueryOptions<'_> {
 pub struct Rendered {
     pub query: String,
     pub warnings: Vec<Issue>,
+    /// The query selects the persons' CPR numbers, so answers to several numbers can be matched.
+    pub keyed: bool,
     /// The request body up to its variables (see [`LookupQuery::body`]).
     body_start: String,
 }
@@ -182,6 +186,16 @@ pub fn build_lookup_query(sector: SectorType, numbers: &[CprNumber], options: &Q
         }
     }
     let rendered = rendered(dialect, GroupSet::of(requested))?;
+    if !rendered.keyed && unique.len() > 1 {
+        return Err(CprError::invalid_input(
+            ErrorCode::BatchNotSupported,
+            format!(
+                "{} numbers were given, but this query selects no personnumre to tell the answers apart. Build one query \
+                 per number, or use a schema fetched from the service that has personnumre.",
+                unique.len()
+            ),
+        ));
+    }
     let mut all_warnings = dialect.warnings.clone();
     all_warnings.extend(rendered.warnings.iter().cloned());
     all_warnings.extend(warnings);
@@ -252,7 +266,8 @@ fn render(dialect: &Dialect, groups: GroupSet) -> Result<Rendered, CprError> {
         q.push_str("    }\n");
     }
     q.push_str("  }\n}\n");
-    Ok(Rendered { body_start: body_start(OPERATION_NAME, &q), query: q, warnings: selection.report.issues })
+    let keyed = selection.fields.iter().any(|f| f.name == "personnumre");
+    Ok(Rendered { body_start: body_start(OPERATION_NAME, &q), query: q, warnings: selection.report.issues, keyed })
 }
 
 fn write_fields(out: &mut String, fields: &[Selected], depth: usize) {
@@ -328,26 +343,126 @@ mod tests {
 
     #[test]
     fn default_queries_for_both_sectors() {
-        let n = numbers(&["0707610123", "1203750168"]);
         for sector in SectorType::ALL {
+            // The bundled private model has no evidenced CPR numbers to match answers by: one number.
+            let n = match sector {
+                SectorType::Public => numbers(&["0707610123", "1203750168"]),
+                SectorType::Private => numbers(&["0707610123"]),
+            };
             let q = build_lookup_query(sector, &n, &QueryOptions::default()).unwrap();
             assert!(q.warnings.is_empty(), "{:?}", q.warnings);
             assert!(q.query.starts_with("query CprPersonLookup($cprNumbers: [String!]!) {\n"));
             assert!(q.query.contains(&format!("  {}(input: {{personnummer: {{personnummer: {{in: $cprNumbers}}}}}}) {{\n    nodes {{\n", sector.entity())));
-            assert_eq!(q.variables, json!({"cprNumbers": ["0707610123", "1203750168"]}).as_object().unwrap().clone());
+            let texts: Vec<String> = n.iter().map(CprNumber::normalized).collect();
+            assert_eq!(q.variables, json!({"cprNumbers": texts}).as_object().unwrap().clone());
             assert!(q.query.contains("      beskyttelser {\n        beskyttelsestype\n"));
             assert!(!q.query.contains("0707610123"));
             // No aliases: a colon appears only in the variable definition and the filter argument.
             let colons = q.query.matches(':').count();
             assert_eq!(colons, 1 + 4, "{}", q.query);
-            let history_columns = if sector == SectorType::Public { 3 } else { 1 };
-            assert_eq!(q.query.matches("virkningtil").count(), history_columns);
-            let public_only = ["supplerendeAdresse", "vejnavn", "genfindingsdato", "indrejsedato"];
-            for field in public_only {
-                assert_eq!(q.query.contains(field), sector == SectorType::Public, "{field} {sector:?}");
+            // Protections, and in the public sector names, addresses and civil status.
+            let history_columns = if sector == SectorType::Public { 4 } else { 1 };
+            assert_eq!(q.query.matches("virkningtil").count(), history_columns, "{}", q.query);
+            assert_eq!(q.query.contains("supplerendeAdresse"), sector == SectorType::Public);
+            assert_eq!(q.query.contains("vejnavn"), sector == SectorType::Public);
+            assert_eq!(q.query.contains("personnumre"), sector == SectorType::Public);
+            // Sub-fields nobody has documented are never in a bundled model's query.
+            for inferred in ["udrejseIndrejser", "forsvindinger", "kontaktadresse", "vaergemaal", "stillinger", "kreditadvarsler"] {
+                assert!(!q.query.contains(inferred), "{inferred} {sector:?}");
             }
             assert!(!q.query.contains("boern"));
         }
+        // Several numbers need an answer that says which person is which.
+        let two = numbers(&["0707610123", "1203750168"]);
+        let err = build_lookup_query(SectorType::Private, &two, &QueryOptions::default()).unwrap_err();
+        assert_eq!(err.code(), "batch_not_supported");
+        let live = given(&PRIVATE_SECTOR_SDL.replace("  id: ID\n", ""), SectorType::Private);
+        let q = build_lookup_query(SectorType::Private, &two, &QueryOptions { dialect: Some(&live), ..Default::default() }).unwrap();
+        assert!(q.query.contains("personnumre {\n"));
+        assert!(q.query.contains("stillinger {\n        stilling\n"), "{}", q.query);
+    }
+
+    /// The fields a query text selects under `nodes`, as dotted paths, read from the text itself.
+    fn selected_paths(query: &str) -> Vec<String> {
+        let mut stack: Vec<&str> = Vec::new();
+        let mut paths = Vec::new();
+        for line in query.lines().map(str::trim) {
+            let (name, opens) = match line.strip_suffix(" {") {
+                Some(name) => (name, true),
+                None => (line, false),
+            };
+            if line == "}" {
+                stack.pop();
+                continue;
+            }
+            if let Some(at) = stack.iter().position(|s| *s == "nodes") {
+                let mut path: Vec<&str> = stack.get(at + 1..).unwrap_or_default().to_vec();
+                path.push(name);
+                paths.push(path.join("."));
+            }
+            if opens {
+                stack.push(name);
+            }
+        }
+        paths
+    }
+
+    #[test]
+    fn the_bundled_private_query_text_selects_only_evidenced_fields() {
+        // By hand, from the evidence: the law lets CPR disclose name, address with move-in date,
+        // status and the protections (the marketing-protection marker among them) to private
+        // companies, and these names are seen on the public-sector entity. Nothing else.
+        let evidenced = [
+            "status",
+            "beskyttelser",
+            "beskyttelser.beskyttelsestype",
+            "beskyttelser.status",
+            "beskyttelser.virkningfra",
+            "beskyttelser.virkningtil",
+            "navne",
+            "navne.adresseringsnavn",
+            "navne.fornavne",
+            "navne.mellemnavn",
+            "navne.efternavn",
+            "navne.status",
+            "navne.virkningfra",
+            "adresseoplysninger",
+            "adresseoplysninger.conavn",
+            "adresseoplysninger.status",
+            "adresseoplysninger.virkningfra",
+            "adresseoplysninger.cprAdresse",
+            "adresseoplysninger.cprAdresse.vejadresseringsnavn",
+            "adresseoplysninger.cprAdresse.husnummer",
+            "adresseoplysninger.cprAdresse.etage",
+            "adresseoplysninger.cprAdresse.sidedoer",
+            "adresseoplysninger.cprAdresse.bynavn",
+            "adresseoplysninger.cprAdresse.postnummer",
+            "adresseoplysninger.cprAdresse.postdistrikt",
+            "adresseoplysninger.cprAdresse.cprkommunekode",
+            "adresseoplysninger.cprAdresse.cprkommunenavn",
+        ];
+        let n = numbers(&["0707610123"]);
+        let all = FieldGroup::ALL;
+        for fields in [None, Some(&all[..])] {
+            let q = build_lookup_query(SectorType::Private, &n, &QueryOptions { fields, ..Default::default() }).unwrap();
+            let mut selected = selected_paths(&q.query);
+            selected.sort();
+            let mut expected: Vec<String> = evidenced.iter().map(|s| s.to_string()).collect();
+            expected.sort();
+            assert_eq!(selected, expected, "{}", q.query);
+        }
+        // A live schema with the same text selects the inferred fields too, and only ones it has.
+        let live = given(PRIVATE_SECTOR_SDL, SectorType::Private);
+        let q = build_lookup_query(SectorType::Private, &n, &QueryOptions { dialect: Some(&live), ..Default::default() }).unwrap();
+        let selected = selected_paths(&q.query);
+        for inferred in ["personnumre.personnummer", "stillinger.stilling", "kreditadvarsler.virkningfra", "civilstande.civilstandstype", "vaergemaal.vaergenavn"] {
+            assert!(selected.iter().any(|p| p == inferred), "{inferred}");
+        }
+        let without = PRIVATE_SECTOR_SDL.replace("  stillinger: [Stilling!]\n", "");
+        let live = given(&without, SectorType::Private);
+        let q = build_lookup_query(SectorType::Private, &n, &QueryOptions { dialect: Some(&live), ..Default::default() }).unwrap();
+        assert!(!selected_paths(&q.query).iter().any(|p| p.starts_with("stillinger")));
+        assert!(q.warnings.is_empty(), "{:?}", q.warnings);
     }
 
     #[test]

@@ -214,6 +214,9 @@ pub struct Dialect {
     pub filter: FilterForm,
     /// Warnings found while deriving the dialect (a renamed root field, `eq` only).
     pub warnings: Vec<Issue>,
+    /// Derived from a schema the service gave (not the bundled model): only then are fields
+    /// whose evidence is `inferred` selected (see [`crate::fields`]).
+    pub live: bool,
     model: SchemaModel,
     /// Unique per derivation: what the query module knows a dialect by when it keeps the texts
     /// rendered for it.
@@ -231,16 +234,20 @@ impl Dialect {
     /// assert_eq!(d.filter.argument, "input");
     /// assert_eq!(d.filter.operator, FilterOperator::In);
     /// ```
+    ///
+    /// Given SDL counts as a live schema (one fetched from the service): its dialect selects
+    /// the inferred fields it has. Only [`Dialect::embedded`] is the bundled model.
     pub fn from_sdl(sdl: &str, sector: SectorType) -> Result<Dialect, CprError> {
         let model = SchemaModel::parse(sdl)?;
-        let (dialect, issues) = derive(model, sector);
+        let (dialect, issues) = derive(model, sector, true);
         match dialect {
             Some(d) => Ok(d),
             None => Err(first_error(&issues)),
         }
     }
 
-    /// The built-in dialect of a sector (from the committed SDL), derived once.
+    /// The built-in dialect of a sector (from the committed SDL), derived once. It is the
+    /// bundled model: its queries select only evidenced fields.
     pub fn embedded(sector: SectorType) -> Result<&'static Dialect, CprError> {
         static PRIVATE: OnceLock<Result<Dialect, CprError>> = OnceLock::new();
         static PUBLIC: OnceLock<Result<Dialect, CprError>> = OnceLock::new();
@@ -248,13 +255,20 @@ impl Dialect {
             SectorType::Private => &PRIVATE,
             SectorType::Public => &PUBLIC,
         };
-        cell.get_or_init(|| Dialect::from_sdl(default_sdl(sector), sector)).as_ref().map_err(Clone::clone)
+        cell.get_or_init(|| {
+            let model = SchemaModel::parse(default_sdl(sector))?;
+            let (dialect, issues) = derive(model, sector, false);
+            dialect.ok_or_else(|| first_error(&issues))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
     }
 
     /// Adapt the selection table to this schema for the given groups.
     pub fn select(&self, groups: GroupSet) -> Selection {
         let mut selection = Selection::default();
-        adapt(&self.model, &self.person_type, PERSON_FIELDS, FieldGroup::Status, self.sector, groups, "", &mut selection.fields, &mut selection.report);
+        let scope = Scope { sector: self.sector, groups, live: self.live };
+        adapt(&self.model, &self.person_type, PERSON_FIELDS, FieldGroup::Status, scope, "", &mut selection.fields, &mut selection.report);
         selection
     }
 }
@@ -293,25 +307,45 @@ fn join(prefix: &str, name: &str) -> String {
     }
 }
 
+/// What a selection is adapted for.
+#[derive(Clone, Copy)]
+struct Scope {
+    sector: SectorType,
+    groups: GroupSet,
+    /// A live schema: inferred fields are selected when it has them.
+    live: bool,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn adapt(
     model: &SchemaModel,
     type_name: &str,
     specs: &'static [FieldSpec],
     parent_group: FieldGroup,
-    sector: SectorType,
-    groups: GroupSet,
+    scope: Scope,
     prefix: &str,
     out: &mut Vec<Selected>,
     report: &mut SelectionReport,
 ) {
+    let sector = scope.sector;
     for spec in specs {
-        if !spec.wanted(parent_group, sector, groups) {
+        if !spec.wanted(parent_group, sector, scope.groups) {
+            continue;
+        }
+        // A bundled model states no more than the evidence: a guessed field would make the
+        // real service refuse the whole query.
+        let inferred = !spec.evidenced(parent_group, sector);
+        if inferred && !scope.live {
             continue;
         }
         let path = join(prefix, spec.name);
         let group = spec.group.unwrap_or(parent_group);
         let Some(field) = model.field(type_name, spec.name) else {
+            // A live schema without a guessed field is no drift: the guess was wrong, or the
+            // service keeps the field from this IT-system.
+            if inferred {
+                continue;
+            }
             if spec.required {
                 report.issues.push(Issue::new(
                     &path,
@@ -361,14 +395,14 @@ fn adapt(
         }
         let mut children = Vec::new();
         let required_before = report.missing_required.len();
-        adapt(model, &field.ty.name, spec.children, group, sector, groups, &path, &mut children, report);
+        adapt(model, &field.ty.name, spec.children, group, scope, &path, &mut children, report);
         for extra in model.fields(&field.ty.name) {
             if !spec.children.iter().any(|c| c.name == extra.name) {
                 report.unused.push(join(&path, &extra.name));
             }
         }
         if children.is_empty() {
-            if report.missing_required.len() == required_before {
+            if report.missing_required.len() == required_before && !inferred {
                 let (severity, code) = if spec.required {
                     (Severity::Error, ErrorCode::RequiredFieldMissing)
                 } else {
@@ -400,7 +434,7 @@ fn first_error(issues: &[Issue]) -> CprError {
 }
 
 /// Derive the dialect; `None` when an error issue makes the schema unusable.
-fn derive(model: SchemaModel, sector: SectorType) -> (Option<Dialect>, Vec<Issue>) {
+fn derive(model: SchemaModel, sector: SectorType, live: bool) -> (Option<Dialect>, Vec<Issue>) {
     let mut issues = Vec::new();
     let error = |code: ErrorCode, message: String| Issue::new("", code, Severity::Error, message);
     let query_type = model.query_type.clone();
@@ -436,7 +470,7 @@ fn derive(model: SchemaModel, sector: SectorType) -> (Option<Dialect>, Vec<Issue
     let root_field = root.name.clone();
     static DERIVED: AtomicUsize = AtomicUsize::new(0);
     let id = DERIVED.fetch_add(1, Ordering::Relaxed);
-    let dialect = Dialect { sector, root_field, nodes, person_type, filter, warnings, model, id };
+    let dialect = Dialect { sector, root_field, nodes, person_type, filter, warnings, live, model, id };
     (Some(dialect), issues)
 }
 
@@ -707,7 +741,8 @@ pub fn check_schema(sdl: &str, sector: SectorType) -> DriftReport {
             return report;
         }
     };
-    match derive(model, sector) {
+    // Checked as the service would give it: the report covers the inferred fields too.
+    match derive(model, sector, true) {
         (Some(dialect), _) => check_dialect(&dialect),
         (None, issues) => {
             report.issues = issues;
@@ -747,6 +782,7 @@ pub fn check_dialect(dialect: &Dialect) -> DriftReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::environment::Provenance;
 
     fn codes(issues: &[Issue]) -> Vec<&str> {
         issues.iter().map(|i| i.code.as_str()).collect()
@@ -769,8 +805,145 @@ mod tests {
         }
         // The public schema has fields the library does not read; they are listed, not errors.
         let public = check_schema(PUBLIC_SECTOR_SDL, SectorType::Public);
-        for unused in ["id", "koen", "civilstande", "statsborgerskaber", "personnumre.virkningfra", "adresseoplysninger.cprAdresse.daradresse"] {
+        for unused in ["id", "koen", "kommunaleForhold", "foraeldremyndighedsoplysninger", "statsborgerskaber", "personnumre.virkningfra", "adresseoplysninger.cprAdresse.daradresse"] {
             assert!(public.unused_fields.iter().any(|f| f == unused), "{unused}: {:?}", public.unused_fields);
+        }
+    }
+
+    fn paths(fields: &[Selected], prefix: &str, out: &mut Vec<String>) {
+        for f in fields {
+            let path = join(prefix, f.name);
+            out.push(path.clone());
+            paths(&f.children, &path, out);
+        }
+    }
+
+    /// The evidence block an SDL file's header must hold: the table's fields the file models,
+    /// by evidence, wrapped as comment lines.
+    fn evidence_block(sector: SectorType) -> String {
+        let model = SchemaModel::parse(default_sdl(sector)).unwrap();
+        let live = derive(model, sector, true).0.unwrap();
+        let mut modelled = Vec::new();
+        paths(&live.select(GroupSet::all()).fields, "", &mut modelled);
+        let evidence = crate::fields::field_evidence(sector);
+        let mut block = String::new();
+        for (word, provenance) in [("observed", Provenance::Observed), ("inferred", Provenance::Inferred)] {
+            let names: Vec<&str> = evidence
+                .iter()
+                .filter(|(path, p)| *p == provenance && modelled.contains(path))
+                .map(|(path, _)| path.as_str())
+                .collect();
+            let mut line = format!("#   {word}:");
+            for (i, name) in names.iter().enumerate() {
+                let item = if i + 1 < names.len() { format!(" {name},") } else { format!(" {name}") };
+                if line.len() + item.len() > 100 {
+                    block.push_str(&line);
+                    block.push('\n');
+                    line = "#    ".to_string();
+                }
+                line.push_str(&item);
+            }
+            block.push_str(&line);
+            block.push('\n');
+        }
+        block
+    }
+
+    #[test]
+    fn sdl_headers_state_the_field_tables_evidence() {
+        let files = [
+            (SectorType::Private, include_str!("../schema/cpr-private-sector.graphql")),
+            (SectorType::Public, include_str!("../schema/cpr-public-sector.graphql")),
+        ];
+        for (sector, file) in files {
+            let after = file.split("#EVIDENCE\n").nth(1).expect("an #EVIDENCE line in the header");
+            let block: String = after.lines().take_while(|l| l.starts_with("#  ")).map(|l| format!("{l}\n")).collect();
+            let expected = evidence_block(sector);
+            assert_eq!(block, expected, "{sector:?}: the header's evidence block should read:\n{expected}");
+        }
+    }
+
+    #[test]
+    fn the_bundled_private_query_selects_only_what_the_evidence_supports() {
+        // Written by hand from the evidence: the legal scope (name, address with move-in date,
+        // status, protections) and the names seen on the public-sector entity.
+        let expected = [
+            "status",
+            "beskyttelser",
+            "beskyttelser.beskyttelsestype",
+            "beskyttelser.status",
+            "beskyttelser.virkningfra",
+            "beskyttelser.virkningtil",
+            "navne",
+            "navne.adresseringsnavn",
+            "navne.fornavne",
+            "navne.mellemnavn",
+            "navne.efternavn",
+            "navne.status",
+            "navne.virkningfra",
+            "adresseoplysninger",
+            "adresseoplysninger.conavn",
+            "adresseoplysninger.status",
+            "adresseoplysninger.virkningfra",
+            "adresseoplysninger.cprAdresse",
+            "adresseoplysninger.cprAdresse.vejadresseringsnavn",
+            "adresseoplysninger.cprAdresse.husnummer",
+            "adresseoplysninger.cprAdresse.etage",
+            "adresseoplysninger.cprAdresse.sidedoer",
+            "adresseoplysninger.cprAdresse.bynavn",
+            "adresseoplysninger.cprAdresse.postnummer",
+            "adresseoplysninger.cprAdresse.postdistrikt",
+            "adresseoplysninger.cprAdresse.cprkommunekode",
+            "adresseoplysninger.cprAdresse.cprkommunenavn",
+        ];
+        let bundled = Dialect::embedded(SectorType::Private).unwrap();
+        assert!(!bundled.live);
+        let selection = bundled.select(GroupSet::all());
+        assert!(selection.report.issues.is_empty(), "{:?}", selection.report.issues);
+        let mut selected = Vec::new();
+        paths(&selection.fields, "", &mut selected);
+        assert_eq!(selected, expected);
+        // A schema given as text is a fetched one, even when it reads like the model: it
+        // selects the inferred fields it has.
+        let given = Dialect::from_sdl(PRIVATE_SECTOR_SDL, SectorType::Private).unwrap();
+        assert!(given.live);
+        let mut from_given = Vec::new();
+        paths(&given.select(GroupSet::all()).fields, "", &mut from_given);
+        assert!(from_given.len() > selected.len() && from_given.iter().any(|p| p == "stillinger.stilling"));
+    }
+
+    #[test]
+    fn a_live_schema_enables_the_inferred_fields_it_has_and_no_others() {
+        // A live private schema with occupation and emigration, but no credit warning, no civil
+        // status, no CPR numbers and no contact address.
+        let sdl = PRIVATE_SECTOR_SDL
+            .replace("  kreditadvarsler: [Kreditadvarsel!]\n", "")
+            .replace("  civilstande: [Civilstand!]\n", "")
+            .replace("  personnumre: [Personnummer!]\n", "")
+            .replace("  kontaktadresse: [Kontaktadresse!]\n", "")
+            .replace("  udrejsedato: String\n", "  udrejsedato: String\n  nyt: String\n");
+        let live = Dialect::from_sdl(&sdl, SectorType::Private).unwrap();
+        assert!(live.live);
+        let selection = live.select(GroupSet::all());
+        // A guessed field the live schema lacks is no drift: nothing to warn about.
+        assert!(selection.report.issues.is_empty(), "{:?}", selection.report.issues);
+        assert!(selection.report.missing.is_empty());
+        let mut selected = Vec::new();
+        paths(&selection.fields, "", &mut selected);
+        for inferred in ["stillinger.stilling", "udrejseIndrejser.udrejsedato", "udrejseIndrejser.cprlandUdrejse.kode", "statusdato", "vaergemaal.vaergenavn"] {
+            assert!(selected.iter().any(|p| p == inferred), "{inferred}: {selected:?}");
+        }
+        // Nothing the live schema lacks, and nothing it has that the table does not know.
+        let model = SchemaModel::parse(&sdl).unwrap();
+        for path in &selected {
+            let mut type_name = live.person_type.clone();
+            for step in path.split('.') {
+                let field = model.field(&type_name, step).unwrap_or_else(|| panic!("{path} is not in the live schema"));
+                type_name = field.ty.name.clone();
+            }
+        }
+        for absent in ["kreditadvarsler", "civilstande", "personnumre", "kontaktadresse", "udrejseIndrejser.nyt"] {
+            assert!(!selected.iter().any(|p| p == absent || p.starts_with(&format!("{absent}."))), "{absent}");
         }
     }
 
@@ -846,20 +1019,11 @@ mod tests {
         let r = check_schema(&sdl, SectorType::Private);
         assert!(r.ok, "{:?}", r.issues);
         assert_eq!(r.root_field.as_deref(), Some("CPRCustom_PrivateSectorPerson_v3"));
-        assert_eq!(
-            codes(&r.issues),
-            ["root_field_renamed", "field_missing", "field_type_changed", "field_missing", "field_missing", "field_missing"]
-        );
-        assert_eq!(
-            r.missing_fields,
-            [
-                "navne.mellemnavn",
-                "adresseoplysninger.cprAdresse.etage",
-                "forsvindinger.status",
-                "forsvindinger.forsvindingsdato",
-                "forsvindinger"
-            ]
-        );
+        // The disappearance's sub-fields are guesses (inferred): a live schema without them
+        // is no drift, so they are left out without a word.
+        assert_eq!(codes(&r.issues), ["root_field_renamed", "field_missing", "field_type_changed"]);
+        assert_eq!(r.missing_fields, ["navne.mellemnavn", "adresseoplysninger.cprAdresse.etage"]);
+        assert!(r.unused_fields.contains(&"forsvindinger.id".to_string()));
         assert!(r.unused_fields.contains(&"navne.mellemnavne".to_string()));
         assert!(r.missing_required.is_empty());
     }

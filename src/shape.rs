@@ -294,17 +294,18 @@ fn read_fields<'de, A: MapAccess<'de>>(fields: &'static [FieldSpec], mut map: A)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::environment::Provenance;
     use crate::fields::FieldGroup;
 
     const fn scalar(name: &'static str, row_edge: Option<RowEdge>) -> FieldSpec {
-        FieldSpec { name, group: None, required: false, public_only: false, row_edge, children: &[] }
+        FieldSpec { name, group: None, required: false, public_only: false, row_edge, children: &[], public: Provenance::Observed, private: Provenance::Observed }
     }
 
     /// A table the library does not have: the reader knows no field names of its own.
     const ROW: &[FieldSpec] = &[scalar("status", None), scalar("begyndt", Some(RowEdge::Start)), scalar("sluttet", Some(RowEdge::End))];
     const TABLE: &[FieldSpec] = &[
         scalar("nytFelt", None),
-        FieldSpec { name: "nyListe", group: Some(FieldGroup::History), required: false, public_only: false, row_edge: None, children: ROW },
+        FieldSpec { public: Provenance::Observed, private: Provenance::Observed, name: "nyListe", group: Some(FieldGroup::History), required: false, public_only: false, row_edge: None, children: ROW },
     ];
 
     fn read<'de, D: Deserializer<'de>>(d: D) -> Vec<Node<'de>> {

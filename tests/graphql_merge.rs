@@ -9,8 +9,8 @@ use datafordeler_cpr::issue::Severity;
 use datafordeler_cpr::wasm::args::merge_person_json;
 use datafordeler_cpr::merge::{merge_person, MergeOptions, MergeSubject, ResolvedOptions, RECORD_FIELDS};
 use datafordeler_cpr::person::{
-    Address, ContactAddress, Country, Death, Disappearance, Emigration, Guardianship, KnownStatus, Person, PersonName, PersonStatus,
-    Protection,
+    Address, ContactAddress, Country, Death, Disappearance, Emigration, Guardianship, KnownStatus, MaritalStatus, Person,
+    PersonName, PersonStatus, Protection,
 };
 use datafordeler_cpr::response::{parse_lookup_response, LookupBody};
 use serde_json::{json, Map, Value};
@@ -248,6 +248,45 @@ fn field_map_and_policies() {
 }
 
 #[test]
+fn occupation_credit_warning_and_marital_status_are_register_facts() {
+    let p = person_from("private-occupation-credit-marital", SectorType::Private, "1203750168");
+    assert_eq!(p.occupation.as_deref(), Some("Afdelingssygeplejerske"));
+    assert_eq!(p.credit_warning, Some(Protection { kind: "kreditadvarsel".into(), active: true, from: Some("2019-05-20".into()), to: None }));
+    assert_eq!(p.marital_status, Some(MaritalStatus { code: "gift".into(), from: Some("2004-06-19".into()) }));
+    // Register facts are written only where the field map names them.
+    let r = merge_person(&Map::new(), MergeSubject::Person(&p), &defaults());
+    assert!(!r.record.contains_key("occupation") && !r.record.contains_key("creditWarning") && !r.record.contains_key("maritalStatus"));
+    let options = json!({"fieldMap": {"occupation": "Stilling", "creditWarning": "Kreditadvarsel", "maritalStatus": "Civilstand"}});
+    let r = merge_person_json(&json!({"Stilling": "Sygeplejerske"}), &serde_json::to_value(&p).unwrap(), &options).unwrap();
+    assert_eq!(r.record["Stilling"], "Afdelingssygeplejerske");
+    assert_eq!(r.record["Kreditadvarsel"], true);
+    assert_eq!(r.record["Civilstand"], "gift");
+    let before: Vec<(&str, Option<&Value>)> = r.changes.iter().map(|c| (c.field.as_str(), c.before.as_ref())).skip(5).collect();
+    assert_eq!(before, [("Stilling", Some(&json!("Sygeplejerske"))), ("Kreditadvarsel", None), ("Civilstand", None)]);
+
+    // Nulls are not facts: an answer whose lists came back null (or without them: a schema
+    // that lacks them) keeps every value the record has.
+    let body = std::fs::read_to_string(format!("{}/tests/fixtures/graphql/private-occupation-credit-marital.json", env!("CARGO_MANIFEST_DIR")))
+        .unwrap()
+        .replace("\"stillinger\": [", "\"stillinger\": null, \"x\": [")
+        .replace("\"kreditadvarsler\": [", "\"kreditadvarsler\": null, \"y\": [")
+        .replace("\"civilstande\": [", "\"civilstande\": null, \"z\": [");
+    let asked = [CprNumber::parse("1203750168").unwrap()];
+    let nulls = parse_lookup_response(LookupBody::Text(&body), SectorType::Private, Some(&asked)).unwrap().persons.remove(0);
+    assert_eq!((&nulls.occupation, &nulls.credit_warning, &nulls.marital_status), (&None, &None, &None));
+    let kept = merge_person_json(&r.record.clone().into(), &serde_json::to_value(&nulls).unwrap(), &options).unwrap();
+    assert!(kept.changes.is_empty(), "{:?}", kept.changes);
+    assert_eq!(kept.record, r.record);
+    // An answered, empty list is CPR saying there is no warning: that is written.
+    let lifted = body.replace("\"kreditadvarsler\": null, \"y\": [", "\"kreditadvarsler\": [], \"y\": [");
+    let lifted = parse_lookup_response(LookupBody::Text(&lifted), SectorType::Private, Some(&asked)).unwrap().persons.remove(0);
+    assert_eq!(lifted.credit_warning, Some(Protection { kind: "kreditadvarsel".into(), active: false, from: None, to: None }));
+    let r = merge_person_json(&r.record.clone().into(), &serde_json::to_value(&lifted).unwrap(), &options).unwrap();
+    assert_eq!(r.record["Kreditadvarsel"], false);
+    assert_eq!(r.record["Stilling"], "Afdelingssygeplejerske");
+}
+
+#[test]
 fn untrusted_merge_input_fails_clearly() {
     let person = json!({"name": {"given": "A"}});
     let cases = [
@@ -340,6 +379,9 @@ fn random_person(rng: &mut Rng) -> Person {
         death: rng.chance(10).then(|| Death { date: clean(rng.text()) }),
         contact_address: rng.chance(10).then(|| ContactAddress { lines: vec!["Postboks 1".into()], from: None }),
         guardianship: rng.chance(10).then(|| Guardianship { from: None, guardian_name: clean(rng.text()), guardian_address_lines: vec![] }),
+        occupation: clean(rng.text()),
+        credit_warning: rng.chance(40).then(|| Protection { kind: "kreditadvarsel".into(), active: rng.chance(50), from: clean(rng.text()), to: None }),
+        marital_status: rng.chance(50).then(|| clean(rng.text())).flatten().map(|code| MaritalStatus { code, from: None }),
         name_history: vec![],
         address_history: vec![],
         relations: vec![],

@@ -1,6 +1,6 @@
 // Rendering of the library's diagnoses and step reports. Titles, causes, fixes and step
 // messages are the library's text; the page only lays them out.
-import { h, issueList } from './dom.js';
+import { h, issueList, provenanceBadge } from './dom.js';
 import { fieldLabel } from './setup-form.js';
 
 const STEP_LABELS = {
@@ -23,7 +23,9 @@ export function renderDiagnosis(d) {
   return h('div', { class: 'diagnosis', dataset: { code: d.code } },
     h('p', { class: 'diagnosis-title' }, d.title, d.status ? ` (HTTP ${d.status})` : ''),
     h('dl', { class: 'facts' },
-      h('dt', {}, 'Cause'), h('dd', { class: 'plain', dataset: { part: 'cause' } }, d.cause),
+      h('dt', {}, 'Cause'), h('dd', { class: 'plain', dataset: { part: 'cause' } }, d.cause,
+        // How sure the cause is: the catalogue's word for it.
+        d.provenance ? provenanceBadge(d.provenance) : null),
       h('dt', {}, 'Solution'), h('dd', { class: 'plain', dataset: { part: 'solution' } }, d.solution),
       d.settings?.length ? [h('dt', {}, 'Settings to check'), h('dd', { class: 'plain', dataset: { part: 'settings' } }, settingLinks(d.settings))] : null,
       d.detail ? [h('dt', {}, 'Server said'), h('dd', { class: 'mono', dataset: { part: 'detail' } }, d.detail)] : null,

@@ -23,6 +23,20 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
+/** What each provenance word means, shown as the badge's title (the words are the library's). */
+const PROVENANCE_TITLES = {
+  verified: "verified: stated by Datafordeleren's or CPR's own documentation",
+  observed: "observed: seen in other integrators' public code or material, not promised by Datafordeleren",
+  inferred: 'inferred: no public source; a guess from a naming pattern or the library\'s reading. Check it before relying on it',
+  local: 'local: established by the library or this host itself (its own check, or what the network reported)',
+  override: 'override: given by this setup\'s endpoint overrides',
+};
+
+/** A small badge saying how sure a value is (`verified`, `observed`, `inferred`, …), with its meaning as title. */
+export function provenanceBadge(word, props = {}) {
+  return h('span', { class: `badge provenance ${word}`, title: PROVENANCE_TITLES[word] ?? word, dataset: { provenance: word }, ...props }, word);
+}
+
 /** A list of library issues ({ severity, message }), each styled by its severity. */
 export function issueList(issues, props = {}) {
   return h('ul', { class: 'messages', ...props },

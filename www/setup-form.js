@@ -2,7 +2,7 @@
 // on every change. The page holds no rule of its own: labels, choices and messages all come
 // from the library.
 import { validateSetup, resolveEndpoints, setupFields, environments } from '/pkg/index.web.js';
-import { h, issueList } from './dom.js';
+import { h, issueList, provenanceBadge } from './dom.js';
 
 export const LOCAL = 'local';
 const CHOICE_LABELS = {
@@ -206,7 +206,7 @@ export function createSetupForm(form, { localEnvironment, relay = null, localSec
     for (const [name, value, provenance] of rows) {
       list.append(h('dt', {}, name), h('dd', { dataset: { endpoint: name.toLowerCase() } },
         h('span', { class: 'url' }, value),
-        provenance && h('span', { class: `badge ${provenance}` }, provenance)));
+        provenance && provenanceBadge(provenance)));
     }
   }
 

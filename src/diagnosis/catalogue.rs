@@ -1,6 +1,7 @@
 //! The catalogue: for every diagnosis code, its cause, its fix and the settings to check.
 
-use super::DiagnosisCode;
+use super::{CauseProvenance, DiagnosisCode};
+use CauseProvenance::{Inferred, Local, Observed, Verified};
 
 /// One entry of the catalogue.
 #[derive(Debug, Clone, Copy)]
@@ -12,6 +13,11 @@ pub struct CatalogueEntry {
     pub retryable: bool,
     /// Setup fields to check (keys of [`crate::setup::SETUP_FIELDS`]).
     pub settings: &'static [&'static str],
+    /// How sure the cause is: `verified` when Datafordeleren's or CPR's documentation states
+    /// it, `observed` when public material shows the service answering so, `local` when the
+    /// library or the host established it itself (its own check, the transport's report),
+    /// `inferred` when it is the library's reading of an answer nobody has documented.
+    pub provenance: CauseProvenance,
 }
 
 const CREDENTIALS: &[&str] = &["clientId", "clientSecret", "authMethod", "environment"];
@@ -27,6 +33,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
                        has expired or was not saved, create a new shared secret. Check that CPR Authentication Method matches the credential type.",
             retryable: false,
             settings: CREDENTIALS,
+            provenance: Observed,
         },
         DiagnosisCode::TokenUnauthorized => &CatalogueEntry {
             title: "401 Unauthorized from the token endpoint",
@@ -35,6 +42,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Verify the Client ID and the secret or certificate, and that CPR Authentication Method matches the credential you created.",
             retryable: false,
             settings: CREDENTIALS,
+            provenance: Observed,
         },
         DiagnosisCode::TokenBadRequest => &CatalogueEntry {
             title: "The token endpoint refused the request",
@@ -43,6 +51,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Check the token endpoint override and any relay or proxy in between; turn on CPR Debug Mode and review the request.",
             retryable: false,
             settings: &["authMethod", "environment", "endpoints"],
+            provenance: Inferred,
         },
         DiagnosisCode::CertificateRejected => &CatalogueEntry {
             title: "Client certificate not accepted",
@@ -54,6 +63,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
                        certificate issued for testing.",
             retryable: false,
             settings: &["certificate", "certificatePassword", "clientId", "environment"],
+            provenance: Inferred,
         },
         DiagnosisCode::CertificateUnreadable => &CatalogueEntry {
             title: "The PFX file could not be opened",
@@ -62,6 +72,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Enter the password the PFX was exported with, or export the certificate with its private key again.",
             retryable: false,
             settings: &["certificate", "certificatePassword"],
+            provenance: Local,
         },
         DiagnosisCode::InvalidToken => &CatalogueEntry {
             title: "Access token expired or rejected",
@@ -71,6 +82,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
                        the GraphQL URL belong to the same environment.",
             retryable: false,
             settings: &["environment", "endpoints"],
+            provenance: Observed,
         },
         DiagnosisCode::IpNotAllowlisted => &CatalogueEntry {
             title: "Calling IP address is not on the allowlist",
@@ -82,6 +94,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
                        be allowlisted: call through a server-side relay.",
             retryable: true,
             settings: &["environment"],
+            provenance: Observed,
         },
         DiagnosisCode::GatewayAuthTransient => &CatalogueEntry {
             title: "Temporary authentication error at the gateway",
@@ -90,6 +103,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Retry after a short wait. If it persists, check the IP allowlist and the credentials.",
             retryable: true,
             settings: &["environment"],
+            provenance: Observed,
         },
         DiagnosisCode::MissingAuthentication => &CatalogueEntry {
             title: "Datafordeleren accepted no credential on the request",
@@ -101,6 +115,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
                        make sure it passes the Authorization header on.",
             retryable: false,
             settings: &["authMethod", "clientId", "environment", "endpoints"],
+            provenance: Observed,
         },
         DiagnosisCode::ApiKeyAndToken => &CatalogueEntry {
             title: "Both an API key and a token were sent",
@@ -109,6 +124,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Remove the apiKey from the endpoint URL or relay configuration.",
             retryable: false,
             settings: &["endpoints"],
+            provenance: Observed,
         },
         DiagnosisCode::NotEntitled => &CatalogueEntry {
             title: "No access to the requested CPR service",
@@ -118,6 +134,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
                        and that the access request was approved in this environment in Datafordeler Administration.",
             retryable: false,
             settings: &["sectorType", "environment"],
+            provenance: Observed,
         },
         DiagnosisCode::GraphqlUnauthorized => &CatalogueEntry {
             title: "401 Unauthorized from the GraphQL service",
@@ -126,6 +143,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
                        to the same environment.",
             retryable: false,
             settings: CREDENTIALS,
+            provenance: Inferred,
         },
         DiagnosisCode::RequiredFieldsMissing => &CatalogueEntry {
             title: "The query lacks fields the service requires",
@@ -134,6 +152,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Use Fetch CPR Schema and check the drift report; queries built from the fetched schema select what it requires.",
             retryable: false,
             settings: &["apiVersion"],
+            provenance: Observed,
         },
         DiagnosisCode::AliasesNotAllowed => &CatalogueEntry {
             title: "The service does not accept aliases",
@@ -141,6 +160,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Send queries built by the library unchanged; a relay must not rewrite them.",
             retryable: false,
             settings: &["endpoints"],
+            provenance: Observed,
         },
         DiagnosisCode::QueryRejected => &CatalogueEntry {
             title: "400 Bad Request: query structure",
@@ -150,6 +170,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
                        support if the issue persists.",
             retryable: false,
             settings: &["apiVersion", "debugMode"],
+            provenance: Inferred,
         },
         DiagnosisCode::GraphqlErrors => &CatalogueEntry {
             title: "The service reported errors",
@@ -157,6 +178,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Turn on CPR Debug Mode and review the response; the detail shows the service's message.",
             retryable: false,
             settings: &["debugMode"],
+            provenance: Local,
         },
         DiagnosisCode::PersonNotFound => &CatalogueEntry {
             title: "No person found",
@@ -166,6 +188,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
                        up the person's new number.",
             retryable: false,
             settings: &["sectorType"],
+            provenance: Inferred,
         },
         DiagnosisCode::AmbiguousResult => &CatalogueEntry {
             title: "Several persons for one number",
@@ -175,6 +198,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
                        request to Datafordeleren's support.",
             retryable: false,
             settings: &["debugMode"],
+            provenance: Local,
         },
         DiagnosisCode::PartialData => &CatalogueEntry {
             title: "Partial answer",
@@ -183,6 +207,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
                        the drift report show fields the service no longer has.",
             retryable: false,
             settings: &["debugMode", "apiVersion"],
+            provenance: Local,
         },
         DiagnosisCode::UnexpectedResponseShape => &CatalogueEntry {
             title: "The answer does not have the expected shape",
@@ -191,6 +216,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Use Fetch CPR Schema and check the drift report; turn on CPR Debug Mode and review the response.",
             retryable: false,
             settings: &["apiVersion", "debugMode", "endpoints"],
+            provenance: Inferred,
         },
         DiagnosisCode::EndpointNotFound => &CatalogueEntry {
             title: "404 Not Found",
@@ -199,6 +225,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Check API Version (Datafordeleren documents v1 and v2 and announced v3) and any endpoint overrides.",
             retryable: false,
             settings: &["apiVersion", "sectorType", "endpoints"],
+            provenance: Inferred,
         },
         DiagnosisCode::RateLimited => &CatalogueEntry {
             title: "Too many requests",
@@ -206,6 +233,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Wait as long as Retry-After says, then retry; lower the concurrency of batch refreshes.",
             retryable: true,
             settings: &[],
+            provenance: Inferred,
         },
         DiagnosisCode::ServerError => &CatalogueEntry {
             title: "Datafordeleren had a server error",
@@ -213,6 +241,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Retry later; the client retries with backoff by itself. Check Datafordeleren's operating status if it persists.",
             retryable: true,
             settings: &[],
+            provenance: Local,
         },
         DiagnosisCode::ConnectionRefused => &CatalogueEntry {
             title: "Connection refused",
@@ -222,6 +251,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
                        CPR Environment and any endpoint overrides.",
             retryable: false,
             settings: &["environment", "endpoints"],
+            provenance: Inferred,
         },
         DiagnosisCode::ConnectionReset => &CatalogueEntry {
             title: "Connection dropped",
@@ -229,6 +259,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Retry; the client does so by itself with backoff. If it keeps happening, check proxies between the host and Datafordeleren.",
             retryable: true,
             settings: &[],
+            provenance: Local,
         },
         DiagnosisCode::Timeout => &CatalogueEntry {
             title: "No answer in time",
@@ -236,6 +267,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Retry; if it keeps happening, check the network path and raise the timeout.",
             retryable: true,
             settings: &[],
+            provenance: Local,
         },
         DiagnosisCode::DnsFailure => &CatalogueEntry {
             title: "Host name not found",
@@ -243,6 +275,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Check CPR Environment and any endpoint overrides for typing errors, and the server's DNS.",
             retryable: false,
             settings: &["environment", "endpoints"],
+            provenance: Local,
         },
         DiagnosisCode::TlsFailure => &CatalogueEntry {
             title: "The server's certificate was not trusted",
@@ -251,6 +284,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Check the endpoint URL; a TLS-inspecting proxy must be trusted by the host's certificate store.",
             retryable: false,
             settings: &["endpoints"],
+            provenance: Local,
         },
         DiagnosisCode::BrowserFetchFailed => &CatalogueEntry {
             title: "The browser could not reach the service",
@@ -260,6 +294,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Route the requests through a server-side relay (see the relay example), or run the lookup in a server host.",
             retryable: false,
             settings: &["endpoints"],
+            provenance: Inferred,
         },
         DiagnosisCode::NetworkError => &CatalogueEntry {
             title: "Network error",
@@ -267,6 +302,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Retry; check the host's network connection if it persists.",
             retryable: true,
             settings: &[],
+            provenance: Local,
         },
         DiagnosisCode::Cancelled => &CatalogueEntry {
             title: "Cancelled",
@@ -274,6 +310,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Nothing to fix.",
             retryable: false,
             settings: &[],
+            provenance: Local,
         },
         DiagnosisCode::MalformedResponse => &CatalogueEntry {
             title: "The answer was not valid JSON",
@@ -282,6 +319,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Turn on CPR Debug Mode and look at the response body; check proxies and endpoint overrides.",
             retryable: false,
             settings: &["debugMode", "endpoints"],
+            provenance: Local,
         },
         DiagnosisCode::TokenMissing => &CatalogueEntry {
             title: "The token endpoint answered without a token",
@@ -290,6 +328,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Check the token endpoint override and any relay or proxy in between; turn on CPR Debug Mode and look at the response.",
             retryable: false,
             settings: &["authMethod", "environment", "endpoints", "debugMode"],
+            provenance: Inferred,
         },
         DiagnosisCode::InvalidCprNumber => &CatalogueEntry {
             title: "Not a valid CPR number",
@@ -298,6 +337,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Correct the CPR number on the customer record.",
             retryable: false,
             settings: &[],
+            provenance: Verified,
         },
         DiagnosisCode::ResponseTooLarge => &CatalogueEntry {
             title: "The answer was too large",
@@ -305,6 +345,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Look up fewer persons per request, or check that the URL points at the CPR service.",
             retryable: false,
             settings: &["endpoints"],
+            provenance: Local,
         },
         DiagnosisCode::UnexpectedStatus => &CatalogueEntry {
             title: "Unexpected HTTP status",
@@ -312,6 +353,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Turn on CPR Debug Mode and review the response.",
             retryable: false,
             settings: &["debugMode"],
+            provenance: Local,
         },
         DiagnosisCode::NoFailure => &CatalogueEntry {
             title: "No failure found",
@@ -319,6 +361,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             solution: "Nothing to fix.",
             retryable: false,
             settings: &[],
+            provenance: Local,
         },
     }
 }

@@ -134,6 +134,16 @@ function civilstand(civilstandstype, fra, til = null) {
   return { civilstandstype, status: rowStatus(til), virkningfra: danishMidnight(fra), virkningtil: danishMidnight(til) };
 }
 
+// Occupation and the credit-warning marker: the law lets CPR disclose both to private companies,
+// but their field names are the library's guesses (inferred), modelled in the private SDL only.
+function stilling(text, fra, til = null) {
+  return { stilling: text, status: rowStatus(til), virkningfra: danishMidnight(fra) };
+}
+
+function kreditadvarsel(fra, til = null) {
+  return { status: rowStatus(til), virkningfra: danishMidnight(fra), virkningtil: danishMidnight(til) };
+}
+
 const DANMARK = { kode: '5100', navn: 'Danmark', landekode: 'DK' };
 
 /**
@@ -172,6 +182,8 @@ function person(cpr, spec) {
     forsvindinger: spec.forsvindinger ?? [],
     kontaktadresse: spec.kontaktadresse ?? [],
     vaergemaal: spec.vaergemaal ?? [],
+    stillinger: spec.stillinger ?? [],
+    kreditadvarsler: spec.kreditadvarsler ?? [],
     // Relations hold CPR numbers; the projection resolves them to nested persons.
     boern: spec.boern ?? [],
     foraeldre: spec.foraeldre ?? [],
@@ -194,10 +206,12 @@ const FIXTURE_LIST = [
   },
   {
     cpr: '1203750168',
-    demonstrates: 'Ordinary resident; ground floor (st. th)',
+    demonstrates: 'Ordinary resident; ground floor (st. th); occupation and credit-warning marker (private schema)',
     person: (cpr) => person(cpr, {
       names: [{ fornavne: 'Karen Margrethe', efternavn: 'Eksempel' }],
       addresses: [{ vej: 'Eksempelgade', vejkode: '0412', husnummer: '3', etage: 'st', sidedoer: 'th', place: 'aarhus', fra: '2010-04-01' }],
+      stillinger: [stilling('Sygeplejerske', '1999-08-01', '2012-02-01'), stilling('Afdelingssygeplejerske', '2012-02-01')],
+      kreditadvarsler: [kreditadvarsel('2019-05-20')],
     }),
   },
   {
@@ -525,6 +539,9 @@ export function toPrivateNode(p) {
     forsvindinger: current(p.forsvindinger),
     kontaktadresse: current(p.kontaktadresse),
     vaergemaal: current(p.vaergemaal),
+    stillinger: current(p.stillinger),
+    kreditadvarsler: current(p.kreditadvarsler),
+    civilstande: current(p.civilstande),
   };
 }
 

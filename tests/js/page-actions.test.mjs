@@ -72,6 +72,12 @@ test('a wrong client secret: the 401 invalid_client diagnosis with its cause, fi
   const settings = await diagnosis.locator('[data-part="settings"] a').allTextContents();
   assert.ok(settings.includes('CPR Client Secret') && settings.includes('CPR Client ID'), settings.join(', '));
   assert.match(await diagnosis.locator('[data-part="detail"]').textContent(), /invalid_client/);
+  // How sure the cause is, as a badge whose title explains the word: rejected client credentials
+  // are seen in public clients' handling, not in Datafordeleren's documentation.
+  const badge = diagnosis.locator('[data-part="cause"] .badge.provenance');
+  assert.equal(await badge.textContent(), 'observed');
+  assert.match(await badge.getAttribute('title'), /^observed: seen in other integrators' public code/);
+  assert.equal(await badge.isVisible(), true);
   // The setting links lead to the field (keyboard users land in it).
   await diagnosis.locator('[data-part="settings"] a', { hasText: 'CPR Client Secret' }).click();
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'field-clientSecret');

@@ -61,8 +61,16 @@ test('resolved endpoints follow the chosen environment and mark inferred hosts',
   const text = await page.textContent('#endpoints');
   assert.match(text, /https:\/\/test04-graphql\.datafordeler\.dk\/CPR\/custom\/PublicSector\/v3/);
   assert.match(text, /inferred/);
+  // Each URL carries a badge with its provenance; the title says what the word means.
+  const badge = (name) => page.locator(`#endpoints dd[data-endpoint="${name}"] .badge.provenance`);
+  assert.equal(await badge('graphql').textContent(), 'inferred');
+  assert.match(await badge('graphql').getAttribute('title'), /^inferred: no public source/);
+  assert.equal(await badge('portal').textContent(), 'observed');
   await page.selectOption('#field-environment', 'production');
   assert.match(await page.textContent('#endpoints'), /https:\/\/auth\.datafordeler\.dk\/realms\/distribution/);
+  assert.equal(await badge('graphql').textContent(), 'verified');
+  assert.match(await badge('graphql').getAttribute('title'), /^verified: stated by Datafordeleren's or CPR's own documentation/);
+  assert.equal(await badge('token').textContent(), 'observed');
   await screenshot(page, 'setup-form-endpoints');
 });
 
