@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::redact::redact_text;
 
 mod catalogue;
+pub mod relay;
 
 pub use catalogue::{entry, CatalogueEntry};
 pub use crate::code::{DiagnosisCode, UnknownDiagnosisCode};
@@ -23,6 +24,8 @@ pub enum Stage {
     Token,
     Graphql,
     Schema,
+    /// A call to a `datafordeler-cpr/relay` (relay mode): its answers are problem documents.
+    Relay,
 }
 
 /// What a host observed.
@@ -111,6 +114,9 @@ impl Failure {
 
 /// Diagnose what a host observed.
 pub fn diagnose(failure: &Failure) -> Diagnosis {
+    if failure.stage == Some(Stage::Relay) && failure.transport_error.is_none() {
+        return relay::diagnose_relay(failure);
+    }
     let (code, detail) = classify(failure);
     let mut d = Diagnosis::from_code(code);
     d.status = failure.status;
