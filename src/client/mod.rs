@@ -5,6 +5,7 @@ pub mod connection;
 pub mod debug;
 pub mod lookup;
 mod output;
+pub mod relay;
 pub mod retry;
 pub mod token;
 pub mod transport;
@@ -126,6 +127,8 @@ pub struct Client {
     held_tokens: RefCell<Vec<Secret>>,
     /// The merge field map and policies, checked once.
     pub merge: crate::merge::ResolvedOptions,
+    /// What a relay-mode client learns from its relay ([`relay`]).
+    relay_state: relay::RelayState,
 }
 
 /// Setup problems that do not stop a client from being created: its operations refuse instead,
@@ -140,7 +143,11 @@ impl Client {
         if let Some(issue) = issues.iter().find(|i| i.is_error() && !REFUSED_AT_OPERATION.contains(&i.code)) {
             return Err(CprError::InvalidSetup { field: issue.field.clone(), code: issue.code, message: issue.message.clone() });
         }
-        let endpoints = resolve(&setup)?;
+        let endpoints = match setup.relay {
+            // Relay mode: the relay resolves the register's endpoints; this client calls none.
+            Some(_) => relay::not_called(),
+            None => resolve(&setup)?,
+        };
         let retry = RetryPolicy {
             max_attempts: options.max_attempts.clamp(1, 10),
             base_delay_ms: options.retry_base_delay_ms,
@@ -148,7 +155,7 @@ impl Client {
             ..RetryPolicy::default()
         };
         let merge = crate::merge::ResolvedOptions::new(&options.merge.clone().unwrap_or_default())?;
-        Ok(Client { setup, setup_issues: issues, endpoints, options, retry, tokens: TokenCache::default(), live_dialect: RefCell::new(None), held_tokens: RefCell::new(Vec::new()), merge })
+        Ok(Client { setup, setup_issues: issues, endpoints, options, retry, tokens: TokenCache::default(), live_dialect: RefCell::new(None), held_tokens: RefCell::new(Vec::new()), merge, relay_state: relay::RelayState::default() })
     }
 
     /// The explanation why operations are refused, if they are.

@@ -1,0 +1,352 @@
+//! Relay mode: the client reaches the register through a `datafordeler-cpr/relay` on the
+//! page's server instead of calling Datafordeleren. The relay holds the credentials and builds
+//! every register request; this side sends only CPR numbers, and merges the persons it gets
+//! back into the caller's records itself, so a customer record never leaves the page.
+//!
+//! Every relay request goes through [`Client::send`] with the purpose `relay`, so timeouts,
+//! size caps, cancellation, retries, debug captures and the one exit ([`Client::seal`]) are the
+//! direct client's. A relay's problem answer is diagnosed by [`crate::diagnosis::relay`] into
+//! the diagnosis a direct call would have given.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use super::connection::{ConnectionReport, Step, StepName, StepStatus};
+use super::debug::{DebugCapture, Recorder};
+use super::lookup::{failed, BatchItem, ItemResult, JoinAll, LookupOutcome, Progress, MAX_CONCURRENCY};
+use super::{capture, Client, ClientError, Host, HttpRequest, HttpResponse, Purpose};
+use crate::code::ErrorCode;
+use crate::cpr::CprNumber;
+use crate::diagnosis::{relay::adopt, Diagnosis, DiagnosisCode};
+use crate::endpoints::{EndpointProvenance, ResolvedEndpoints};
+use crate::environment::{AuthMethod, Environment, Provenance, SectorType};
+use crate::error::CprError;
+use crate::issue::Issue;
+use crate::merge::{merge_person, MergeSubject};
+use crate::person::Person;
+use crate::schema::Dialect;
+
+/// CPR numbers in one relay request at first: the relay's default `limits.maxBatch`. A relay
+/// with a smaller limit answers `batch_too_large`; the batch is then halved until it passes,
+/// and later batches start at the size that passed.
+pub const RELAY_BATCH_SIZE: usize = 50;
+
+/// What a relay-mode client learns from its relay.
+pub struct RelayState {
+    /// The batch size the relay accepts, as far as known.
+    batch_size: Cell<usize>,
+    /// The relay's resolved endpoints, once fetched (they name the sector a schema is read for).
+    endpoints: RefCell<Option<ResolvedEndpoints>>,
+}
+
+impl Default for RelayState {
+    fn default() -> Self {
+        RelayState { batch_size: Cell::new(RELAY_BATCH_SIZE), endpoints: RefCell::new(None) }
+    }
+}
+
+/// The endpoints of a relay-mode client, which calls none of them: the relay resolves the
+/// register's endpoints from its own setup ([`Client::relay_endpoints`] asks it). Empty URLs,
+/// so that nothing could ever be sent to them.
+pub(super) fn not_called() -> ResolvedEndpoints {
+    let unknown = Provenance::Inferred;
+    ResolvedEndpoints {
+        environment: Environment::Production,
+        environment_label: String::new(),
+        sector_type: SectorType::Private,
+        auth_method: AuthMethod::SharedSecret,
+        graphql_url: String::new(),
+        schema_url: String::new(),
+        token_url: String::new(),
+        portal_url: String::new(),
+        service: String::new(),
+        entity: String::new(),
+        api_version: String::new(),
+        provenance: EndpointProvenance { graphql_url: unknown, schema_url: unknown, token_url: unknown, portal_url: unknown },
+    }
+}
+
+/// `POST /lookup`'s answer.
+#[derive(Deserialize)]
+struct LookupAnswer {
+    results: Vec<RelayItem>,
+}
+
+/// One number's result in a relay's answer.
+#[derive(Deserialize)]
+struct RelayItem {
+    index: usize,
+    ok: bool,
+    #[serde(default)]
+    value: Option<RelayValue>,
+    #[serde(default)]
+    error: Option<RelayError>,
+}
+
+/// A lookup's outcome as the relay sends it: without `merge` (the record never travels).
+#[derive(Deserialize)]
+struct RelayValue {
+    #[serde(default)]
+    person: Option<Person>,
+    #[serde(default)]
+    notifications: Vec<Issue>,
+}
+
+#[derive(Deserialize)]
+struct RelayError {
+    code: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    diagnosis: Option<Value>,
+}
+
+/// The error of a relay answer this client cannot read.
+fn malformed(route: &str) -> ClientError {
+    let mut diagnosis = Diagnosis::from_code(DiagnosisCode::MalformedResponse);
+    diagnosis.detail = Some(format!("The relay's answer to {route} is not what datafordeler-cpr/relay sends."));
+    ClientError::Failed(Box::new(diagnosis))
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(response: &HttpResponse, route: &str) -> Result<T, ClientError> {
+    serde_json::from_str(&response.body).map_err(|_| malformed(route))
+}
+
+/// A number checked before anything is sent, with the error a direct lookup gives.
+fn valid_number(cpr: &str) -> Result<CprNumber, ClientError> {
+    CprNumber::parse(cpr).map_err(|report| {
+        let reason = report.issues.iter().find(|i| i.is_error()).map(|i| i.message.clone()).unwrap_or_default();
+        ClientError::Invalid(CprError::invalid_input(ErrorCode::Diagnosis(DiagnosisCode::InvalidCprNumber), format!("The CPR number is not valid: {reason}")))
+    })
+}
+
+/// A failed item of a relay's answer, as the direct client reports it.
+fn item_failure(error: RelayError) -> ClientError {
+    match error.code.parse::<DiagnosisCode>() {
+        Ok(DiagnosisCode::InvalidCprNumber) => {
+            ClientError::Invalid(CprError::invalid_input(ErrorCode::Diagnosis(DiagnosisCode::InvalidCprNumber), error.message))
+        }
+        Ok(code) => ClientError::Failed(Box::new(adopt(code, error.diagnosis.as_ref()))),
+        Err(_) => {
+            let mut diagnosis = Diagnosis::from_code(DiagnosisCode::RelayRefused);
+            diagnosis.detail = Some(format!("{}: {}", error.code, error.message));
+            ClientError::Failed(Box::new(diagnosis))
+        }
+    }
+}
+
+impl Client {
+    /// Whether this client goes through a relay.
+    pub fn is_relay(&self) -> bool {
+        self.setup.relay.is_some()
+    }
+
+    /// One relay request: its route below the relay URL, with the setup's extra headers.
+    async fn relay_call<H: Host>(&self, host: &H, recorder: &Recorder, method: &'static str, route: &str, body: Option<String>) -> Result<HttpResponse, ClientError> {
+        let relay = self.setup.relay.as_ref().ok_or_else(|| malformed(route))?;
+        let mut headers: Vec<(String, String)> = Vec::with_capacity(relay.headers.len() + 2);
+        headers.push(("accept".into(), "application/json, application/problem+json, text/plain".into()));
+        if body.is_some() {
+            headers.push(("content-type".into(), "application/json".into()));
+        }
+        headers.extend(relay.headers.iter().map(|(name, value)| (name.clone(), value.expose().to_string())));
+        let request = HttpRequest { url: format!("{}{route}", relay.url), method, headers, body, purpose: Purpose::Relay };
+        self.send(host, recorder, Purpose::Relay, false, &|_| request.clone()).await
+    }
+
+    /// `POST /lookup` for `numbers`: one relay item per number, in their order.
+    async fn relay_batch<H: Host>(&self, host: &H, recorder: &Recorder, numbers: &[CprNumber]) -> Result<Vec<RelayItem>, ClientError> {
+        let body = serde_json::json!({ "cprNumbers": numbers.iter().map(CprNumber::normalized).collect::<Vec<_>>() });
+        let response = self.relay_call(host, recorder, "POST", "/lookup", Some(body.to_string())).await?;
+        let mut items = parse::<LookupAnswer>(&response, "/lookup")?.results;
+        items.sort_by_key(|item| item.index);
+        if items.len() != numbers.len() || items.iter().enumerate().any(|(i, item)| item.index != i) {
+            return Err(malformed("/lookup"));
+        }
+        Ok(items)
+    }
+
+    /// A relay item as a lookup outcome, merged into `existing` here with this client's merge
+    /// options. The relay's notifications are those of a lookup without a record; the merge
+    /// adds those only a record gives (a value kept by policy, say).
+    fn relay_outcome(&self, item: RelayItem, existing: Option<&Map<String, Value>>) -> Result<LookupOutcome, ClientError> {
+        let value = match (item.ok, item.value, item.error) {
+            (true, Some(value), _) => value,
+            (false, _, Some(error)) => return Err(item_failure(error)),
+            _ => return Err(malformed("/lookup")),
+        };
+        let mut notifications = value.notifications;
+        let merge = existing.map(|existing| {
+            let subject = match &value.person {
+                Some(person) => MergeSubject::Person(person),
+                None if notifications.iter().any(|n| n.code == ErrorCode::Diagnosis(DiagnosisCode::AmbiguousResult)) => MergeSubject::Ambiguous,
+                None => MergeSubject::NotFound,
+            };
+            let merged = merge_person(existing, subject, &self.merge);
+            for notification in &merged.notifications {
+                if !notifications.iter().any(|n| n.code == notification.code && n.field == notification.field) {
+                    notifications.push(notification.clone());
+                }
+            }
+            merged
+        });
+        Ok(LookupOutcome { person: value.person, merge, notifications, debug: None })
+    }
+
+    /// Look up one CPR number through the relay; with an existing record, merge into it here.
+    pub async fn relay_lookup<H: Host>(&self, host: &H, recorder: &Recorder, cpr: &str, existing: Option<&Map<String, Value>>) -> Result<LookupOutcome, ClientError> {
+        let number = valid_number(cpr)?;
+        let item = self.relay_batch(host, recorder, std::slice::from_ref(&number)).await?.into_iter().next().ok_or_else(|| malformed("/lookup"))?;
+        self.relay_outcome(item, existing)
+    }
+
+    /// Refresh many customers through the relay: the valid numbers in batches of at most the
+    /// relay's batch size, `concurrency` numbers in flight at once (at least one batch), results
+    /// in input order; one failure (an item's, or a whole batch's) never stops the rest.
+    pub async fn relay_lookup_many<H: Host>(
+        &self,
+        host: &H,
+        items: &[BatchItem],
+        concurrency: usize,
+        on_progress: &dyn Fn(Progress),
+        on_debug: &dyn Fn(&DebugCapture),
+    ) -> Vec<ItemResult> {
+        let total = items.len();
+        let results: RefCell<Vec<Option<ItemResult>>> = RefCell::new((0..total).map(|_| None).collect());
+        let progress = Cell::new(Progress { done: 0, total, failures: 0 });
+        let report = |result: ItemResult| {
+            let mut p = progress.get();
+            p.done += 1;
+            p.failures += usize::from(!result.ok);
+            progress.set(p);
+            let index = result.index;
+            if let Some(slot) = results.borrow_mut().get_mut(index) {
+                *slot = Some(result);
+            }
+            on_progress(p);
+        };
+        // An invalid number is refused before anything is sent, as a direct lookup refuses it.
+        let mut valid: Vec<(usize, CprNumber)> = Vec::with_capacity(total);
+        for (index, item) in items.iter().enumerate() {
+            match valid_number(&item.cpr) {
+                Ok(number) => valid.push((index, number)),
+                Err(error) => report(failed(index, &self.seal(error))),
+            }
+        }
+        let size = self.relay_state.batch_size.get().max(1);
+        let batches: Vec<&[(usize, CprNumber)]> = valid.chunks(size).collect();
+        let next = Cell::new(0usize);
+        let workers = concurrency.div_ceil(size).clamp(1, MAX_CONCURRENCY).min(batches.len().max(1));
+        let worker = || async {
+            while let Some(batch) = batches.get(next.get()) {
+                next.set(next.get() + 1);
+                self.relay_lookup_batch(host, items, batch, &report, on_debug).await;
+            }
+        };
+        JoinAll((0..workers).map(|_| Some(Box::pin(worker()))).collect()).await;
+        results
+            .into_inner()
+            .into_iter()
+            .enumerate()
+            .map(|(index, r)| r.unwrap_or_else(|| failed(index, &ClientError::Failed(Box::new(Diagnosis::from_code(DiagnosisCode::Cancelled))))))
+            .collect()
+    }
+
+    /// One batch of `lookupMany`, halved for as long as the relay finds it too large.
+    async fn relay_lookup_batch<H: Host>(
+        &self,
+        host: &H,
+        items: &[BatchItem],
+        batch: &[(usize, CprNumber)],
+        report: &dyn Fn(ItemResult),
+        on_debug: &dyn Fn(&DebugCapture),
+    ) {
+        let mut pending = vec![batch];
+        while let Some(part) = pending.pop() {
+            if host.is_cancelled() {
+                let cancelled = ClientError::Failed(Box::new(Diagnosis::from_code(DiagnosisCode::Cancelled)));
+                part.iter().for_each(|(index, _)| report(failed(*index, &cancelled)));
+                continue;
+            }
+            let outcome = match self.begin(host) {
+                Err(error) => Err(error),
+                Ok(recorder) => {
+                    let numbers: Vec<CprNumber> = part.iter().map(|(_, number)| number.clone()).collect();
+                    let outcome = self.relay_batch(host, &recorder, &numbers).await.map_err(|e| self.seal(e));
+                    let debug = capture(&recorder, host, "lookup", outcome.as_ref().err());
+                    if let Some(debug) = &debug {
+                        on_debug(debug);
+                    }
+                    outcome.map(|items| (items, debug.map(Rc::new)))
+                }
+            };
+            match outcome {
+                Err(error) if error.code() == ErrorCode::Diagnosis(DiagnosisCode::RelayBatchTooLarge) && part.len() > 1 => {
+                    let (first, second) = part.split_at(part.len() / 2);
+                    let known = self.relay_state.batch_size.get();
+                    self.relay_state.batch_size.set(known.min(first.len()).max(1));
+                    // The first half is sent first (the last pushed is popped first).
+                    pending.push(second);
+                    pending.push(first);
+                }
+                Err(error) => part.iter().for_each(|(index, _)| report(failed(*index, &error))),
+                Ok((answers, debug)) => {
+                    for ((index, _), answer) in part.iter().zip(answers) {
+                        let existing = items.get(*index).and_then(|item| item.existing.as_ref());
+                        report(match self.relay_outcome(answer, existing).map_err(|e| self.seal(e)) {
+                            Ok(mut value) => {
+                                value.debug = debug.as_deref().cloned();
+                                ItemResult { index: *index, ok: true, value: Some(value), error: None }
+                            }
+                            Err(error) => failed(*index, &error),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// The relay's connection test (`POST /test-connection`): its report. A relay that cannot be
+    /// reached, or refuses, is a failed report too, never an error: its diagnosis is the
+    /// failed `endpointsResolved` step (where to call is what failed), the later steps skipped.
+    pub async fn relay_test_connection<H: Host>(&self, host: &H, recorder: &Recorder) -> ConnectionReport {
+        let outcome = self.relay_call(host, recorder, "POST", "/test-connection", Some("{}".into())).await;
+        let error = match outcome.and_then(|response| parse::<ConnectionReport>(&response, "/test-connection")) {
+            Ok(report) => return report,
+            Err(error) => self.seal(error),
+        };
+        let diagnosis = error.to_diagnosis().unwrap_or_else(|| Diagnosis::from_code(DiagnosisCode::RelayRefused));
+        let step = |step, status, message: String, diagnosis| Step { step, status, message, diagnosis, issues: vec![] };
+        let mut steps = vec![
+            Step { issues: self.setup_issues.clone(), ..step(StepName::SetupValid, StepStatus::Passed, "The relay setup is complete.".into(), None) },
+            step(StepName::EndpointsResolved, StepStatus::Failed, format!("The relay did not run the test: {} {}", diagnosis.title, diagnosis.solution), Some(diagnosis)),
+        ];
+        for name in [StepName::TokenObtained, StepName::GraphqlReachable, StepName::EntityAuthorised] {
+            steps.push(step(name, StepStatus::Skipped, "Not tried: an earlier step failed.".into(), None));
+        }
+        ConnectionReport { ok: false, steps }
+    }
+
+    /// The relay's resolved endpoints (`GET /endpoints`), fetched once.
+    pub async fn relay_endpoints<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<ResolvedEndpoints, ClientError> {
+        if let Some(endpoints) = self.relay_state.endpoints.borrow().as_ref() {
+            return Ok(endpoints.clone());
+        }
+        let response = self.relay_call(host, recorder, "GET", "/endpoints", None).await?;
+        let endpoints: ResolvedEndpoints = parse(&response, "/endpoints")?;
+        *self.relay_state.endpoints.borrow_mut() = Some(endpoints.clone());
+        Ok(endpoints)
+    }
+
+    /// "Fetch CPR Schema" through the relay (`GET /schema`): the SDL, adopted as a direct fetch
+    /// adopts it (for the relay's sector, from its endpoints), so `checkSchema` reads it.
+    pub async fn relay_fetch_schema<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<String, ClientError> {
+        let sector = self.relay_endpoints(host, recorder).await?.sector_type;
+        let sdl = self.relay_call(host, recorder, "GET", "/schema", None).await?.body;
+        let dialect = Dialect::from_sdl(&sdl, sector)?;
+        *self.live_dialect.borrow_mut() = Some(Rc::new(dialect));
+        Ok(sdl)
+    }
+}
