@@ -8,7 +8,6 @@
 //! direct client's. A relay's problem answer is diagnosed by [`crate::diagnosis::relay`] into
 //! the diagnosis a direct call would have given.
 
-use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -23,7 +22,7 @@ use crate::diagnosis::{relay::adopt, Diagnosis, DiagnosisCode};
 use crate::endpoints::{EndpointProvenance, ResolvedEndpoints};
 use crate::environment::{AuthMethod, Environment, Provenance, SectorType};
 use crate::error::CprError;
-use crate::issue::Issue;
+use crate::issue::{Issue, Severity};
 use crate::merge::{merge_person, MergeSubject};
 use crate::person::Person;
 use crate::schema::Dialect;
@@ -38,7 +37,7 @@ pub struct RelayState {
     /// The batch size the relay accepts, as far as known.
     batch_size: Cell<usize>,
     /// The relay's resolved endpoints, once fetched (they name the sector a schema is read for).
-    endpoints: RefCell<Option<ResolvedEndpoints>>,
+    endpoints: RefCell<Option<Value>>,
 }
 
 impl Default for RelayState {
@@ -68,38 +67,33 @@ pub(super) fn not_called() -> ResolvedEndpoints {
     }
 }
 
-/// `POST /lookup`'s answer.
-#[derive(Deserialize)]
-struct LookupAnswer {
-    results: Vec<RelayItem>,
+/// One number's result in a relay's answer, read from the JSON by hand: only the lookup's
+/// outcome is a typed read, by the host's [`ValueReader`].
+enum RelayItem {
+    Found(Value),
+    Failed(RelayError),
 }
 
-/// One number's result in a relay's answer.
-#[derive(Deserialize)]
-struct RelayItem {
-    index: usize,
-    ok: bool,
-    #[serde(default)]
-    value: Option<RelayValue>,
-    #[serde(default)]
-    error: Option<RelayError>,
+/// Reads a person a relay sent, given as JSON text. A parameter rather than a
+/// `serde_json::from_str` here: the wasm boundary reads it with the reader it already has for
+/// persons (`mergePerson`'s); a second, serde_json reader of the person types would add tens of
+/// KB to the module.
+pub type ValueReader<'a> = &'a dyn Fn(&str) -> Option<Person>;
+
+/// A notification of a relay's lookup outcome, read by hand (as [`ValueReader`] says why).
+fn notification(value: &Value) -> Option<Issue> {
+    let text = |key: &str| value.get(key).and_then(Value::as_str);
+    let severity = match text("severity")? {
+        "error" => Severity::Error,
+        "warning" => Severity::Warning,
+        _ => Severity::Info,
+    };
+    Some(Issue::new(text("field").unwrap_or_default(), text("code")?.parse::<ErrorCode>().ok()?, severity, text("message").unwrap_or_default()))
 }
 
-/// A lookup's outcome as the relay sends it: without `merge` (the record never travels).
-#[derive(Deserialize)]
-struct RelayValue {
-    #[serde(default)]
-    person: Option<Person>,
-    #[serde(default)]
-    notifications: Vec<Issue>,
-}
-
-#[derive(Deserialize)]
 struct RelayError {
     code: String,
-    #[serde(default)]
     message: String,
-    #[serde(default)]
     diagnosis: Option<Value>,
 }
 
@@ -110,8 +104,9 @@ fn malformed(route: &str) -> ClientError {
     ClientError::Failed(Box::new(diagnosis))
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(response: &HttpResponse, route: &str) -> Result<T, ClientError> {
-    serde_json::from_str(&response.body).map_err(|_| malformed(route))
+/// A relay's JSON answer, checked to be an object with `key` (kept untyped: see [`ValueReader`]).
+fn parse(response: &HttpResponse, route: &str, key: &str) -> Result<Value, ClientError> {
+    serde_json::from_str::<Value>(&response.body).ok().filter(|value| value.get(key).is_some()).ok_or_else(|| malformed(route))
 }
 
 /// A number checked before anything is sent, with the error a direct lookup gives.
@@ -137,6 +132,22 @@ fn item_failure(error: RelayError) -> ClientError {
     }
 }
 
+/// The connection test's report: the relay's own, as it sent it, or the failed one this
+/// client made when the relay did not run the test.
+pub enum RelayReport {
+    Relay(Value),
+    Local(ConnectionReport),
+}
+
+impl serde::Serialize for RelayReport {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RelayReport::Relay(report) => report.serialize(serializer),
+            RelayReport::Local(report) => report.serialize(serializer),
+        }
+    }
+}
+
 impl Client {
     /// Whether this client goes through a relay.
     pub fn is_relay(&self) -> bool {
@@ -158,28 +169,48 @@ impl Client {
 
     /// `POST /lookup` for `numbers`: one relay item per number, in their order.
     async fn relay_batch<H: Host>(&self, host: &H, recorder: &Recorder, numbers: &[CprNumber]) -> Result<Vec<RelayItem>, ClientError> {
-        let body = serde_json::json!({ "cprNumbers": numbers.iter().map(CprNumber::normalized).collect::<Vec<_>>() });
-        let response = self.relay_call(host, recorder, "POST", "/lookup", Some(body.to_string())).await?;
-        let mut items = parse::<LookupAnswer>(&response, "/lookup")?.results;
-        items.sort_by_key(|item| item.index);
-        if items.len() != numbers.len() || items.iter().enumerate().any(|(i, item)| item.index != i) {
-            return Err(malformed("/lookup"));
+        // Normalized numbers are ten digits: nothing to escape.
+        let listed: Vec<String> = numbers.iter().map(|number| format!("\"{}\"", number.normalized())).collect();
+        let body = format!("{{\"cprNumbers\":[{}]}}", listed.join(","));
+        let response = self.relay_call(host, recorder, "POST", "/lookup", Some(body)).await?;
+        // One result per number, each in the slot its index names.
+        let mut slots: Vec<Option<RelayItem>> = numbers.iter().map(|_| None).collect();
+        let answer = parse(&response, "/lookup", "results")?;
+        for result in answer.get("results").and_then(Value::as_array).ok_or_else(|| malformed("/lookup"))? {
+            let item = match (result.get("ok").and_then(Value::as_bool), result.get("value"), result.get("error")) {
+                (Some(true), Some(value), _) => RelayItem::Found(value.clone()),
+                (Some(false), _, Some(error)) => RelayItem::Failed(RelayError {
+                    code: error.get("code").and_then(Value::as_str).unwrap_or_default().to_string(),
+                    message: error.get("message").and_then(Value::as_str).unwrap_or_default().to_string(),
+                    diagnosis: error.get("diagnosis").filter(|d| d.is_object()).cloned(),
+                }),
+                _ => return Err(malformed("/lookup")),
+            };
+            let index = result.get("index").and_then(Value::as_u64).and_then(|i| usize::try_from(i).ok()).unwrap_or(usize::MAX);
+            match slots.get_mut(index) {
+                Some(slot @ None) => *slot = Some(item),
+                _ => return Err(malformed("/lookup")),
+            }
         }
-        Ok(items)
+        slots.into_iter().map(|slot| slot.ok_or_else(|| malformed("/lookup"))).collect()
     }
 
     /// A relay item as a lookup outcome, merged into `existing` here with this client's merge
     /// options. The relay's notifications are those of a lookup without a record; the merge
     /// adds those only a record gives (a value kept by policy, say).
-    fn relay_outcome(&self, item: RelayItem, existing: Option<&Map<String, Value>>) -> Result<LookupOutcome, ClientError> {
-        let value = match (item.ok, item.value, item.error) {
-            (true, Some(value), _) => value,
-            (false, _, Some(error)) => return Err(item_failure(error)),
-            _ => return Err(malformed("/lookup")),
+    fn relay_outcome(&self, item: RelayItem, existing: Option<&Map<String, Value>>, read: ValueReader) -> Result<LookupOutcome, ClientError> {
+        let value = match item {
+            RelayItem::Found(value) => value,
+            RelayItem::Failed(error) => return Err(item_failure(error)),
         };
-        let mut notifications = value.notifications;
+        let person = match value.get("person") {
+            None | Some(Value::Null) => None,
+            Some(person) => Some(read(&crate::json_input::json_text(person)).ok_or_else(|| malformed("/lookup"))?),
+        };
+        let listed = value.get("notifications").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        let mut notifications: Vec<Issue> = listed.iter().filter_map(notification).collect();
         let merge = existing.map(|existing| {
-            let subject = match &value.person {
+            let subject = match &person {
                 Some(person) => MergeSubject::Person(person),
                 None if notifications.iter().any(|n| n.code == ErrorCode::Diagnosis(DiagnosisCode::AmbiguousResult)) => MergeSubject::Ambiguous,
                 None => MergeSubject::NotFound,
@@ -192,14 +223,14 @@ impl Client {
             }
             merged
         });
-        Ok(LookupOutcome { person: value.person, merge, notifications, debug: None })
+        Ok(LookupOutcome { person, merge, notifications, debug: None })
     }
 
     /// Look up one CPR number through the relay; with an existing record, merge into it here.
-    pub async fn relay_lookup<H: Host>(&self, host: &H, recorder: &Recorder, cpr: &str, existing: Option<&Map<String, Value>>) -> Result<LookupOutcome, ClientError> {
+    pub async fn relay_lookup<H: Host>(&self, host: &H, recorder: &Recorder, cpr: &str, existing: Option<&Map<String, Value>>, read: ValueReader<'_>) -> Result<LookupOutcome, ClientError> {
         let number = valid_number(cpr)?;
         let item = self.relay_batch(host, recorder, std::slice::from_ref(&number)).await?.into_iter().next().ok_or_else(|| malformed("/lookup"))?;
-        self.relay_outcome(item, existing)
+        self.relay_outcome(item, existing, read)
     }
 
     /// Refresh many customers through the relay: the valid numbers in batches of at most the
@@ -212,6 +243,7 @@ impl Client {
         concurrency: usize,
         on_progress: &dyn Fn(Progress),
         on_debug: &dyn Fn(&DebugCapture),
+        read: ValueReader<'_>,
     ) -> Vec<ItemResult> {
         let total = items.len();
         let results: RefCell<Vec<Option<ItemResult>>> = RefCell::new((0..total).map(|_| None).collect());
@@ -242,7 +274,7 @@ impl Client {
         let worker = || async {
             while let Some(batch) = batches.get(next.get()) {
                 next.set(next.get() + 1);
-                self.relay_lookup_batch(host, items, batch, &report, on_debug).await;
+                self.relay_lookup_batch(host, items, batch, &report, on_debug, read).await;
             }
         };
         JoinAll((0..workers).map(|_| Some(Box::pin(worker()))).collect()).await;
@@ -262,12 +294,19 @@ impl Client {
         batch: &[(usize, CprNumber)],
         report: &dyn Fn(ItemResult),
         on_debug: &dyn Fn(&DebugCapture),
+        read: ValueReader<'_>,
     ) {
         let mut pending = vec![batch];
         while let Some(part) = pending.pop() {
             if host.is_cancelled() {
                 let cancelled = ClientError::Failed(Box::new(Diagnosis::from_code(DiagnosisCode::Cancelled)));
                 part.iter().for_each(|(index, _)| report(failed(*index, &cancelled)));
+                continue;
+            }
+            // A part longer than the size the relay accepted: in parts of that size first.
+            let size = self.relay_state.batch_size.get().max(1);
+            if part.len() > size {
+                pending.extend(part.chunks(size).rev());
                 continue;
             }
             let outcome = match self.begin(host) {
@@ -295,7 +334,7 @@ impl Client {
                 Ok((answers, debug)) => {
                     for ((index, _), answer) in part.iter().zip(answers) {
                         let existing = items.get(*index).and_then(|item| item.existing.as_ref());
-                        report(match self.relay_outcome(answer, existing).map_err(|e| self.seal(e)) {
+                        report(match self.relay_outcome(answer, existing, read).map_err(|e| self.seal(e)) {
                             Ok(mut value) => {
                                 value.debug = debug.as_deref().cloned();
                                 ItemResult { index: *index, ok: true, value: Some(value), error: None }
@@ -311,10 +350,10 @@ impl Client {
     /// The relay's connection test (`POST /test-connection`): its report. A relay that cannot be
     /// reached, or refuses, is a failed report too, never an error: its diagnosis is the
     /// failed `endpointsResolved` step (where to call is what failed), the later steps skipped.
-    pub async fn relay_test_connection<H: Host>(&self, host: &H, recorder: &Recorder) -> ConnectionReport {
+    pub async fn relay_test_connection<H: Host>(&self, host: &H, recorder: &Recorder) -> RelayReport {
         let outcome = self.relay_call(host, recorder, "POST", "/test-connection", Some("{}".into())).await;
-        let error = match outcome.and_then(|response| parse::<ConnectionReport>(&response, "/test-connection")) {
-            Ok(report) => return report,
+        let error = match outcome.and_then(|response| parse(&response, "/test-connection", "steps")) {
+            Ok(report) => return RelayReport::Relay(report),
             Err(error) => self.seal(error),
         };
         let diagnosis = error.to_diagnosis().unwrap_or_else(|| Diagnosis::from_code(DiagnosisCode::RelayRefused));
@@ -326,16 +365,16 @@ impl Client {
         for name in [StepName::TokenObtained, StepName::GraphqlReachable, StepName::EntityAuthorised] {
             steps.push(step(name, StepStatus::Skipped, "Not tried: an earlier step failed.".into(), None));
         }
-        ConnectionReport { ok: false, steps }
+        RelayReport::Local(ConnectionReport { ok: false, steps })
     }
 
-    /// The relay's resolved endpoints (`GET /endpoints`), fetched once.
-    pub async fn relay_endpoints<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<ResolvedEndpoints, ClientError> {
+    /// The relay's resolved endpoints (`GET /endpoints`, a `ResolvedEndpoints` as JSON), fetched once.
+    pub async fn relay_endpoints<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<Value, ClientError> {
         if let Some(endpoints) = self.relay_state.endpoints.borrow().as_ref() {
             return Ok(endpoints.clone());
         }
         let response = self.relay_call(host, recorder, "GET", "/endpoints", None).await?;
-        let endpoints: ResolvedEndpoints = parse(&response, "/endpoints")?;
+        let endpoints = parse(&response, "/endpoints", "sectorType")?;
         *self.relay_state.endpoints.borrow_mut() = Some(endpoints.clone());
         Ok(endpoints)
     }
@@ -343,7 +382,11 @@ impl Client {
     /// "Fetch CPR Schema" through the relay (`GET /schema`): the SDL, adopted as a direct fetch
     /// adopts it (for the relay's sector, from its endpoints), so `checkSchema` reads it.
     pub async fn relay_fetch_schema<H: Host>(&self, host: &H, recorder: &Recorder) -> Result<String, ClientError> {
-        let sector = self.relay_endpoints(host, recorder).await?.sector_type;
+        let sector = match self.relay_endpoints(host, recorder).await?.get("sectorType").and_then(Value::as_str) {
+            Some("public") => SectorType::Public,
+            Some("private") => SectorType::Private,
+            _ => return Err(malformed("/endpoints")),
+        };
         let sdl = self.relay_call(host, recorder, "GET", "/schema", None).await?.body;
         let dialect = Dialect::from_sdl(&sdl, sector)?;
         *self.live_dialect.borrow_mut() = Some(Rc::new(dialect));

@@ -17,6 +17,7 @@ use super::value::{check_shape, data_to_js, from_plain, js_error_with, plain, re
 use crate::code::{ErrorCode, DiagnosisCode};
 use crate::client::debug::DebugCapture;
 use crate::client::lookup::{BatchItem, LookupOutcome};
+use crate::client::relay::RelayReport;
 use crate::client::{capture, Client, ClientError, ClientOptions};
 use crate::endpoints::ResolvedEndpoints;
 use crate::environment::AuthMethod;
@@ -91,6 +92,12 @@ export type ItemResult =
 fn promise(work: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
     let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>> = Box::pin(work);
     wasm_bindgen_futures::future_to_promise(boxed)
+}
+
+/// A person a relay sent, read with the reader the module has for persons (`mergePerson`'s).
+fn read_relay_value(json: &str) -> Option<crate::person::Person> {
+    let copy = js_sys::JSON::parse(json).ok()?;
+    super::value::record_from_plain(copy, &super::args::PERSON).ok()
 }
 
 /// `lookup`'s record to merge into.
@@ -348,7 +355,8 @@ impl CprClient {
             Box::pin(async move {
                 match core.is_relay() {
                     true => core.relay_endpoints(host, recorder).await,
-                    false => Ok(core.endpoints.clone()),
+                    // As JSON, like the relay's: one conversion of one type for both.
+                    false => serde_json::from_str(&core.emit(&core.endpoints)?.json).map_err(|_| ClientError::Invalid(CprError::invalid_input(ErrorCode::InternalError, "Could not convert the endpoints."))),
                 }
             })
         })
@@ -362,7 +370,7 @@ impl CprClient {
             Box::pin(async move {
                 Ok(match core.is_relay() {
                     true => core.relay_test_connection(host, recorder).await,
-                    false => core.test_connection(host, recorder).await,
+                    false => RelayReport::Local(core.test_connection(host, recorder).await),
                 })
             })
         })
@@ -390,7 +398,7 @@ impl CprClient {
         self.run(Ok(host), "lookup", |value: &mut LookupOutcome, debug| value.debug = debug, move |core, host, recorder| {
             Box::pin(async move {
                 match core.is_relay() {
-                    true => core.relay_lookup(host, recorder, &item.cpr, item.existing.as_ref()).await,
+                    true => core.relay_lookup(host, recorder, &item.cpr, item.existing.as_ref(), &read_relay_value).await,
                     false => core.lookup(host, recorder, &item.cpr, item.existing.as_ref()).await,
                 }
             })
@@ -433,7 +441,7 @@ impl CprClient {
             };
             let debug = |capture: &DebugCapture| Self::emit_debug(&core, &on_debug, Some(capture));
             let results = match core.is_relay() {
-                true => core.relay_lookup_many(&host, &batch, concurrency, &progress, &debug).await,
+                true => core.relay_lookup_many(&host, &batch, concurrency, &progress, &debug, &read_relay_value).await,
                 false => core.lookup_many(&host, &batch, concurrency, &progress, &debug).await,
             };
             // Item by item, each freed once converted: one JSON text for a whole batch would
