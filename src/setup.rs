@@ -282,7 +282,8 @@ pub fn read_setup(input: &Value) -> (Setup, Vec<Issue>) {
     };
     reader.unknown_fields(map);
     reader.switches(map);
-    if Reader::present(map, "relay").is_some() {
+    // An empty text counts as no relay, as for every text field a form leaves empty.
+    if Reader::present(map, "relay").is_some_and(|relay| !relay.as_str().is_some_and(|text| text.trim().is_empty())) {
         reader.relay_mode(map);
         return (reader.setup, reader.issues);
     }

@@ -310,6 +310,13 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_relay_text_is_no_relay() {
+        let (setup, issues) = read_setup(&json!({ "enabled": true, "relay": " ", "clientSecret": "s" }));
+        assert!(setup.relay.is_none());
+        assert!(issues.iter().all(|i| i.code != ErrorCode::RelayWithSecret && i.field != "relay"), "{issues:?}");
+    }
+
+    #[test]
     fn the_relay_is_a_setup_field_and_a_disabled_relay_setup_is_refused_as_any() {
         assert!(super::super::field("relay").is_some());
         let report = validate_setup(&json!({ "relay": { "url": "https://erp.example.com/r" } }));
