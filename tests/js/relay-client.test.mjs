@@ -227,6 +227,19 @@ test('testConnection through the relay: passing, and failing with the code a dir
   assert.ok(!JSON.stringify(error.diagnosis).includes(WRONG_SECRET));
 });
 
+test('the relay\'s address not on the allowlist: ip_not_allowlisted with the direct client\'s diagnosis and Datafordeleren\'s status', async () => {
+  const { url } = await startRelay({ clientOptions: { ...FAST, maxAttempts: 1 } });
+  emu.setAllowlist(['192.0.2.1']);
+  const error = await rejection(client(url, {}, { ...FAST, maxAttempts: 1 }).lookup('070761-0123'));
+  const direct = await rejection(new CprClient(relaySetup(), { ...FAST, maxAttempts: 1 }).lookup('070761-0123'));
+  assert.equal(error.code, 'ip_not_allowlisted');
+  assert.equal(error.code, direct.code);
+  for (const key of ['title', 'cause', 'solution', 'retryable', 'settings', 'status', 'detail']) {
+    assert.deepEqual(error.diagnosis[key], direct.diagnosis[key], key);
+  }
+  assert.equal(error.diagnosis.status, 401);
+});
+
 test('wrong relay headers: unauthorized, with a diagnosis, a failed connection test, and the header value never shown', async () => {
   const { url } = await startRelay();
   const wrong = client(url, { headers: { authorization: 'Bearer not-the-session-5a5a' } });
