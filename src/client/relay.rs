@@ -393,3 +393,125 @@ impl Client {
         Ok(sdl)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The relay client over a host that answers as a relay with a `maxBatch` would: every
+    //! number is not found (no person needed), a batch over the limit is `batch_too_large`.
+    use super::*;
+    use crate::client::{ClientOptions, TransportError};
+    use futures::executor::block_on;
+    use serde_json::json;
+
+    struct RelayHost {
+        max_batch: usize,
+        sent: RefCell<Vec<HttpRequest>>,
+    }
+
+    impl Host for RelayHost {
+        async fn send(&self, request: &HttpRequest, _timeout_ms: u32, _max: usize) -> Result<HttpResponse, TransportError> {
+            self.sent.borrow_mut().push(request.clone());
+            let body: Value = serde_json::from_str(request.body.as_deref().unwrap_or("{}")).unwrap_or_default();
+            let numbers = body["cprNumbers"].as_array().cloned().unwrap_or_default();
+            let session = request.headers.iter().find(|(k, _)| k == "x-session").map(|(_, v)| v.clone()).unwrap_or_default();
+            let answer = |status: u16, body: Value| Ok(HttpResponse { status, headers: vec![], body: body.to_string() });
+            if session != "session-7f00" {
+                return answer(401, json!({ "code": "unauthorized", "detail": format!("no session {session}") }));
+            }
+            if numbers.len() > self.max_batch {
+                return answer(400, json!({ "code": "batch_too_large", "detail": "too many" }));
+            }
+            let results: Vec<Value> = (0..numbers.len())
+                .rev()
+                .map(|index| json!({ "index": index, "ok": true, "value": { "notifications": [
+                    { "field": "", "code": "person_not_found", "severity": "info", "message": "CPR has no person with this number." }
+                ] } }))
+                .collect();
+            answer(200, json!({ "results": results }))
+        }
+        fn now_ms(&self) -> f64 {
+            0.0
+        }
+        async fn sleep(&self, _ms: u32) {}
+        fn random(&self) -> f64 {
+            0.5
+        }
+        fn is_cancelled(&self) -> bool {
+            false
+        }
+    }
+
+    fn client(session: &str) -> Client {
+        let setup = json!({ "enabled": true, "relay": { "url": "https://erp.example.com/cpr-relay/", "headers": { "x-session": session } } });
+        Client::new(&setup, ClientOptions { max_attempts: 1, ..ClientOptions::default() }).expect("a relay setup")
+    }
+
+    fn no_person(_: &str) -> Option<Person> {
+        None
+    }
+
+    #[test]
+    fn batches_are_halved_to_what_the_relay_accepts_and_results_keep_input_order() {
+        let host = RelayHost { max_batch: 7, sent: RefCell::new(vec![]) };
+        let client = client("session-7f00");
+        let items: Vec<BatchItem> = (0..30)
+            .map(|i| BatchItem { cpr: format!("{:02}0170{}", i % 28 + 1, 4100 + i), existing: Some(Map::from_iter([("ref".to_string(), json!(i))])) })
+            .chain([BatchItem { cpr: "320170-1239".into(), existing: None }])
+            .collect();
+        let progress = RefCell::new(vec![]);
+        let results = block_on(client.relay_lookup_many(&host, &items, 4, &|p| progress.borrow_mut().push(p), &|_| {}, &no_person));
+        assert_eq!(results.len(), 31);
+        for (i, result) in results.iter().enumerate() {
+            assert_eq!(result.index, i);
+            if i == 30 {
+                assert_eq!(result.error.as_ref().map(|e| e.code), Some(ErrorCode::Diagnosis(DiagnosisCode::InvalidCprNumber)));
+                continue;
+            }
+            let value = result.value.as_ref().expect("an outcome");
+            let merge = value.merge.as_ref().expect("merged in the client");
+            assert_eq!(merge.record.get("ref"), Some(&json!(i)), "the record is kept");
+            let codes: Vec<ErrorCode> = value.notifications.iter().map(|n| n.code).collect();
+            assert_eq!(codes.iter().filter(|c| **c == ErrorCode::Diagnosis(DiagnosisCode::PersonNotFound)).count(), 1, "{codes:?}");
+        }
+        let sizes: Vec<usize> = host
+            .sent
+            .borrow()
+            .iter()
+            .map(|r| serde_json::from_str::<Value>(r.body.as_deref().unwrap_or("")).unwrap()["cprNumbers"].as_array().unwrap().len())
+            .collect();
+        // 30 valid numbers in one batch: 30 refused, 15 refused, then 7 and 8, the 8 (and the
+        // second 15) cut to the 7 that passed before they are sent.
+        assert_eq!(sizes, [30, 15, 7, 7, 1, 7, 7, 1]);
+        assert_eq!(client.relay_state.batch_size.get(), 7);
+        for request in host.sent.borrow().iter() {
+            assert_eq!(request.url, "https://erp.example.com/cpr-relay/lookup");
+            assert_eq!(request.purpose, Purpose::Relay);
+            assert!(!request.body.as_deref().unwrap_or("").contains("ref"), "the record never travels");
+        }
+        assert_eq!(progress.borrow().last().copied(), Some(Progress { done: 31, total: 31, failures: 1 }));
+    }
+
+    #[test]
+    fn a_refusal_is_unauthorized_and_never_repeats_a_relay_header_value() {
+        let host = RelayHost { max_batch: 50, sent: RefCell::new(vec![]) };
+        let client = client("wrong-session-5e11");
+        let error = block_on(async {
+            let recorder = client.begin(&host).expect("enabled");
+            client.relay_lookup(&host, &recorder, "070761-0123", None, &no_person).await.map_err(|e| client.seal(e))
+        })
+        .expect_err("refused");
+        assert_eq!(error.code(), ErrorCode::Diagnosis(DiagnosisCode::Unauthorized));
+        let shown = format!("{error} {:?}", error.to_diagnosis());
+        assert!(shown.contains("no session") && !shown.contains("wrong-session-5e11"), "{shown}");
+    }
+
+    #[test]
+    fn an_invalid_number_is_refused_before_anything_is_sent() {
+        let host = RelayHost { max_batch: 50, sent: RefCell::new(vec![]) };
+        let client = client("session-7f00");
+        let recorder = client.begin(&host).expect("enabled");
+        let error = block_on(client.relay_lookup(&host, &recorder, "320170-1239", None, &no_person)).expect_err("invalid");
+        assert_eq!(error.code(), ErrorCode::Diagnosis(DiagnosisCode::InvalidCprNumber));
+        assert!(host.sent.borrow().is_empty());
+    }
+}
