@@ -179,6 +179,7 @@ code_table! {
     RelayClosing => "relay_closing",
     RelayNotFound => "relay_not_found",
     RelayRefused => "relay_refused",
+    RelayUnreachable => "relay_unreachable",
     }
     unknown: UnknownDiagnosisCode;
     typescript: "A stable diagnosis code: what went wrong, one per entry of the diagnosis catalogue.";
@@ -354,7 +355,7 @@ mod tests {
         "timeout", "dns_failure", "tls_failure", "browser_fetch_failed", "network_error", "cancelled",
         "malformed_response", "token_missing", "invalid_cpr_number", "response_too_large", "unexpected_status",
         "no_failure", "unauthorized", "origin_not_allowed", "relay_rate_limited", "relay_batch_too_large",
-        "relay_closing", "relay_not_found", "relay_refused",
+        "relay_closing", "relay_not_found", "relay_refused", "relay_unreachable",
     ];
 
     #[test]

@@ -267,7 +267,11 @@ fn classify_transport(stage: Option<Stage>, error: &str) -> DiagnosisCode {
     } else if has(&["econnreset", "socket hang up", "other side closed", "terminated", "epipe", "connection reset", "premature close", "und_err_socket"]) {
         DiagnosisCode::ConnectionReset
     } else if has(&["failed to fetch", "networkerror when attempting to fetch", "load failed", "cors"]) {
-        DiagnosisCode::BrowserFetchFailed
+        // In relay mode the browser calls the relay, which is where CORS is decided.
+        match stage {
+            Some(Stage::Relay) => DiagnosisCode::RelayUnreachable,
+            _ => DiagnosisCode::BrowserFetchFailed,
+        }
     } else if has(&["too large", "response_too_large", "exceeds the limit"]) {
         DiagnosisCode::ResponseTooLarge
     } else {

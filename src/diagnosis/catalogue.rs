@@ -371,6 +371,16 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             retryable: false,
             settings: &["relay"],
         },
+        DiagnosisCode::RelayUnreachable => &CatalogueEntry {
+            title: "The browser could not reach the relay",
+            cause: "The browser refused or could not complete the request to the relay (\"Failed to fetch\"): the relay is \
+                    not running at the relay URL, or it gave this page no CORS permission (the page's origin is not in \
+                    allowedOrigins, or a relay header is not in allowedHeaders, so the preflight failed).",
+            solution: "Open <relay.url>/health from the page's machine; add the page's origin to allowedOrigins and every \
+                       relay.headers name to allowedHeaders in the relay's options; check relay.url.",
+            retryable: false,
+            settings: &["relay"],
+        },
         DiagnosisCode::RelayRefused => &CatalogueEntry {
             title: "The relay refused or failed the request",
             cause: "The relay answered with a problem of its own (the detail names its code): a request it does not accept, \

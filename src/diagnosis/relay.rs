@@ -122,6 +122,13 @@ mod tests {
     }
 
     #[test]
+    fn a_browser_that_cannot_reach_the_relay_is_told_about_the_relay() {
+        let failed = |stage| diagnose(&Failure { stage: Some(stage), transport_error: Some("TypeError: Failed to fetch".into()), ..Failure::default() }).code;
+        assert_eq!(failed(Stage::Relay), DiagnosisCode::RelayUnreachable);
+        assert_eq!(failed(Stage::Graphql), DiagnosisCode::BrowserFetchFailed);
+    }
+
+    #[test]
     fn a_relay_answer_never_repeats_a_bearer_token() {
         let d = relay(500, &[], r#"{"code":"relay_error","detail":"Authorization: Bearer abc.def.ghi"}"#);
         assert!(!d.detail.unwrap_or_default().contains("abc.def.ghi"));

@@ -86,6 +86,8 @@ test('a page in relay mode: connection test, lookups merged in the page, a batch
       for (const attempt of [
         () => client.lookup('320170-1239'),
         () => new CprClient({ enabled: true, relay: { url, headers: { authorization: 'Bearer wrong' } } }).lookup('070761-0123'),
+        // A header the relay does not allow: the browser stops the request at the preflight.
+        () => new CprClient({ enabled: true, relay: { url, headers: { authorization: caller, 'X-Not-Allowed': 'v' } } }, { maxAttempts: 1 }).lookup('070761-0123'),
       ]) {
         try { await attempt(); } catch (error) { messages.push({ code: error.code, name: error.name, text: `${error.message} ${JSON.stringify(error.diagnosis)}` }); }
       }
@@ -107,7 +109,8 @@ test('a page in relay mode: connection test, lookups merged in the page, a batch
     assert.deepEqual(out.batch, numbers.map((n, i) => [i, true, n]));
     assert.equal(out.progress.length, 60);
     assert.deepEqual(out.progress.at(-1), { done: 60, total: 60, failures: 0 });
-    assert.deepEqual(out.messages.map((m) => [m.name, m.code]), [['CprError', 'invalid_cpr_number'], ['CprError', 'unauthorized']]);
+    assert.deepEqual(out.messages.map((m) => [m.name, m.code]), [['CprError', 'invalid_cpr_number'], ['CprError', 'unauthorized'], ['CprError', 'relay_unreachable']]);
+    assert.match(out.messages[2].text, /allowedHeaders/);
 
     const answers = await Promise.all(received);
     assert.ok(answers.length >= 6, `${answers.length} answers`);
