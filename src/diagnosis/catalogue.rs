@@ -322,10 +322,10 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
         },
         DiagnosisCode::Unauthorized => &CatalogueEntry {
             title: "The relay did not accept the caller",
-            cause: "The relay's authorize function did not recognise this browser's request (HTTP 401): the ERP session has \
+            cause: "The relay's caller check (its authorize option) did not recognise this browser's request (HTTP 401): the ERP session has \
                     expired, or the session or CSRF header the relay checks is missing or wrong.",
             solution: "Sign in to the ERP again. If it persists, make relay.headers (and relay.credentials for a session \
-                       cookie) carry what the relay's authorize function checks.",
+                       cookie) carry what the relay's caller check reads.",
             retryable: false,
             settings: &["relay"],
         },
@@ -357,7 +357,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
         },
         DiagnosisCode::RelayClosing => &CatalogueEntry {
             title: "The relay is shutting down",
-            cause: "The relay's close() was called (a restart or deployment), so it refuses new requests (HTTP 503).",
+            cause: "The relay is shutting down (a restart or deployment), so it refuses new requests (HTTP 503).",
             solution: "Try again shortly. If it persists, check that the relay's server is running.",
             retryable: true,
             settings: &["relay"],
@@ -384,7 +384,7 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
         DiagnosisCode::RelayRefused => &CatalogueEntry {
             title: "The relay refused or failed the request",
             cause: "The relay answered with a problem of its own (the detail names its code): a request it does not accept, \
-                    a fault of its authorize or audit function, or an error of the relay itself.",
+                    a fault of its caller check or its audit trail, or an error of the relay itself.",
             solution: "Read the detail, then the relay server's log and audit; check that the page and the relay run the same \
                        version of datafordeler-cpr.",
             retryable: false,

@@ -84,7 +84,7 @@ impl Reader {
                     ErrorCode::RelayWithSecret,
                     format!(
                         "{} must not be in a setup that uses a relay: this setup runs in a browser, where a secret is not safe. \
-                         Remove it here; it belongs in the relay's setup on the server (createRelay).",
+                         Remove it here; it belongs in the relay's own setup on the server.",
                         label(key)
                     ),
                 );
@@ -256,7 +256,7 @@ mod tests {
             assert!(!report.ok);
             let issue = report.issues.iter().find(|i| i.field == key).expect(key);
             assert_eq!(issue.code, ErrorCode::RelayWithSecret);
-            assert!(issue.message.contains("relay's setup on the server"), "{}", issue.message);
+            assert!(issue.message.contains("relay's own setup on the server"), "{}", issue.message);
             assert!(!format!("{report:?}").contains("s3cret-value-91"));
         }
     }
