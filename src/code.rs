@@ -172,6 +172,14 @@ code_table! {
     ResponseTooLarge => "response_too_large",
     UnexpectedStatus => "unexpected_status",
     NoFailure => "no_failure",
+    Unauthorized => "unauthorized",
+    OriginNotAllowed => "origin_not_allowed",
+    RelayRateLimited => "relay_rate_limited",
+    RelayBatchTooLarge => "relay_batch_too_large",
+    RelayClosing => "relay_closing",
+    RelayNotFound => "relay_not_found",
+    RelayRefused => "relay_refused",
+    RelayUnreachable => "relay_unreachable",
     }
     unknown: UnknownDiagnosisCode;
     typescript: "A stable diagnosis code: what went wrong, one per entry of the diagnosis catalogue.";
@@ -216,12 +224,14 @@ code_table! {
         DebugInProduction => "debug_in_production",
         DuplicateCprNumber => "duplicate_cpr_number",
         Empty => "empty",
+        EndpointsAtRelay => "endpoints_at_relay",
         FieldMissing => "field_missing",
         FieldTypeChanged => "field_type_changed",
         FilterEqOnly => "filter_eq_only",
         FilterNotFound => "filter_not_found",
         GroupNotAvailable => "group_not_available",
         IgnoredForMethod => "ignored_for_method",
+        IgnoredInRelayMode => "ignored_in_relay_mode",
         /// Thrown by `init()` of `datafordeler-cpr/init` when the wasm module cannot be loaded (its `cause` says why).
         InitFailed => "init_failed",
         InputTooDeep => "input_too_deep",
@@ -279,6 +289,7 @@ code_table! {
         PersonEmigrated => "person_emigrated",
         PfxMalformed => "pfx_malformed",
         QueryTypeMissing => "query_type_missing",
+        RelayWithSecret => "relay_with_secret",
         Required => "required",
         RequiredArgumentUnknown => "required_argument_unknown",
         RequiredFieldMissing => "required_field_missing",
@@ -347,7 +358,8 @@ mod tests {
         "endpoint_not_found", "rate_limited", "server_error", "connection_refused", "connection_reset",
         "timeout", "dns_failure", "tls_failure", "browser_fetch_failed", "network_error", "cancelled",
         "malformed_response", "token_missing", "invalid_cpr_number", "response_too_large", "unexpected_status",
-        "no_failure",
+        "no_failure", "unauthorized", "origin_not_allowed", "relay_rate_limited", "relay_batch_too_large",
+        "relay_closing", "relay_not_found", "relay_refused", "relay_unreachable",
     ];
 
     #[test]

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::redact::redact_text;
 
 mod catalogue;
+pub mod relay;
 
 pub use catalogue::{entry, CatalogueEntry};
 pub use crate::code::{DiagnosisCode, UnknownDiagnosisCode};
@@ -23,6 +24,8 @@ pub enum Stage {
     Token,
     Graphql,
     Schema,
+    /// A call to a `datafordeler-cpr/relay` (relay mode): its answers are problem documents.
+    Relay,
 }
 
 /// What a host observed.
@@ -132,6 +135,9 @@ impl Failure {
 
 /// Diagnose what a host observed.
 pub fn diagnose(failure: &Failure) -> Diagnosis {
+    if failure.stage == Some(Stage::Relay) && failure.transport_error.is_none() {
+        return relay::diagnose_relay(failure);
+    }
     let (code, detail) = classify(failure);
     let mut d = Diagnosis::from_code(code);
     d.status = failure.status;
@@ -282,7 +288,11 @@ fn classify_transport(stage: Option<Stage>, error: &str) -> DiagnosisCode {
     } else if has(&["econnreset", "socket hang up", "other side closed", "terminated", "epipe", "connection reset", "premature close", "und_err_socket"]) {
         DiagnosisCode::ConnectionReset
     } else if has(&["failed to fetch", "networkerror when attempting to fetch", "load failed", "cors"]) {
-        DiagnosisCode::BrowserFetchFailed
+        // In relay mode the browser calls the relay, which is where CORS is decided.
+        match stage {
+            Some(Stage::Relay) => DiagnosisCode::RelayUnreachable,
+            _ => DiagnosisCode::BrowserFetchFailed,
+        }
     } else if has(&["too large", "response_too_large", "exceeds the limit"]) {
         DiagnosisCode::ResponseTooLarge
     } else {

@@ -14,6 +14,9 @@ use crate::issue::{Issue, Severity};
 use crate::json_input::{describe_type, looks_like_a_field_name};
 use crate::url::HttpUrl;
 
+mod relay;
+pub use relay::{RelayCredentials, RelayInput, RelaySetup};
+
 pub use crate::json_input::MAX_TEXT_CHARS;
 /// A PFX file larger than this is not a certificate.
 pub const MAX_CERTIFICATE_BYTES: usize = 256 * 1024;
@@ -27,6 +30,8 @@ pub enum FieldKind {
     Choice(&'static [&'static str]),
     Bytes,
     Endpoints,
+    /// `{ url, headers?, credentials? }`: calls go to a `datafordeler-cpr/relay` instead.
+    Relay,
 }
 
 /// One setup field: its JSON key and the label administrators know from the ERP setup page.
@@ -55,6 +60,7 @@ pub const SETUP_FIELDS: &[SetupField] = &[
     SetupField { key: "debugMode", label: "CPR Debug Mode", kind: FieldKind::Switch },
     SetupField { key: "apiVersion", label: "API Version", kind: FieldKind::Text },
     SetupField { key: "endpoints", label: "Endpoint overrides", kind: FieldKind::Endpoints },
+    SetupField { key: "relay", label: "Relay", kind: FieldKind::Relay },
 ];
 
 /// The keys accepted inside `endpoints`, each a full absolute URL.
@@ -73,7 +79,7 @@ pub const ENDPOINT_OVERRIDE_KEYS: &[&str] = &[
 pub struct SetupFieldInfo {
     pub key: String,
     pub label: String,
-    /// `switch`, `text`, `secret`, `choice`, `bytes` or `endpoints`.
+    /// `switch`, `text`, `secret`, `choice`, `bytes`, `endpoints` or `relay`.
     pub kind: String,
     /// The allowed values of a `choice`.
     pub choices: Vec<String>,
@@ -91,6 +97,7 @@ pub fn setup_field_table() -> Vec<SetupFieldInfo> {
                 FieldKind::Choice(values) => ("choice", values),
                 FieldKind::Bytes => ("bytes", &[]),
                 FieldKind::Endpoints => ("endpoints", &[]),
+                FieldKind::Relay => ("relay", &[]),
             };
             SetupFieldInfo {
                 key: f.key.to_string(),
@@ -201,6 +208,10 @@ pub struct SetupInput {
     pub api_version: Option<String>,
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub endpoints: Option<EndpointOverrides>,
+    /// Relay mode: look up through a `datafordeler-cpr/relay` instead of Datafordeleren
+    /// (then no credential belongs here).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub relay: Option<RelayInput>,
 }
 
 /// A setup whose values were read; fields with errors are `None`.
@@ -222,6 +233,8 @@ pub struct Setup {
     /// The version segment of the GraphQL URL, with the default applied.
     pub api_version: Option<String>,
     pub endpoints: EndpointOverrides,
+    /// Relay mode, when the setup names a relay.
+    pub relay: Option<RelaySetup>,
 }
 
 /// The result of [`validate_setup`].
@@ -269,6 +282,11 @@ pub fn read_setup(input: &Value) -> (Setup, Vec<Issue>) {
     };
     reader.unknown_fields(map);
     reader.switches(map);
+    // An empty text counts as no relay, as for every text field a form leaves empty.
+    if Reader::present(map, "relay").is_some_and(|relay| !relay.as_str().is_some_and(|text| text.trim().is_empty())) {
+        reader.relay_mode(map);
+        return (reader.setup, reader.issues);
+    }
     reader.choices(map);
     reader.credentials(map);
     reader.api_version(map);
@@ -652,28 +670,9 @@ impl Reader {
                     continue;
                 }
             };
-            let parsed = match HttpUrl::parse(&url) {
-                Err(e) => {
-                    self.error(&field_name, ErrorCode::InvalidUrl, format!("The {key} override {e}."));
-                    continue;
-                }
-                Ok(parsed) => parsed,
-            };
-            if !parsed.is_https() && !parsed.is_loopback() {
-                self.error(
-                    &field_name,
-                    ErrorCode::InsecureUrl,
-                    format!(
-                        "The {key} override uses http:// to {}, which is not this computer. Credentials and personal data \
-                         must travel over https://; plain http is only allowed to this computer (localhost, 127.0.0.1, [::1]).",
-                        parsed.host.serialize()
-                    ),
-                );
+            let Some(url) = self.secure_url(&field_name, &format!("The {key} override"), &url) else {
                 continue;
-            }
-            // The URL in its normal form: the host the library checked is the host every later
-            // reader (the client, the host's fetch) finds in it.
-            let url = parsed.href();
+            };
             let slot = match key.as_str() {
                 "graphqlBaseUrl" => &mut result.graphql_base_url,
                 "graphqlUrl" => &mut result.graphql_url,
@@ -689,6 +688,32 @@ impl Reader {
             self.warning("endpoints", ErrorCode::UnknownField, format!("{more} more keys are not endpoint overrides and will be ignored."));
         }
         self.setup.endpoints = result;
+    }
+
+    /// A URL the library will call (`what` names it in messages): https, or http to this
+    /// computer only. Gives its normal form: the host the library checked is the host every
+    /// later reader (the client, the host's fetch) finds in it.
+    fn secure_url(&mut self, field: &str, what: &str, url: &str) -> Option<String> {
+        let parsed = match HttpUrl::parse(url) {
+            Err(e) => {
+                self.error(field, ErrorCode::InvalidUrl, format!("{what} {e}."));
+                return None;
+            }
+            Ok(parsed) => parsed,
+        };
+        if !parsed.is_https() && !parsed.is_loopback() {
+            self.error(
+                field,
+                ErrorCode::InsecureUrl,
+                format!(
+                    "{what} uses http:// to {}, which is not this computer. Credentials and personal data \
+                     must travel over https://; plain http is only allowed to this computer (localhost, 127.0.0.1, [::1]).",
+                    parsed.host.serialize()
+                ),
+            );
+            return None;
+        }
+        Some(parsed.href())
     }
 
     /// Advice that depends on several fields together.

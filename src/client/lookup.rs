@@ -224,7 +224,7 @@ impl Client {
 /// Runs a batch's workers together on one thread: each poll polls every worker not yet done.
 /// A batch has at most [`MAX_CONCURRENCY`] workers, so that costs little; futures-util's
 /// `join_all` (a task per future above 30) added several KB to the wasm module.
-struct JoinAll<F: Future<Output = ()>>(Vec<Option<Pin<Box<F>>>>);
+pub(super) struct JoinAll<F: Future<Output = ()>>(pub(super) Vec<Option<Pin<Box<F>>>>);
 
 impl<F: Future<Output = ()>> Future for JoinAll<F> {
     type Output = ();
@@ -247,7 +247,7 @@ impl<F: Future<Output = ()>> Future for JoinAll<F> {
     }
 }
 
-fn failed(index: usize, error: &ClientError) -> ItemResult {
+pub(super) fn failed(index: usize, error: &ClientError) -> ItemResult {
     ItemResult {
         index,
         ok: false,

@@ -5,6 +5,7 @@ pub mod connection;
 pub mod debug;
 pub mod lookup;
 mod output;
+pub mod relay;
 pub mod retry;
 pub mod service;
 pub mod token;
@@ -140,6 +141,8 @@ pub struct Client {
     held_tokens: RefCell<Vec<Secret>>,
     /// The merge field map and policies, checked once.
     pub merge: crate::merge::ResolvedOptions,
+    /// What a relay-mode client learns from its relay ([`relay`]).
+    relay_state: relay::RelayState,
 }
 
 /// Setup problems that do not stop a client from being created: its operations refuse instead,
@@ -154,7 +157,11 @@ impl Client {
         if let Some(issue) = issues.iter().find(|i| i.is_error() && !REFUSED_AT_OPERATION.contains(&i.code)) {
             return Err(CprError::InvalidSetup { field: issue.field.clone(), code: issue.code, message: issue.message.clone() });
         }
-        let endpoints = resolve(&setup)?;
+        let endpoints = match setup.relay {
+            // Relay mode: the relay resolves the register's endpoints; this client calls none.
+            Some(_) => relay::not_called(),
+            None => resolve(&setup)?,
+        };
         let retry = RetryPolicy {
             max_attempts: options.max_attempts.clamp(1, 10),
             base_delay_ms: options.retry_base_delay_ms,
@@ -184,6 +191,7 @@ impl Client {
             answered: Cell::new(0),
             held_tokens: RefCell::new(Vec::new()),
             merge,
+            relay_state: relay::RelayState::default(),
         })
     }
 
@@ -226,8 +234,12 @@ impl Client {
         matches!(self.schema_choice, SchemaChoice::Live)
     }
 
-    /// The dialect of the schema fetched from the service, if one was fetched.
+    /// The dialect of the schema fetched from the service (through the relay, in relay mode), if
+    /// one was fetched.
     pub fn live_dialect(&self) -> Option<Rc<Dialect>> {
+        if self.is_relay() {
+            return self.relay_state.dialect.borrow().clone();
+        }
         self.services.peek().filter(|s| s.schema == service::SchemaSource::Live).and_then(|s| s.dialect.clone())
     }
 

@@ -1,7 +1,7 @@
 //! The one way out of a client. Everything a client hands back (results, errors, item errors,
 //! connection reports, debug captures) leaves through [`Client::seal`] and [`Client::emit`], so
 //! one redaction knows every secret the client holds: the client secret, the certificate
-//! password and every token it has been given, in each of their spellings (raw, URL-, form-,
+//! password, a relay's extra header values and every token it has been given, in each of their spellings (raw, URL-, form-,
 //! JSON- and base64-encoded). A server that echoes a token in an error message, or a host whose
 //! `fetch` puts the secret in its exception, cannot get either past this point.
 
@@ -31,9 +31,12 @@ impl Client {
 
     fn secret_values(&self) -> Vec<String> {
         let held = self.held_tokens.borrow();
+        // A relay's extra headers carry the ERP's own session or CSRF values.
+        let relay_headers = self.setup.relay.iter().flat_map(|relay| relay.headers.iter().map(|(_, value)| value));
         [&self.setup.client_secret, &self.setup.certificate_password]
             .into_iter()
             .flatten()
+            .chain(relay_headers)
             .chain(held.iter())
             .map(|s| s.expose().to_string())
             .collect()

@@ -63,6 +63,7 @@ impl FakeHost {
             }
             Purpose::Graphql => ok(r#"{"data":{"CPRCustom_PrivateSectorPerson":{"nodes":[]}}}"#),
             Purpose::Schema => ok(crate::schema::default_sdl(crate::environment::SectorType::Private)),
+            Purpose::Relay => status(404, &[], r#"{"code":"not_found"}"#),
         }
     }
 }

@@ -15,6 +15,8 @@ pub enum Purpose {
     Token,
     Graphql,
     Schema,
+    /// A request to a `datafordeler-cpr/relay` (relay mode).
+    Relay,
 }
 
 impl Purpose {
@@ -23,6 +25,7 @@ impl Purpose {
             Purpose::Token => Stage::Token,
             Purpose::Graphql => Stage::Graphql,
             Purpose::Schema => Stage::Schema,
+            Purpose::Relay => Stage::Relay,
         }
     }
 }

@@ -363,5 +363,91 @@ pub fn entry(code: DiagnosisCode) -> &'static CatalogueEntry {
             settings: &[],
             provenance: Local,
         },
+        DiagnosisCode::Unauthorized => &CatalogueEntry {
+            title: "The relay did not accept the caller",
+            cause: "The relay's caller check (its authorize option) did not recognise this browser's request (HTTP 401): the ERP session has \
+                    expired, or the session or CSRF header the relay checks is missing or wrong.",
+            solution: "Sign in to the ERP again. If it persists, make relay.headers (and relay.credentials for a session \
+                       cookie) carry what the relay's caller check reads.",
+            retryable: false,
+            settings: &["relay"],
+            // The library's own relay said so, in its documented protocol: no claim about Datafordeleren.
+            provenance: Local,
+        },
+        DiagnosisCode::OriginNotAllowed => &CatalogueEntry {
+            title: "The relay refused this page's origin",
+            cause: "The page's origin is not in the relay's allowedOrigins, so the relay refused the request (HTTP 403). \
+                    Browsers send their origin with every POST, also to their own origin.",
+            solution: "Add the page's origin (scheme, host and port, e.g. https://erp.example.com) to allowedOrigins in the \
+                       relay's options on the server.",
+            retryable: false,
+            settings: &["relay"],
+            // The library's own relay said so, in its documented protocol: no claim about Datafordeleren.
+            provenance: Local,
+        },
+        DiagnosisCode::RelayRateLimited => &CatalogueEntry {
+            title: "Too many lookups through the relay",
+            cause: "This caller passed the relay's own limit (limits.lookupsPerMinute; each CPR number counts one) and the \
+                    relay answered 429. Datafordeleren was not asked.",
+            solution: "Wait the Retry-After time and try again, look up fewer numbers at once, or raise limits.lookupsPerMinute \
+                       in the relay's options if this volume is expected.",
+            retryable: true,
+            settings: &["relay"],
+            // The library's own relay said so, in its documented protocol: no claim about Datafordeleren.
+            provenance: Local,
+        },
+        DiagnosisCode::RelayBatchTooLarge => &CatalogueEntry {
+            title: "The relay refused a batch as too large",
+            cause: "A lookup request held more CPR numbers than the relay's limits.maxBatch. The client halves its batches \
+                    when this happens; it remains only when the relay refuses even a single number.",
+            solution: "Set limits.maxBatch in the relay's options to at least 1 (default 50).",
+            retryable: false,
+            settings: &["relay"],
+            // The library's own relay said so, in its documented protocol: no claim about Datafordeleren.
+            provenance: Local,
+        },
+        DiagnosisCode::RelayClosing => &CatalogueEntry {
+            title: "The relay is shutting down",
+            cause: "The relay is shutting down (a restart or deployment), so it refuses new requests (HTTP 503).",
+            solution: "Try again shortly. If it persists, check that the relay's server is running.",
+            retryable: true,
+            settings: &["relay"],
+            // The library's own relay said so, in its documented protocol: no claim about Datafordeleren.
+            provenance: Local,
+        },
+        DiagnosisCode::RelayNotFound => &CatalogueEntry {
+            title: "No relay route at the relay URL",
+            cause: "The server at the relay URL has no such route (HTTP 404 or 405): the URL does not point at where \
+                    datafordeler-cpr/relay is mounted (its basePath), or another server answers there.",
+            solution: "Set relay.url to the relay's mount point, e.g. https://erp.example.com/cpr-relay when basePath is \
+                       '/cpr-relay'; opening <relay.url>/health in the browser should answer.",
+            retryable: false,
+            settings: &["relay"],
+            // The library's own relay said so, in its documented protocol: no claim about Datafordeleren.
+            provenance: Local,
+        },
+        DiagnosisCode::RelayUnreachable => &CatalogueEntry {
+            title: "The browser could not reach the relay",
+            cause: "The browser refused or could not complete the request to the relay (\"Failed to fetch\"): the relay is \
+                    not running at the relay URL, or it gave this page no CORS permission (the page's origin is not in \
+                    allowedOrigins, or a relay header is not in allowedHeaders, so the preflight failed).",
+            solution: "Open <relay.url>/health from the page's machine; add the page's origin to allowedOrigins and every \
+                       relay.headers name to allowedHeaders in the relay's options; check relay.url.",
+            retryable: false,
+            settings: &["relay"],
+            // The library's own relay said so, in its documented protocol: no claim about Datafordeleren.
+            provenance: Local,
+        },
+        DiagnosisCode::RelayRefused => &CatalogueEntry {
+            title: "The relay refused or failed the request",
+            cause: "The relay answered with a problem of its own (the detail names its code): a request it does not accept, \
+                    a fault of its caller check or its audit trail, or an error of the relay itself.",
+            solution: "Read the detail, then the relay server's log and audit; check that the page and the relay run the same \
+                       version of datafordeler-cpr.",
+            retryable: false,
+            settings: &["relay"],
+            // The library's own relay said so, in its documented protocol: no claim about Datafordeleren.
+            provenance: Local,
+        },
     }
 }

@@ -17,6 +17,7 @@ use super::value::{check_shape, data_to_js, from_plain, js_error_with, plain, re
 use crate::code::{ErrorCode, DiagnosisCode};
 use crate::client::debug::DebugCapture;
 use crate::client::lookup::{BatchItem, LookupOutcome};
+use crate::client::relay::RelayReport;
 use crate::client::{capture, Client, ClientError, ClientOptions};
 use crate::endpoints::ResolvedEndpoints;
 use crate::environment::AuthMethod;
@@ -32,8 +33,11 @@ export interface HostRequest {
     method: "GET" | "POST";
     headers: Record<string, string>;
     body?: string;
-    purpose: "token" | "graphql" | "schema";
+    /** `relay`: a relay-mode client's request to its `datafordeler-cpr/relay`. */
+    purpose: "token" | "graphql" | "schema" | "relay";
     signal: AbortSignal;
+    /** Relay mode only: the fetch credentials mode the setup's `relay.credentials` asks for (pass it on to fetch). */
+    credentials?: RelayCredentials;
 }
 
 /** What a host's fetch returns (a platform Response is accepted too). */
@@ -71,7 +75,7 @@ export type BatchInput = string | { cpr: string; existing?: Record<string, unkno
 
 /** Options of `lookupMany`. */
 export interface BatchOptions extends OperationOptions {
-    /** Lookups running at once (default 4, at most 64). */
+    /** Lookups running at once (default 4, at most 64). In relay mode: CPR numbers in flight at once, sent in batches of up to 50 (at least one batch at a time). */
     concurrency?: number;
     /** Called after each item. */
     onProgress?: (progress: Progress) => void;
@@ -88,6 +92,12 @@ export type ItemResult =
 fn promise(work: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
     let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>> = Box::pin(work);
     wasm_bindgen_futures::future_to_promise(boxed)
+}
+
+/// A person a relay sent, read with the reader the module has for persons (`mergePerson`'s).
+fn read_relay_value(json: &str) -> Option<crate::person::Person> {
+    let copy = js_sys::JSON::parse(json).ok()?;
+    super::value::record_from_plain(copy, &super::args::PERSON).ok()
 }
 
 /// `lookup`'s record to merge into.
@@ -232,7 +242,8 @@ impl CprClient {
     /// The host of one operation, given its options object, which may declare `declared`.
     pub(super) fn host(&self, options: &JsValue, declared: &[&str]) -> Result<JsHost, JsValue> {
         check_option_keys(options, declared)?;
-        Ok(JsHost { fetch: self.fetch.clone(), signal: signal_of(options)? })
+        let credentials = self.core.setup.relay.as_ref().map(|relay| relay.credentials);
+        Ok(JsHost { fetch: self.fetch.clone(), signal: signal_of(options)?, credentials })
     }
 
     /// Hand a debug capture to the `onDebug` option (its errors are the host's, not the operation's).
@@ -321,9 +332,17 @@ impl CprClient {
         Ok(CprClient { core: Rc::new(core), fetch, on_debug })
     }
 
-    /// The URLs this client calls.
+    /// The URLs this client calls. In relay mode the relay resolves them from its own setup:
+    /// this throws `endpoints_at_relay`; `fetchEndpoints()` asks the relay.
     #[wasm_bindgen(getter)]
     pub fn endpoints(&self) -> Result<Ts<ResolvedEndpoints>, JsValue> {
+        if self.core.is_relay() {
+            return Err(CprError::invalid_input(
+                ErrorCode::EndpointsAtRelay,
+                "This client goes through a relay, which resolves the endpoints from its own setup: use await client.fetchEndpoints().",
+            )
+            .into());
+        }
         Ok(Ts::new_unchecked(emit(&self.core, &self.core.endpoints)?))
     }
 
@@ -334,12 +353,33 @@ impl CprClient {
         self.core.answered_api_version()
     }
 
+    /// The URLs the lookups reach Datafordeleren at: this client's own (as `endpoints`), or in
+    /// relay mode the relay's (`GET /endpoints`, asked once).
+    #[wasm_bindgen(js_name = fetchEndpoints, unchecked_return_type = "Promise<ResolvedEndpoints>")]
+    pub fn fetch_endpoints(&self, #[wasm_bindgen(unchecked_optional_param_type = "OperationOptions")] options: Option<JsValue>) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
+        self.run(self.host(&options, SIGNAL_ONLY), "fetchEndpoints", |_, _| {}, |core, host, recorder| {
+            Box::pin(async move {
+                match core.is_relay() {
+                    true => core.relay_endpoints(host, recorder).await,
+                    // As JSON, like the relay's: one conversion of one type for both.
+                    false => serde_json::from_str(&core.emit(&core.endpoints)?.json).map_err(|_| ClientError::Invalid(CprError::invalid_input(ErrorCode::InternalError, "Could not convert the endpoints."))),
+                }
+            })
+        })
+    }
+
     /// Test the connection step by step; resolves to a report (failures are steps, not rejections).
     #[wasm_bindgen(js_name = testConnection, unchecked_return_type = "Promise<ConnectionReport>")]
     pub fn test_connection(&self, #[wasm_bindgen(unchecked_optional_param_type = "OperationOptions")] options: Option<JsValue>) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         self.run(self.host(&options, SIGNAL_ONLY), "testConnection", |_, _| {}, |core, host, recorder| {
-            Box::pin(async move { Ok(core.test_connection(host, recorder).await) })
+            Box::pin(async move {
+                Ok(match core.is_relay() {
+                    true => core.relay_test_connection(host, recorder).await,
+                    false => RelayReport::Local(core.test_connection(host, recorder).await),
+                })
+            })
         })
     }
 
@@ -363,7 +403,12 @@ impl CprClient {
             Err(error) => return Promise::reject(&error.into()),
         };
         self.run(Ok(host), "lookup", |value: &mut LookupOutcome, debug| value.debug = debug, move |core, host, recorder| {
-            Box::pin(async move { core.lookup(host, recorder, &item.cpr, item.existing.as_ref()).await })
+            Box::pin(async move {
+                match core.is_relay() {
+                    true => core.relay_lookup(host, recorder, &item.cpr, item.existing.as_ref(), &read_relay_value).await,
+                    false => core.lookup(host, recorder, &item.cpr, item.existing.as_ref()).await,
+                }
+            })
         })
     }
 
@@ -402,7 +447,10 @@ impl CprClient {
                 }
             };
             let debug = |capture: &DebugCapture| Self::emit_debug(&core, &on_debug, Some(capture));
-            let results = core.lookup_many(&host, &batch, concurrency, &progress, &debug).await;
+            let results = match core.is_relay() {
+                true => core.relay_lookup_many(&host, &batch, concurrency, &progress, &debug, &read_relay_value).await,
+                false => core.lookup_many(&host, &batch, concurrency, &progress, &debug).await,
+            };
             // Item by item, each freed once converted: one JSON text for a whole batch would
             // hold every result twice at the end (thousands of records, tens of MB).
             let array = js_sys::Array::new_with_length(u32::try_from(results.len()).unwrap_or(u32::MAX));
@@ -417,7 +465,14 @@ impl CprClient {
     #[wasm_bindgen(js_name = fetchSchema, unchecked_return_type = "Promise<string>")]
     pub fn fetch_schema(&self, #[wasm_bindgen(unchecked_optional_param_type = "OperationOptions")] options: Option<JsValue>) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        self.run(self.host(&options, SIGNAL_ONLY), "fetchSchema", |_, _| {}, |core, host, recorder| Box::pin(async move { core.fetch_schema(host, recorder).await }))
+        self.run(self.host(&options, SIGNAL_ONLY), "fetchSchema", |_, _| {}, |core, host, recorder| {
+            Box::pin(async move {
+                match core.is_relay() {
+                    true => core.relay_fetch_schema(host, recorder).await,
+                    false => core.fetch_schema(host, recorder).await,
+                }
+            })
+        })
     }
 
     /// The drift report of the live schema against what the library selects (fetches it first if needed).
@@ -427,7 +482,10 @@ impl CprClient {
         self.run(self.host(&options, SIGNAL_ONLY), "checkSchema", |_, _| {}, |core, host, recorder| {
             Box::pin(async move {
                 if core.live_dialect().is_none() {
-                    core.fetch_schema(host, recorder).await?;
+                    match core.is_relay() {
+                        true => core.relay_fetch_schema(host, recorder).await?,
+                        false => core.fetch_schema(host, recorder).await?,
+                    };
                 }
                 // A fetch that succeeds leaves a dialect; the text check covers the impossible rest.
                 Ok(match core.live_dialect() {

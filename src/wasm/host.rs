@@ -23,6 +23,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
 use crate::client::{Host, HttpRequest, HttpResponse, TransportError};
+use crate::setup::RelayCredentials;
 
 #[wasm_bindgen]
 extern "C" {
@@ -58,6 +59,8 @@ pub struct JsHost {
     pub fetch: Option<Function>,
     /// The caller's cancellation signal for this operation.
     pub signal: Option<AbortSignal>,
+    /// The fetch credentials mode of a relay-mode client's requests (`setup.relay.credentials`).
+    pub credentials: Option<RelayCredentials>,
 }
 
 /// A JS Error with a name, used as the abort reason so every rejection is an Error.
@@ -237,10 +240,10 @@ impl JsHost {
     /// or a value from a host).
     fn start_fetch(&self, request: &HttpRequest, signal: &AbortSignal) -> Result<JsValue, TransportError> {
         let started = match &self.fetch {
-            Some(fetch) => fetch.call1(&JsValue::UNDEFINED, &request_object(request, signal)),
+            Some(fetch) => fetch.call1(&JsValue::UNDEFINED, &request_object(request, signal, self.credentials)),
             // Browsers, workers and Node alike: `globalThis.fetch(request)`, as gloo-net sends
             // it, but caught (a page's is `window.fetch`, a worker's its global scope's).
-            None => global_fetch()?.call1(&JsValue::UNDEFINED, platform_request(request, signal)?.as_ref()),
+            None => global_fetch()?.call1(&JsValue::UNDEFINED, platform_request(request, signal, self.credentials)?.as_ref()),
         };
         started.map_err(js_failure)
     }
@@ -308,7 +311,7 @@ fn set(target: &Object, key: &str, value: &JsValue) {
 }
 
 /// The request object a host's `fetch` receives.
-fn request_object(request: &HttpRequest, signal: &AbortSignal) -> Object {
+fn request_object(request: &HttpRequest, signal: &AbortSignal, credentials: Option<RelayCredentials>) -> Object {
     let headers = Object::new();
     for (name, value) in &request.headers {
         set(&headers, name, &JsValue::from_str(value));
@@ -320,6 +323,9 @@ fn request_object(request: &HttpRequest, signal: &AbortSignal) -> Object {
     set(&object, "body", &request.body.as_deref().map(JsValue::from_str).unwrap_or(JsValue::UNDEFINED));
     set(&object, "purpose", &JsValue::from_str(purpose_key(request)));
     set(&object, "signal", signal);
+    if let Some(credentials) = credentials {
+        set(&object, "credentials", &JsValue::from_str(credentials.as_str()));
+    }
     object
 }
 
@@ -328,6 +334,7 @@ fn purpose_key(request: &HttpRequest) -> &'static str {
         crate::client::Purpose::Token => "token",
         crate::client::Purpose::Graphql => "graphql",
         crate::client::Purpose::Schema => "schema",
+        crate::client::Purpose::Relay => "relay",
     }
 }
 
@@ -342,7 +349,7 @@ fn global_fetch() -> Result<Function, TransportError> {
 /// The request for the platform's `fetch`, built by gloo-net. Its headers are set here, where a
 /// value the platform refuses is an error (gloo-net's own `header` would throw past the bridge);
 /// the error does not repeat the platform's message, which may quote the value (a token).
-fn platform_request(request: &HttpRequest, signal: &AbortSignal) -> Result<web_sys::Request, TransportError> {
+fn platform_request(request: &HttpRequest, signal: &AbortSignal, credentials: Option<RelayCredentials>) -> Result<web_sys::Request, TransportError> {
     let method = match request.method {
         "GET" => Method::GET,
         "POST" => Method::POST,
@@ -352,10 +359,17 @@ fn platform_request(request: &HttpRequest, signal: &AbortSignal) -> Result<web_s
     for (name, value) in &request.headers {
         headers.append(name, value).map_err(|_| TransportError::new("the platform refused a request header value"))?;
     }
-    let builder = RequestBuilder::new(&request.url)
+    let mut builder = RequestBuilder::new(&request.url)
         .method(method)
         .headers(gloo_net::http::Headers::from_raw(headers))
         .abort_signal(Some(signal));
+    if let Some(credentials) = credentials {
+        builder = builder.credentials(match credentials {
+            RelayCredentials::Omit => web_sys::RequestCredentials::Omit,
+            RelayCredentials::SameOrigin => web_sys::RequestCredentials::SameOrigin,
+            RelayCredentials::Include => web_sys::RequestCredentials::Include,
+        });
+    }
     let built = match &request.body {
         Some(body) => builder.body(JsValue::from_str(body)),
         None => builder.build(),

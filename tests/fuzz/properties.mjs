@@ -282,6 +282,7 @@ export const CLIENT_MEMBERS = {
   testConnection: argumentsOf(operationOptions),
   fetchSchema: argumentsOf(operationOptions),
   checkSchema: argumentsOf(operationOptions),
+  fetchEndpoints: argumentsOf(operationOptions),
   endpoints: fc.constant([]),
   apiVersion: fc.constant([]),
 };

@@ -256,3 +256,21 @@ function statusText(p: Person): string {
 }
 
 export { outputsFollowTheRule, nullRefused, requiredUndefinedRefused, masked, valid, severity, tokenUrl, provenance, retry, safe, envs, fields, wrong, useClient, certificateFetch, onDebug, download, certificateOptions, initialised, misspelt, advice, neverTrue, errorAdvice, statusText, issueCode, made, madeWrong, guarded };
+
+// Relay mode: the setup names a relay and holds no credential; the endpoints come from the relay.
+const relaySetup: SetupInput = {
+  enabled: true,
+  relay: { url: 'https://erp.example.com/cpr-relay', headers: { 'X-CSRF-Token': 'csrf' }, credentials: 'include' },
+};
+const relayClient = new CprClient(relaySetup, {
+  fetch: (request) => {
+    const purpose: 'token' | 'graphql' | 'schema' | 'relay' = request.purpose;
+    const mode: 'omit' | 'same-origin' | 'include' | undefined = request.credentials;
+    return { status: 200, body: JSON.stringify({ purpose, mode: mode ?? 'same-origin' }) };
+  },
+});
+const relayEndpoints: Promise<ResolvedEndpoints> = relayClient.fetchEndpoints({ signal: new AbortController().signal });
+void relayEndpoints;
+// @ts-expect-error the credentials mode is fetch's
+const wrongMode: SetupInput = { enabled: true, relay: { url: 'https://erp.example.com/r', credentials: 'sometimes' } };
+void wrongMode;
