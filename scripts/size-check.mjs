@@ -2,16 +2,18 @@
 // times). The goal stays 150 KB gzipped (the core module's .wasm plus its JS glue and JS
 // snippets, per build). The enforced ceiling is the measured size of the specified boundary
 // (serde-wasm-bindgen in both directions, every input read by its derived `Deserialize`) with the
-// options objects and the typed error codes and error class: 220 KB, above the 170 KB the
-// boundary's issue allowed; docs/PERFORMANCE.md ("Bundle size") itemises the cost and what would
-// bring it down. It is a ratchet: nothing may grow the module further unnoticed.
+// options objects and the typed error codes and error class was 220 KB, above the 170 KB the
+// boundary's issue allowed; relay mode, version negotiation with the live schema by default and
+// the evidence-bound models added 25 KB together, so the ceiling is now 246 KB;
+// docs/PERFORMANCE.md ("Bundle size") itemises the cost and what would bring it down. It is a
+// ratchet: nothing may grow the module further unnoticed.
 
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CORE_BUDGET_GZIP_BYTES = 220 * 1024;
+export const CORE_BUDGET_GZIP_BYTES = 246 * 1024;
 export const CORE_GOAL_GZIP_BYTES = 150 * 1024;
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', 'pkg');
 
