@@ -38,7 +38,9 @@ const MERGE = { fieldMap: { occupation: 'Stilling', creditWarning: 'Kreditadvars
 
 test('bundled model first: only evidenced fields; the live schema adds occupation, credit warning and civil status', async () => {
   const queries = [];
-  const client = new CprClient(setup(), { fetch: recordingFetch(queries), merge: MERGE, retryBaseDelayMs: 5, retryMaxDelayMs: 20 });
+  // schema: 'bundled' until "Fetch CPR Schema": a default client follows the live schema at once
+  // (next test). v2: the emulator's v3 differs from the bundled model (where instead of input).
+  const client = new CprClient({ ...setup(), apiVersion: 'v2' }, { fetch: recordingFetch(queries), merge: MERGE, schema: 'bundled', retryBaseDelayMs: 5, retryMaxDelayMs: 20 });
   const existing = { Stilling: 'Sygeplejerske', Kreditadvarsel: false, Civilstand: 'ugift', customerNo: 'C-7' };
 
   const bundled = await client.lookup('1203750168', { existing });
@@ -73,6 +75,17 @@ test('bundled model first: only evidenced fields; the live schema adds occupatio
   assert.equal(none.merge.record.Kreditadvarsel, false);
   assert.equal(none.merge.record.Stilling, 'Tømrer', 'no occupation from CPR never empties the record');
   assert.deepEqual(none.person.maritalStatus, { code: 'gift', from: '2005-06-18' });
+});
+
+test('a default client follows the live schema from its first lookup: the inferred fields the service has are read', async () => {
+  const queries = [];
+  const client = new CprClient(setup(), { fetch: recordingFetch(queries), merge: MERGE, retryBaseDelayMs: 5, retryMaxDelayMs: 20 });
+  const outcome = await client.lookup('1203750168', { existing: { Stilling: 'Sygeplejerske' } });
+  assert.equal(queries.length, 1);
+  assert.match(queries[0], /stillinger \{/);
+  assert.equal(outcome.person.occupation, 'Afdelingssygeplejerske');
+  assert.equal(outcome.merge.record.Stilling, 'Afdelingssygeplejerske');
+  assert.deepEqual(emu.log.map((e) => e.purpose).filter((p) => p !== 'token'), ['schema', 'graphql']);
 });
 
 test('a query from the bundled private model takes one number: without personnumre answers cannot be told apart', () => {
