@@ -166,9 +166,9 @@ export function createSetupForm(form, { localEnvironment, relay = null, localSec
   let relayAsked = 0;
   /** Relay mode: the relay's URL, then the endpoints it reports (asked when the URL settles). */
   async function renderRelayEndpoints(setup, list, ask) {
-    const row = (name, value, provenance) => [h('dt', {}, name), h('dd', { dataset: { endpoint: name.toLowerCase() } },
-      h('span', { class: 'url' }, value), provenance && h('span', { class: `badge ${provenance}` }, provenance))];
-    list.replaceChildren(...row('Relay', setup.relay.url || '—', null));
+    const row = (name, key, value, provenance) => [h('dt', {}, name), h('dd', { dataset: { endpoint: key } },
+      h('span', { class: 'url' }, value), provenance && provenanceBadge(provenance))];
+    list.replaceChildren(...row('Relay', 'relay', setup.relay.url || '—', null));
     if (!ask) return;
     const asked = ++relayAsked;
     let resolved;
@@ -180,10 +180,10 @@ export function createSetupForm(form, { localEnvironment, relay = null, localSec
     }
     if (asked !== relayAsked || !resolved) return;
     list.append(
-      ...row(`Relay's ${resolved.environmentLabel} GraphQL`, resolved.graphqlUrl, resolved.provenance.graphqlUrl),
-      ...row('Relay\'s token', resolved.tokenUrl, resolved.provenance.tokenUrl),
-      ...row('Service to request', resolved.service, null),
-      ...row('Entity', resolved.entity, null));
+      ...row(`Relay's ${resolved.environmentLabel} GraphQL`, 'graphql', resolved.graphqlUrl, resolved.provenance.graphqlUrl),
+      ...row('Relay\'s token', 'token', resolved.tokenUrl, resolved.provenance.tokenUrl),
+      ...row('Service to request', 'service to request', resolved.service, null),
+      ...row('Entity', 'entity', resolved.entity, null));
   }
 
   function renderEndpoints(setup, list) {

@@ -68,9 +68,13 @@ test('resolved endpoints follow the chosen environment and mark inferred hosts',
   assert.equal(await badge('portal').textContent(), 'observed');
   await page.selectOption('#field-environment', 'production');
   assert.match(await page.textContent('#endpoints'), /https:\/\/auth\.datafordeler\.dk\/realms\/distribution/);
+  // apiVersion auto: the first candidate is v3, whose URL no public source prints.
+  assert.equal(await badge('graphql').textContent(), 'inferred');
+  await page.fill('#field-apiVersion', 'v2');
   assert.equal(await badge('graphql').textContent(), 'verified');
   assert.match(await badge('graphql').getAttribute('title'), /^verified: stated by Datafordeleren's or CPR's own documentation/);
   assert.equal(await badge('token').textContent(), 'observed');
+  await page.fill('#field-apiVersion', '');
   await screenshot(page, 'setup-form-endpoints');
 });
 
