@@ -409,38 +409,7 @@ mod tests {
 
     #[test]
     fn the_bundled_private_query_text_selects_only_evidenced_fields() {
-        // By hand, from the evidence: the law lets CPR disclose name, address with move-in date,
-        // status and the protections (the marketing-protection marker among them) to private
-        // companies, and these names are seen on the public-sector entity. Nothing else.
-        let evidenced = [
-            "status",
-            "beskyttelser",
-            "beskyttelser.beskyttelsestype",
-            "beskyttelser.status",
-            "beskyttelser.virkningfra",
-            "beskyttelser.virkningtil",
-            "navne",
-            "navne.adresseringsnavn",
-            "navne.fornavne",
-            "navne.mellemnavn",
-            "navne.efternavn",
-            "navne.status",
-            "navne.virkningfra",
-            "adresseoplysninger",
-            "adresseoplysninger.conavn",
-            "adresseoplysninger.status",
-            "adresseoplysninger.virkningfra",
-            "adresseoplysninger.cprAdresse",
-            "adresseoplysninger.cprAdresse.vejadresseringsnavn",
-            "adresseoplysninger.cprAdresse.husnummer",
-            "adresseoplysninger.cprAdresse.etage",
-            "adresseoplysninger.cprAdresse.sidedoer",
-            "adresseoplysninger.cprAdresse.bynavn",
-            "adresseoplysninger.cprAdresse.postnummer",
-            "adresseoplysninger.cprAdresse.postdistrikt",
-            "adresseoplysninger.cprAdresse.cprkommunekode",
-            "adresseoplysninger.cprAdresse.cprkommunenavn",
-        ];
+        let evidenced = crate::schema::tests::EVIDENCED_PRIVATE_FIELDS;
         let n = numbers(&["0707610123"]);
         let all = FieldGroup::ALL;
         for fields in [None, Some(&all[..])] {

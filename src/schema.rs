@@ -780,7 +780,7 @@ pub fn check_dialect(dialect: &Dialect) -> DriftReport {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::environment::Provenance;
 
@@ -863,39 +863,42 @@ mod tests {
         }
     }
 
+    /// The private entity's fields the evidence supports, written by hand (never from the field
+    /// table): the legal scope (name, address with move-in date, status, protections) under the
+    /// names seen on the public-sector entity. The bundled model selects these and nothing else.
+    pub(crate) const EVIDENCED_PRIVATE_FIELDS: &[&str] = &[
+        "status",
+        "beskyttelser",
+        "beskyttelser.beskyttelsestype",
+        "beskyttelser.status",
+        "beskyttelser.virkningfra",
+        "beskyttelser.virkningtil",
+        "navne",
+        "navne.adresseringsnavn",
+        "navne.fornavne",
+        "navne.mellemnavn",
+        "navne.efternavn",
+        "navne.status",
+        "navne.virkningfra",
+        "adresseoplysninger",
+        "adresseoplysninger.conavn",
+        "adresseoplysninger.status",
+        "adresseoplysninger.virkningfra",
+        "adresseoplysninger.cprAdresse",
+        "adresseoplysninger.cprAdresse.vejadresseringsnavn",
+        "adresseoplysninger.cprAdresse.husnummer",
+        "adresseoplysninger.cprAdresse.etage",
+        "adresseoplysninger.cprAdresse.sidedoer",
+        "adresseoplysninger.cprAdresse.bynavn",
+        "adresseoplysninger.cprAdresse.postnummer",
+        "adresseoplysninger.cprAdresse.postdistrikt",
+        "adresseoplysninger.cprAdresse.cprkommunekode",
+        "adresseoplysninger.cprAdresse.cprkommunenavn",
+    ];
+
     #[test]
     fn the_bundled_private_query_selects_only_what_the_evidence_supports() {
-        // Written by hand from the evidence: the legal scope (name, address with move-in date,
-        // status, protections) and the names seen on the public-sector entity.
-        let expected = [
-            "status",
-            "beskyttelser",
-            "beskyttelser.beskyttelsestype",
-            "beskyttelser.status",
-            "beskyttelser.virkningfra",
-            "beskyttelser.virkningtil",
-            "navne",
-            "navne.adresseringsnavn",
-            "navne.fornavne",
-            "navne.mellemnavn",
-            "navne.efternavn",
-            "navne.status",
-            "navne.virkningfra",
-            "adresseoplysninger",
-            "adresseoplysninger.conavn",
-            "adresseoplysninger.status",
-            "adresseoplysninger.virkningfra",
-            "adresseoplysninger.cprAdresse",
-            "adresseoplysninger.cprAdresse.vejadresseringsnavn",
-            "adresseoplysninger.cprAdresse.husnummer",
-            "adresseoplysninger.cprAdresse.etage",
-            "adresseoplysninger.cprAdresse.sidedoer",
-            "adresseoplysninger.cprAdresse.bynavn",
-            "adresseoplysninger.cprAdresse.postnummer",
-            "adresseoplysninger.cprAdresse.postdistrikt",
-            "adresseoplysninger.cprAdresse.cprkommunekode",
-            "adresseoplysninger.cprAdresse.cprkommunenavn",
-        ];
+        let expected = EVIDENCED_PRIVATE_FIELDS;
         let bundled = Dialect::embedded(SectorType::Private).unwrap();
         assert!(!bundled.live);
         let selection = bundled.select(GroupSet::all());
