@@ -7,24 +7,15 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { CprClient, buildLookupQuery, diagnose } from 'datafordeler-cpr';
 import { startEmulator } from '../emulator/server.mjs';
+import { emulatorSetup } from '../support/setups.mjs';
 
 let emu;
 before(async () => { emu = await startEmulator({ port: 0 }); });
 after(async () => { await emu?.stop(); });
 beforeEach(() => { emu.reset(); emu.clearLog(); });
 
-function setup() {
-  const { clientId, clientSecret } = emu.credentials.privateSector;
-  return {
-    enabled: true,
-    environment: emu.environment,
-    sectorType: 'private',
-    authMethod: 'sharedSecret',
-    clientId,
-    clientSecret,
-    endpoints: { graphqlBaseUrl: emu.urls.graphqlBaseUrl, sharedSecretTokenUrl: emu.urls.tokenUrl },
-  };
-}
+/** The emulator's private-sector client, its URLs as overrides. */
+const setup = (overrides = {}) => emulatorSetup(emu, overrides);
 
 /** A host fetch that keeps the query text of every lookup and passes the request on. */
 function recordingFetch(queries) {

@@ -8,6 +8,7 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { CprClient } from 'datafordeler-cpr';
 import { startEmulator } from '../emulator/server.mjs';
+import { emulatorSetup } from '../support/setups.mjs';
 
 let emu;
 before(async () => { emu = await startEmulator({ port: 0, httpsPort: 0 }); });
@@ -17,19 +18,8 @@ beforeEach(() => { emu.reset(); emu.clearLog(); });
 const FAST = { retryBaseDelayMs: 5, retryMaxDelayMs: 20, timeoutMs: 5000 };
 const ORDINARY = '0707610123';
 
-function setup(overrides = {}) {
-  const { clientId, clientSecret } = emu.credentials.privateSector;
-  return {
-    enabled: true,
-    environment: emu.environment,
-    sectorType: 'private',
-    authMethod: 'sharedSecret',
-    clientId,
-    clientSecret,
-    endpoints: { graphqlBaseUrl: emu.urls.graphqlBaseUrl, sharedSecretTokenUrl: emu.urls.tokenUrl },
-    ...overrides,
-  };
-}
+/** The emulator's private-sector client, its URLs as overrides. */
+const setup = (overrides = {}) => emulatorSetup(emu, overrides);
 
 /** The data-service requests in order, as `purpose version status`. */
 const calls = () => emu.log.filter((e) => e.purpose === 'graphql' || e.purpose === 'schema').map((e) => `${e.purpose} ${e.version} ${e.status}`);
