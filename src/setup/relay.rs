@@ -45,7 +45,7 @@ pub struct RelayInput {
     pub url: String,
     /// Extra request headers, e.g. the ERP's own session or CSRF header. Their values are
     /// treated as secrets: never in an error, a capture or a result.
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "Record<string, string>"))]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     /// The fetch credentials mode of the requests to the relay; default `same-origin`.
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
