@@ -139,8 +139,15 @@ function buildRelay(options) {
       throw error;
     }
   };
-  // The constructor throws the library's CprError for a setup it cannot use.
-  const client = new CprClient(setup, { ...clientOptions, fetch: watchedFetch });
+  // The constructor throws the library's CprError for a setup it cannot use, and for client
+  // options it cannot use: those are the relay's clientOptions, so the error names them so.
+  let client;
+  try {
+    client = new CprClient(setup, { ...clientOptions, fetch: watchedFetch });
+  } catch (error) {
+    if (error?.code !== 'invalid_options') throw error;
+    throw cprError('invalid_options', String(error.message).replace(/^options: /, 'clientOptions: '), 'clientOptions');
+  }
   // A setup the constructor accepts but whose operations would all refuse (integration off,
   // legacy mode on) is refused here too: a relay that can never answer should not start.
   const report = validateSetup(setup);

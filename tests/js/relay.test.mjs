@@ -363,7 +363,7 @@ test('the setup is validated when the relay is created', () => {
   assert.throws(() => createRelay({ ...base, setup: setup(), authorize: undefined }), { name: 'CprError', code: 'invalid_options', field: 'authorize' });
   assert.throws(() => createRelay({ ...base, setup: setup(), limts: {} }), { name: 'CprError', code: 'invalid_options' });
   // Client options: the client checks its own keys; the relay keeps its transport, debug output and merging.
-  assert.throws(() => createRelay({ ...base, setup: setup(), clientOptions: { timeoutMS: 5 } }), (e) => e.code === 'invalid_options' && /unknown field `timeoutMS`/.test(e.message));
+  assert.throws(() => createRelay({ ...base, setup: setup(), clientOptions: { timeoutMS: 5 } }), (e) => e.code === 'invalid_options' && e.field === 'clientOptions' && /^clientOptions: unknown field `timeoutMS`/.test(e.message));
   for (const key of ['fetch', 'onDebug', 'debugKeepCprNumbers', 'merge']) {
     assert.throws(() => createRelay({ ...base, setup: setup(), clientOptions: { [key]: undefined } }), { name: 'CprError', code: 'invalid_options', field: `clientOptions.${key}` });
   }
