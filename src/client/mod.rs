@@ -353,7 +353,10 @@ impl Client {
             if host.is_cancelled() {
                 return Err(ClientError::from_code(DiagnosisCode::Cancelled));
             }
-            match self.retry.delay_ms(attempt, &diagnosis, host.random()) {
+            // A relay answers 502 for a failure of Datafordeleren's that it already retried under
+            // its own policy: retrying it here too would multiply the calls to Datafordeleren.
+            let retried_by_relay = purpose == Purpose::Relay && matches!(&outcome, Ok(response) if response.status == 502);
+            match self.retry.delay_ms(attempt, &diagnosis, host.random()).filter(|_| !retried_by_relay) {
                 Some(ms) => host.sleep(ms).await,
                 None => return Err(self.seal(ClientError::Failed(Box::new(diagnosis)))),
             }

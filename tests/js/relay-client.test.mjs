@@ -240,6 +240,18 @@ test('the relay\'s address not on the allowlist: ip_not_allowlisted with the dir
   assert.equal(error.diagnosis.status, 401);
 });
 
+test('a failure the relay already retried is not retried again by the page: Datafordeleren sees the relay\'s attempts only', async () => {
+  const { url } = await startRelay({ clientOptions: { ...FAST, maxAttempts: 2 } });
+  // Every lookup query fails with a 503 (server_error, retryable); the schema still answers.
+  emu.faults.add({ mode: 'http503', purpose: 'graphql', count: null });
+  const error = await rejection(client(url, {}, { ...FAST, maxAttempts: 3 }).lookup('070761-0123'));
+  assert.equal(error.code, 'server_error');
+  assert.equal(error.diagnosis.retryable, true, 'still a transient failure, for the caller to try later');
+  // Two relay attempts, not three page attempts of two relay attempts each.
+  assert.equal(emu.log.filter((e) => e.purpose === 'graphql').length, 2);
+  assert.equal(requests.filter((r) => r.path.endsWith('/lookup')).length, 1);
+});
+
 test('wrong relay headers: unauthorized, with a diagnosis, a failed connection test, and the header value never shown', async () => {
   const { url } = await startRelay();
   const wrong = client(url, { headers: { authorization: 'Bearer not-the-session-5a5a' } });
