@@ -212,13 +212,18 @@ impl Client {
             }
         };
         JoinAll((0..workers).map(|_| Some(Box::pin(worker()))).collect()).await;
-        results
-            .into_inner()
-            .into_iter()
-            .enumerate()
-            .map(|(index, r)| r.unwrap_or_else(|| failed(index, &ClientError::Failed(Box::new(Diagnosis::from_code(DiagnosisCode::Cancelled))))))
-            .collect()
+        in_input_order(results.into_inner())
     }
+}
+
+/// A batch's results by input position; an item no worker reached (the batch was cancelled) is
+/// `cancelled`.
+pub(super) fn in_input_order(results: Vec<Option<ItemResult>>) -> Vec<ItemResult> {
+    results
+        .into_iter()
+        .enumerate()
+        .map(|(index, r)| r.unwrap_or_else(|| failed(index, &ClientError::Failed(Box::new(Diagnosis::from_code(DiagnosisCode::Cancelled))))))
+        .collect()
 }
 
 /// Runs a batch's workers together on one thread: each poll polls every worker not yet done.

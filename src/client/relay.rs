@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use super::connection::{ConnectionReport, Step, StepName, StepStatus};
 use super::debug::{DebugCapture, Recorder};
-use super::lookup::{failed, BatchItem, ItemResult, JoinAll, LookupOutcome, Progress, MAX_CONCURRENCY};
+use super::lookup::{failed, in_input_order, BatchItem, ItemResult, JoinAll, LookupOutcome, Progress, MAX_CONCURRENCY};
 use super::{capture, Client, ClientError, Host, HttpRequest, HttpResponse, Purpose};
 use crate::code::ErrorCode;
 use crate::cpr::CprNumber;
@@ -282,12 +282,7 @@ impl Client {
             }
         };
         JoinAll((0..workers).map(|_| Some(Box::pin(worker()))).collect()).await;
-        results
-            .into_inner()
-            .into_iter()
-            .enumerate()
-            .map(|(index, r)| r.unwrap_or_else(|| failed(index, &ClientError::Failed(Box::new(Diagnosis::from_code(DiagnosisCode::Cancelled))))))
-            .collect()
+        in_input_order(results.into_inner())
     }
 
     /// One batch of `lookupMany`, halved for as long as the relay finds it too large.
