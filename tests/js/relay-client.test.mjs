@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import { CprClient, CprError, validateSetup, setupFields } from 'datafordeler-cpr';
 import { createRelay } from 'datafordeler-cpr/relay';
 import { startEmulator } from '../emulator/server.mjs';
+import { emulatorSetup } from '../support/setups.mjs';
 
 const FAST = { retryBaseDelayMs: 5, retryMaxDelayMs: 20, timeoutMs: 10000 };
 const SESSION = 'Bearer erp-session-7d1e0b';
@@ -31,14 +32,8 @@ after(async () => {
 });
 beforeEach(() => { emu.reset(); emu.clearLog(); requests.length = 0; });
 
-function relaySetup(overrides = {}) {
-  const { clientId, clientSecret } = emu.credentials.privateSector;
-  return {
-    enabled: true, environment: emu.environment, sectorType: 'private', authMethod: 'sharedSecret', clientId, clientSecret,
-    endpoints: { graphqlBaseUrl: emu.urls.graphqlBaseUrl, sharedSecretTokenUrl: emu.urls.tokenUrl },
-    ...overrides,
-  };
-}
+/** The relay's own setup: the emulator's private-sector client, secret included. */
+const relaySetup = (overrides = {}) => emulatorSetup(emu, overrides);
 
 async function spyFetch(request) {
   const auth = request.headers.authorization ?? request.headers.Authorization;
