@@ -123,7 +123,12 @@ export function createSetupForm(form, { localEnvironment, relay = null, localSec
   /** The setup object as the library expects it. */
   function currentSetup() {
     if (state.mode === RELAY) {
-      return { enabled: form.elements.enabled.checked, debugMode: form.elements.debugMode.checked, relay: { url: form.elements.relay.value } };
+      return {
+        enabled: form.elements.enabled.checked,
+        legacyMode: form.elements.legacyMode.checked,
+        debugMode: form.elements.debugMode.checked,
+        relay: { url: form.elements.relay.value },
+      };
     }
     const setup = {};
     for (const field of fields) {

@@ -143,6 +143,15 @@ test('a batch through the relay, with progress to the end and one row per number
   await screenshot(page, 'page-relay-batch');
 });
 
+test('the switches that apply through a relay stay, and count: legacy mode is refused with its message', async () => {
+  assert.equal(await page.isVisible('#field-legacyMode'), true);
+  await page.check('#field-legacyMode');
+  assert.match(await page.textContent('#field-legacyMode-messages'), /Turn off CPR Legacy Mode/);
+  assert.match(await page.textContent('#setup-summary'), /1 setting to fix/);
+  await page.uncheck('#field-legacyMode');
+  assert.match(await page.textContent('#setup-summary'), /valid/i);
+});
+
 test('switching to direct access brings the secret field; switching back clears it', async () => {
   await page.check('#mode-direct');
   await page.waitForFunction(() => document.querySelector('#field-clientSecret').value !== '');
